@@ -1,0 +1,149 @@
+"""Shared dynamic-provider machinery: configuration, check failures, diffs, errors.
+
+Every resource provider in this package derives from :class:`QuantumProvider`. The rules it
+enforces come from how Pulumi dynamic providers work:
+
+* the provider object is pickled (dill) into every resource's state, so it must hold nothing:
+  credentials and endpoints are read at call time from stack config (``configure``) or from the
+  vendors' own environment variables;
+* with nothing secret captured, ``serialize_as_secret_always = False`` keeps state small;
+* ``check`` runs at preview and must return *all* failures at once without touching a remote API;
+* ``diff`` decides update vs replace per property.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+
+CONFIG_NAMESPACE = "quantum"
+
+_config_lock = threading.Lock()
+_stack_config: dict[str, Any] = {}
+
+
+def _remember_stack_config(values: Mapping[str, Any]) -> None:
+    with _config_lock:
+        _stack_config.clear()
+        _stack_config.update(values)
+
+
+def config_value(key: str, *env_vars: str, default: str | None = None) -> str | None:
+    """Return stack config ``quantum:<key>``, else the first set environment variable, else default.
+
+    Read at call time so that nothing configured is ever pickled into ``__provider``.
+    """
+    with _config_lock:
+        value = _stack_config.get(f"{CONFIG_NAMESPACE}:{key}")
+    if value not in (None, ""):
+        return str(value)
+    for name in env_vars:
+        env = os.environ.get(name)
+        if env:
+            return env
+    return default
+
+
+class QuantumProvider(ResourceProvider):
+    """Base class of every provider in this package; holds no state of its own."""
+
+    serialize_as_secret_always = False
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Config is kept in a module-level holder, never on ``self``: even though configure runs
+        # after unpickling, keeping instances empty makes the no-capture rule easy to audit.
+        _remember_stack_config(getattr(req.config, "_props", {}) or {})
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values the engine does not know yet during preview (computed outputs)."""
+    # The dynamic provider host passes unknowns as this sentinel string.
+    return isinstance(value, str) and value == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass
+class CheckErrors:
+    """Collects every validation failure so ``check`` can report them all at once."""
+
+    failures: list[CheckFailure] = field(default_factory=list)
+
+    def add(self, prop: str, reason: str) -> None:
+        self.failures.append(CheckFailure(prop, reason))
+
+    def __bool__(self) -> bool:
+        return bool(self.failures)
+
+    def result(self, inputs: dict[str, Any]) -> CheckResult:
+        return CheckResult(inputs, self.failures)
+
+
+def diff_properties(
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    *,
+    in_place: Iterable[str] = (),
+    replace: Iterable[str] = (),
+    replace_all_others: bool = False,
+    ignore: Iterable[str] = (),
+    delete_before_replace: bool = False,
+) -> DiffResult:
+    """Compare normalised inputs and classify every changed property.
+
+    ``in_place`` properties update in place; ``replace`` properties (or, with
+    ``replace_all_others``, every property not in ``in_place``) force a replacement. Properties in
+    ``ignore`` (outputs, bookkeeping) never cause a change. Missing and ``None`` compare equal.
+    """
+    in_place_set = set(in_place)
+    replace_set = set(replace)
+    ignored = set(ignore) | {"__provider"}
+    changes: list[str] = []
+    replaces: list[str] = []
+    for key in sorted(set(olds) | set(news)):
+        if key in ignored:
+            continue
+        if _canonical(olds.get(key)) == _canonical(news.get(key)):
+            continue
+        if key in replace_set or (replace_all_others and key not in in_place_set):
+            replaces.append(key)
+        changes.append(key)
+    stables = [k for k in news if k not in changes and k not in ignored]
+    return DiffResult(
+        changes=bool(changes),
+        replaces=replaces,
+        stables=stables,
+        delete_before_replace=delete_before_replace,
+    )
+
+
+def _canonical(value: Any) -> str:
+    if value == {} or value == []:
+        value = None
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def sha256_text(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+class ProviderError(Exception):
+    """An error whose message is safe to show: it names the resource field and the fix.
+
+    Messages never include credentials; use :func:`redact` on anything that came back from a
+    vendor API before putting it in one.
+    """
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove every given secret (and each of its 8+ character fragments at start) from text."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
