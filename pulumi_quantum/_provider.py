@@ -147,3 +147,31 @@ def redact(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def contains_unknown(value: Any) -> bool:
+    """True if ``value`` is, or (in a dict or list) holds, a preview-time unknown."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def json_pointer(path: Iterable[str | int]) -> str:
+    """RFC 6901 JSON pointer for a path of keys/indexes (``[]`` → ``""``, the whole document).
+
+    Failures name the exact place in a nested input this way, the same notation JSON Schema
+    tools and editors use, so a message can be followed straight to the offending value.
+    """
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ``" — did you mean 'x'?"`` hint when ``word`` is close to one of ``candidates``, else ``""``."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" — did you mean {matches[0]!r}?" if matches else ""

@@ -1,0 +1,56 @@
+"""`pulumi-quantum`: the command line of the project.
+
+Subcommands are registered by the modules that own them, so each stays small:
+``local`` (run the local quantum cloud), ``validate`` / ``schema`` (GitOps review of runtime-program
+metadata) and ``results`` (show a task's measurement counts). Modules are imported lazily so
+``pulumi-quantum validate`` never pays for importing the simulators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+# (module, function) pairs; each function takes the subparsers object and registers commands
+# whose parsers set ``func`` to a callable taking the parsed namespace and returning an exit code.
+_COMMAND_PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("pulumi_quantum.local.cli", "add_local_commands"),
+    ("pulumi_quantum.validate", "add_validate_commands"),
+    ("pulumi_quantum.results", "add_results_commands"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pulumi-quantum",
+        description="Quantum-cloud resources as code: tools around the Pulumi provider.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name, function_name in _COMMAND_PROVIDERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        getattr(module, function_name)(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,18 @@
+# shellcheck shell=bash
+# Environment for running Pulumi offline against this project. Sourced by the other scripts
+# after scripts/bootstrap has run; safe to source in an interactive shell too:
+#   source scripts/env.sh
+PQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PQ_ENGINE_VERSION="$(sed -n 's/^ *"pulumi==\([0-9.]*\)".*/\1/p' "$PQ_ROOT/pyproject.toml" | head -n1)"
+PQ_CACHE="${PQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-quantum}"
+PQ_ENGINE_BIN="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/bin"
+PQ_VENV="${PQ_VENV:-$PQ_ROOT/.venv}"
+export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BIN PQ_VENV
+
+# The engine's plugins (and our language host) find Python through these.
+export PATH="$PQ_VENV/bin:$PQ_ENGINE_BIN:$PATH"
+export PULUMI_PYTHON_CMD="$PQ_VENV/bin/python"
+# Offline operation: no update checks, no plugin downloads, local passphrase-protected stacks.
+export PULUMI_SKIP_UPDATE_CHECK=1
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-local-quickstart}"
