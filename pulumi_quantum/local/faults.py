@@ -19,7 +19,7 @@ from typing import Any
 @dataclass
 class Faults:
     throttle_rate: float = 0.0
-    """Fraction of API requests rejected as throttled (Braket: 400 ThrottlingException, IBM: 429)."""
+    """Fraction of requests rejected as throttled (Braket: 400 ThrottlingException, IBM: 429)."""
     latency_ms: int = 0
     """Delay added to every API request."""
     max_concurrent_tasks: int = 0
