@@ -23,8 +23,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        with self.transaction() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+        # journal_mode cannot change inside a transaction; WAL persists in the file once set.
+        with self._write_lock:
+            self._connection().execute("PRAGMA journal_mode=WAL")
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

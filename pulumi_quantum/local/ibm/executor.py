@@ -1,0 +1,291 @@
+"""Runs queued jobs in subprocesses with a time limit, and recovers after a crash.
+
+A small thread pool (``max_parallel`` jobs at once) claims queued jobs and runs each in
+``python -m pulumi_quantum.local.ibm.runner`` - a separate process group with a scrubbed
+environment, so user code sees no credentials of the server and can be killed as a whole.
+The database is the source of truth: every transition is a conditional UPDATE on the job's
+current status, so a cancel that lands while a job finishes cannot be overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..store import Store
+from . import db
+
+STARTUP_GRACE_SECONDS = 120.0
+"""Time allowed for the subprocess to import qiskit before the job's own clock starts."""
+POLL_SECONDS = 0.1
+_ENV_ALLOWLIST = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "PYTHONPATH",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "VIRTUAL_ENV",
+)
+
+RESTART_REASON = (
+    "The local quantum cloud stopped while this job was {state}; the job did not finish "
+    "and was marked failed at restart. Submit it again."
+)
+
+
+def jobs_root(store: Store) -> Path:
+    return store.path.parent / "ibm_jobs"
+
+
+def _child_env() -> dict[str, str]:
+    return {k: os.environ[k] for k in _ENV_ALLOWLIST if k in os.environ}
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class JobExecutor:
+    def __init__(
+        self,
+        store: Store,
+        on_finished: Callable[[str], None],
+        max_parallel: int = 2,
+    ) -> None:
+        self._store = store
+        self._on_finished = on_finished
+        # Daemon threads, not a ThreadPoolExecutor: an interpreter exiting without close()
+        # must not wait for a long job; its orphaned process is killed by recover().
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._workers = [
+            threading.Thread(target=self._work, name=f"ibm-job-{i}", daemon=True)
+            for i in range(max_parallel)
+        ]
+        for worker in self._workers:
+            worker.start()
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+
+    def job_dir(self, job_id: str) -> Path:
+        return jobs_root(self._store) / job_id
+
+    def prepare(self, job_id: str, spec: dict[str, Any], source: str | None) -> None:
+        """Snapshot what the job runs, so later program updates do not change it."""
+        path = self.job_dir(job_id)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+        if source is not None:
+            (path / "program.py").write_text(source, encoding="utf-8")
+
+    def submit(self, job_id: str) -> None:
+        if not self._closing.is_set():
+            self._queue.put(job_id)
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            if job_id is None or self._closing.is_set():
+                return
+            self._run_safely(job_id)
+
+    def kill(self, job_id: str) -> None:
+        with self._lock:
+            proc = self._procs.get(job_id)
+        if proc is not None:
+            _kill_group(proc.pid)
+
+    def close(self) -> None:
+        """Stop: kill running jobs (they are failed by ``recover`` at next start)."""
+        self._closing.set()
+        with self._lock:
+            procs = list(self._procs.values())
+        for proc in procs:
+            _kill_group(proc.pid)
+        for _ in self._workers:
+            self._queue.put(None)
+        for worker in self._workers:
+            worker.join(timeout=10)
+
+    # -- one job -------------------------------------------------------------------------------
+    def _run_safely(self, job_id: str) -> None:
+        try:
+            self._run(job_id)
+        except Exception as exc:  # never leave a job running because of a server bug
+            self._finish(
+                job_id,
+                "Failed",
+                f"internal error of the local runtime: {exc}",
+                result=None,
+                logs=None,
+            )
+
+    def _run(self, job_id: str) -> None:
+        if self._closing.is_set():
+            return
+        claimed = self._store.execute(
+            "UPDATE ibm_jobs SET status = 'Running', started_at = ? "
+            "WHERE id = ? AND status = 'Queued'",
+            (db.now(), job_id),
+        )
+        if not claimed:
+            self._cleanup(job_id)
+            return
+        row = self._store.query_one("SELECT time_limit FROM ibm_jobs WHERE id = ?", (job_id,))
+        limit = int(row["time_limit"])
+        path = self.job_dir(job_id)
+        log_path = path / "logs.txt"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pulumi_quantum.local.ibm.runner", str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=path,
+                env=_child_env(),
+                start_new_session=True,
+            )
+        with self._lock:
+            self._procs[job_id] = proc
+        self._store.execute("UPDATE ibm_jobs SET pid = ? WHERE id = ?", (proc.pid, job_id))
+        timed_out = self._wait(proc, path, limit)
+        with self._lock:
+            self._procs.pop(job_id, None)
+        logs = log_path.read_text(encoding="utf-8", errors="replace")
+        interim_path = path / "interim.jsonl"
+        interim = interim_path.read_text(encoding="utf-8") if interim_path.exists() else None
+        outcome_path = path / "outcome.json"
+        if timed_out:
+            reason = (
+                f"Job ran longer than its maximum execution time of {limit} seconds and was killed."
+            )
+            self._finish(
+                job_id, "Failed", reason, result=f"JobError: '{reason}'", logs=logs, interim=interim
+            )
+        elif outcome_path.exists():
+            outcome = json.loads(outcome_path.read_text(encoding="utf-8"))
+            if outcome["status"] == "Completed":
+                self._finish(
+                    job_id, "Completed", None, result=outcome["result"], logs=logs, interim=interim
+                )
+            else:
+                self._finish(
+                    job_id,
+                    "Failed",
+                    outcome["reason"],
+                    result=outcome["error"],
+                    logs=logs,
+                    interim=interim,
+                )
+        else:
+            reason = (
+                f"The job process ended without a result (exit code {proc.returncode});"
+                " see the job logs."
+            )
+            self._finish(
+                job_id, "Failed", reason, result=f"JobError: '{reason}'", logs=logs, interim=interim
+            )
+        self._cleanup(job_id)
+
+    def _wait(self, proc: subprocess.Popen[bytes], path: Path, limit: int) -> bool:
+        """Wait for the process; True if it was killed for exceeding ``limit``."""
+        startup_deadline = time.monotonic() + STARTUP_GRACE_SECONDS
+        deadline: float | None = None
+        marker = path / "started"
+        while True:
+            try:
+                proc.wait(timeout=POLL_SECONDS)
+                return False
+            except subprocess.TimeoutExpired:
+                pass
+            if self._closing.is_set():
+                _kill_group(proc.pid)
+                proc.wait()
+                return False
+            now = time.monotonic()
+            if deadline is None and marker.exists():
+                deadline = now + limit
+            if (deadline is not None and now > deadline) or (
+                deadline is None and now > startup_deadline
+            ):
+                _kill_group(proc.pid)
+                proc.wait()
+                return True
+
+    def _finish(
+        self,
+        job_id: str,
+        status: str,
+        reason: str | None,
+        *,
+        result: str | None,
+        logs: str | None,
+        interim: str | None = None,
+    ) -> None:
+        if self._closing.is_set():
+            return  # stopping: leave the job for recover() to report
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE ibm_jobs SET status = ?, reason = ?, result = ?, logs = ?, interim = ?,"
+                " finished_at = ?, pid = NULL WHERE id = ? AND status = 'Running'",
+                (status, reason, result, logs, interim, db.now(), job_id),
+            ).rowcount
+            if not changed:  # cancelled meanwhile: keep the cancellation, keep the logs
+                conn.execute(
+                    "UPDATE ibm_jobs SET logs = ?, pid = NULL WHERE id = ?", (logs, job_id)
+                )
+        self._on_finished(job_id)
+
+    def _cleanup(self, job_id: str) -> None:
+        if not self._closing.is_set():
+            shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+
+
+def _is_our_runner(pid: int, job_id: str) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"pulumi_quantum.local.ibm.runner" in cmdline and any(
+        arg.endswith(job_id.encode()) for arg in cmdline
+    )
+
+
+def recover(store: Store) -> int:
+    """Fail jobs left queued or running by a crash; returns how many were failed.
+
+    A runner orphaned by ``kill -9`` of the server is killed first (after checking its
+    command line, so a recycled pid is never touched).
+    """
+    db.migrate(store)
+    rows = store.query("SELECT id, status, pid FROM ibm_jobs WHERE status IN ('Queued','Running')")
+    for row in rows:
+        if row["pid"] and _is_our_runner(row["pid"], row["id"]):
+            _kill_group(row["pid"])
+        reason = RESTART_REASON.format(state=row["status"].lower())
+        store.execute(
+            "UPDATE ibm_jobs SET status = 'Failed', reason = ?, result = ?, finished_at = ?,"
+            " pid = NULL WHERE id = ? AND status = ?",
+            (reason, f"JobError: '{reason}'", db.now(), row["id"], row["status"]),
+        )
+        shutil.rmtree(jobs_root(store) / row["id"], ignore_errors=True)
+    store.execute(
+        "UPDATE ibm_sessions SET close_reason = 'closed', closed_at = ? "
+        "WHERE accepting_jobs = 0 AND close_reason IS NULL",
+        (db.now(),),
+    )
+    return len(rows)

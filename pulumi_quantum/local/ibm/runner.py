@@ -1,0 +1,127 @@
+"""The job subprocess: ``python -m pulumi_quantum.local.ibm.runner JOB_DIR``.
+
+Runs one job in its own process so a program cannot crash, block or leak into the server,
+and so a time limit can be enforced by killing it. Protocol with the parent (``jobs.py``),
+all files inside JOB_DIR:
+
+* in: ``job.json`` (job id, program id, backend name, params as the client's JSON text) and,
+  for uploaded programs, ``program.py``;
+* out: ``started`` (written after imports, right before user code runs: the parent starts the
+  max_execution_time clock there, so interpreter start-up is not charged to the program),
+  ``interim.jsonl`` (``user_messenger.publish`` messages), ``outcome.json`` (final status,
+  result text or error), stdout/stderr go to the log file the parent opened.
+
+Values cross the boundary in the vendor's own encoding (``RuntimeEncoder``/``RuntimeDecoder``),
+so circuits arrive as QuantumCircuit objects exactly as in IBM's runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BUILTIN_PROGRAMS = ("circuit-runner", "qasm3-runner")
+
+
+class UserMessenger:
+    """The ``user_messenger`` argument of a program's ``main``, as in IBM's runtime."""
+
+    def __init__(self, job_dir: Path, encoder: Any) -> None:
+        self._path = job_dir / "interim.jsonl"
+        self._encoder = encoder
+        self.final: Any = None
+        self.has_final = False
+
+    def publish(self, message: Any, encoder: Any = None, final: bool = False) -> None:
+        if final:
+            self.final, self.has_final = message, True
+            return
+        text = json.dumps(message, cls=encoder or self._encoder)
+        with self._path.open("a", encoding="utf-8") as fh:
+            fh.write(text.replace("\n", " ") + "\n")
+
+
+def simulator() -> Any:
+    """qiskit's BasicSimulator (qiskit >= 1.0), or BasicAer on older qiskit."""
+    try:
+        from qiskit.providers.basic_provider import BasicSimulator
+    except ImportError:  # qiskit < 1.0
+        from qiskit import BasicAer
+
+        return BasicAer.get_backend("qasm_simulator")
+    return BasicSimulator()
+
+
+def run_circuits(backend: Any, params: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The circuit path of ``IBMBackend.run``: simulate and answer a ``Result`` dict."""
+    from qiskit import QuantumCircuit, transpile
+
+    circuits = params.get("circuits")
+    if not isinstance(circuits, list):
+        circuits = [circuits]
+    for index, circuit in enumerate(circuits):
+        if not isinstance(circuit, QuantumCircuit):
+            raise ValueError(
+                f"params.circuits[{index}] is a {type(circuit).__name__}, not a QuantumCircuit;"
+                " the local runtime executes QuantumCircuit objects only (no OpenQASM 3 text)"
+            )
+    shots = int(params.get("shots") or 4000)
+    run_options: dict[str, Any] = {"shots": shots, "memory": bool(params.get("memory", False))}
+    if params.get("seed_simulator") is not None:
+        run_options["seed_simulator"] = int(params["seed_simulator"])
+    compiled = transpile(circuits, backend, optimization_level=0)
+    result = backend.run(compiled, **run_options).result().to_dict()
+    result["backend_name"] = spec["backend"]
+    result["job_id"] = spec["job_id"]
+    result["date"] = datetime.now(UTC).isoformat()
+    return result
+
+
+def _write_outcome(job_dir: Path, outcome: dict[str, Any]) -> None:
+    tmp = job_dir / "outcome.json.tmp"
+    tmp.write_text(json.dumps(outcome), encoding="utf-8")
+    os.replace(tmp, job_dir / "outcome.json")
+
+
+def main(argv: list[str]) -> int:
+    job_dir = Path(argv[1]).resolve()
+    spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+    try:
+        from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
+
+        params = json.loads(spec["params"], cls=RuntimeDecoder)
+        backend = simulator()
+        messenger = UserMessenger(job_dir, RuntimeEncoder)
+        (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
+        if spec["program_id"] in BUILTIN_PROGRAMS:
+            result = run_circuits(backend, params, spec)
+        else:
+            namespace = runpy.run_path(str(job_dir / "program.py"), run_name="__runtime__")
+            entry = namespace.get("main")
+            if not callable(entry):
+                raise AttributeError(
+                    "the program defines no main(backend, user_messenger, **kwargs) function"
+                )
+            result = entry(backend, messenger, **params)
+            if result is None and messenger.has_final:
+                result = messenger.final
+        text = json.dumps(result, cls=RuntimeEncoder)
+    except BaseException as exc:  # report everything, including SystemExit from user code
+        detail = traceback.format_exc()
+        sys.stderr.write(detail)
+        reason = f"{type(exc).__name__}: {exc}"
+        _write_outcome(job_dir, {"status": "Failed", "reason": reason, "error": detail})
+        return 1
+    _write_outcome(job_dir, {"status": "Completed", "result": text})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,245 @@
+"""Program jobs in subprocesses: kwargs and results, time limits, failures, cancel, logs,
+session expiry and cancel, fault knobs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.local._ibm_server import ALICE, BOB, IbmServer, wait_until
+
+HUB, GROUP, PROJECT = ALICE[1].split("/")
+
+KWARGS_PROGRAM = """
+def main(backend, user_messenger, circuit, factor=1, **extra):
+    print("program started with factor", factor)
+    user_messenger.publish({"progress": 0.5})
+    counts = backend.run(circuit, shots=64, seed_simulator=11).result().get_counts()
+    return {"doubled": factor * 2, "counts": counts, "extra": extra}
+"""
+SLEEPY_PROGRAM = """
+import time
+
+def main(backend, user_messenger, seconds=600):
+    print("going to sleep", flush=True)
+    time.sleep(seconds)
+    return "woke up"
+"""
+FAILING_PROGRAM = """
+def main(backend, user_messenger):
+    raise ValueError("the program gave up")
+"""
+FINAL_STATES = ("Completed", "Failed", "Cancelled")
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
+    srv = IbmServer(tmp_path_factory.mktemp("ibm-jobs")).start()
+    yield srv
+    srv.stop()
+
+
+def upload(srv: IbmServer, who: requests.Session, name: str, source: str, cost: int) -> str:
+    response = who.post(
+        f"{srv.url}/programs",
+        json={"name": name, "data": b64(source), "cost": cost, "description": name},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def submit(
+    srv: IbmServer, who: requests.Session, program_id: str, params: dict | str, **extra: object
+) -> requests.Response:
+    body = {
+        "program_id": program_id,
+        "backend": "ibmq_qasm_simulator",
+        "hub": HUB,
+        "group": GROUP,
+        "project": PROJECT,
+        **extra,
+    }
+    # params travel in the vendor's own encoding (RuntimeEncoder), as the clients send them
+    payload = (
+        json.dumps(body)[:-1]
+        + ', "params": '
+        + (params if isinstance(params, str) else json.dumps(params))
+        + "}"
+    )
+    return who.post(f"{srv.url}/jobs", data=payload, timeout=10)
+
+
+def final_job(srv: IbmServer, who: requests.Session, job_id: str, timeout: float = 90) -> dict:
+    def done() -> dict | None:
+        job = who.get(f"{srv.url}/jobs/{job_id}", timeout=10).json()
+        return job if job["state"]["status"] in FINAL_STATES else None
+
+    return wait_until(done, timeout)
+
+
+def test_program_job_with_kwargs_returns_its_result(server: IbmServer) -> None:
+    from qiskit import QuantumCircuit
+    from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
+
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "kwargs-program", KWARGS_PROGRAM, 120)
+    bell = QuantumCircuit(2, 2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure([0, 1], [0, 1])
+    params = json.dumps({"circuit": bell, "factor": 21, "label": "x"}, cls=RuntimeEncoder)
+    response = submit(server, alice, program_id, params, tags=["t1"])
+    assert response.status_code == 200, response.text
+    job_id = response.json()["id"]
+
+    job = final_job(server, alice, job_id)
+    assert job["status"] == "Completed", job
+    assert job["program"]["id"] == program_id and job["tags"] == ["t1"]
+    text = alice.get(f"{server.url}/jobs/{job_id}/results", timeout=10).text
+    result = json.loads(text, cls=RuntimeDecoder)
+    assert result["doubled"] == 42 and result["extra"] == {"label": "x"}
+    assert set(result["counts"]) <= {"00", "11"} and sum(result["counts"].values()) == 64
+    logs = alice.get(f"{server.url}/jobs/{job_id}/logs", timeout=10).text
+    assert "program started with factor 21" in logs
+    interim = alice.get(f"{server.url}/jobs/{job_id}/interim_results", timeout=10).text
+    assert json.loads(interim.splitlines()[0]) == {"progress": 0.5}
+    listed = alice.get(f"{server.url}/jobs", params={"program": program_id}, timeout=10).json()
+    assert [j["id"] for j in listed["jobs"]] == [job_id]
+    # jobs are private to their instance: bob may not read them
+    bob = server.login(BOB[0])
+    assert bob.get(f"{server.url}/jobs/{job_id}", timeout=10).status_code == 403
+    assert bob.get(f"{server.url}/jobs", timeout=10).json()["jobs"] == []
+
+
+def test_job_exceeding_max_execution_time_is_killed(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "too-slow", SLEEPY_PROGRAM, 2)
+    started = time.monotonic()
+    job_id = submit(server, alice, program_id, {"seconds": 600}).json()["id"]
+    job = final_job(server, alice, job_id, timeout=60)
+    assert time.monotonic() - started < 60
+    assert job["status"] == "Failed"
+    assert "maximum execution time of 2 seconds" in job["state"]["reason"]
+    assert "killed" in job["state"]["reason"]
+    assert "going to sleep" in alice.get(f"{server.url}/jobs/{job_id}/logs", timeout=10).text
+
+
+def test_failing_program_reports_its_error(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "failing", FAILING_PROGRAM, 60)
+    job_id = submit(server, alice, program_id, {}).json()["id"]
+    job = final_job(server, alice, job_id)
+    assert job["status"] == "Failed"
+    assert job["state"]["reason"] == "ValueError: the program gave up"
+    assert "Traceback" in alice.get(f"{server.url}/jobs/{job_id}/results", timeout=10).text
+
+
+def test_cancel_running_job(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "cancel-me", SLEEPY_PROGRAM, 600)
+    job_id = submit(server, alice, program_id, {}).json()["id"]
+    url = f"{server.url}/jobs/{job_id}"
+    wait_until(lambda: "going to sleep" in alice.get(f"{url}/logs", timeout=10).text, 60)
+    assert alice.post(f"{url}/cancel", timeout=10).status_code == 204
+    job = final_job(server, alice, job_id, timeout=30)
+    assert job["status"] == "Cancelled"
+    assert alice.post(f"{url}/cancel", timeout=10).status_code == 409
+    assert alice.get(f"{url}/results", timeout=10).status_code == 404
+
+
+def test_job_submission_errors(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    bob = server.login(BOB[0])
+    private = upload(server, alice, "alice-only", SLEEPY_PROGRAM, 5)
+    assert (
+        submit(
+            server, bob, private, {}, hub="local-hub", group="local-group", project="bob-project"
+        ).status_code
+        == 404
+    )
+    assert submit(server, alice, "no-such-program", {}).status_code == 404
+    bad_backend = submit(server, alice, private, {}, backend="ibm_nowhere")
+    assert bad_backend.status_code == 400 and "backend" in bad_backend.json()["error"]["message"]
+    assert submit(server, bob, private, {}).status_code == 403  # alice's instance
+    missing = bob.post(f"{server.url}/jobs", json={"params": {}}, timeout=10)
+    assert missing.status_code == 400 and "program_id" in missing.json()["error"]["message"]
+    unknown = alice.get(f"{server.url}/jobs/doesnotexist", timeout=10)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == 3250
+
+
+def test_session_expires_after_max_time(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    created = alice.post(
+        f"{server.url}/sessions",
+        json={"backend": "ibmq_qasm_simulator", "instance": ALICE[1], "max_session_ttl": 1},
+        timeout=10,
+    )
+    assert created.status_code == 201
+    session_id = created.json()["id"]
+    url = f"{server.url}/sessions/{session_id}"
+    state = wait_until(
+        lambda: (s := alice.get(url, timeout=10).json())["state"] == "closed" and s, 10
+    )
+    assert state["closed_reason"] == "expired" and state["accepting_jobs"] is False
+    rejected = submit(server, alice, "circuit-runner", {"circuits": []}, session_id=session_id)
+    assert rejected.status_code == 400
+    assert rejected.json()["error"]["code"] == 1217
+    assert "maximum time" in rejected.json()["error"]["message"]
+    bad = alice.post(f"{server.url}/sessions", json={"max_session_ttl": "soon"}, timeout=10)
+    assert bad.status_code == 400 and "max_session_ttl" in bad.json()["error"]["message"]
+    assert alice.get(f"{server.url}/sessions/nope", timeout=10).status_code == 404
+
+
+def test_session_cancel_cancels_its_running_jobs(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    session_id = alice.post(
+        f"{server.url}/sessions", json={"backend": "ibmq_qasm_simulator"}, timeout=10
+    ).json()["id"]
+    program_id = upload(server, alice, "in-session", SLEEPY_PROGRAM, 600)
+    job_id = submit(server, alice, program_id, {}, session_id=session_id).json()["id"]
+    assert alice.get(f"{server.url}/jobs/{job_id}", timeout=10).json()["session_id"] == session_id
+    assert alice.delete(f"{server.url}/sessions/{session_id}/close", timeout=10).status_code == 204
+    assert final_job(server, alice, job_id, timeout=30)["status"] == "Cancelled"
+    state = alice.get(f"{server.url}/sessions/{session_id}", timeout=10).json()
+    assert state["state"] == "closed" and state["closed_reason"] == "cancelled"
+
+
+def test_fault_knobs(server: IbmServer) -> None:
+    alice = server.login(ALICE[0])
+    try:
+        response = requests.post(
+            f"{server.url}/_local/faults", json={"throttle_rate": 1.0}, timeout=10
+        )
+        assert response.status_code == 200 and response.json()["throttle_rate"] == 1.0
+        throttled = alice.get(f"{server.url}/programs", timeout=10)
+        assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
+        requests.post(
+            f"{server.url}/_local/faults",
+            json={"throttle_rate": 0.0, "error_rate": 1.0},
+            timeout=10,
+        )
+        assert alice.get(f"{server.url}/programs", timeout=10).status_code == 500
+        assert requests.get(f"{server.url}/_local/faults", timeout=10).json()["error_rate"] == 1.0
+        requests.post(
+            f"{server.url}/_local/faults",
+            json={"error_rate": 0.0, "latency_ms": 300},
+            timeout=10,
+        )
+        started = time.monotonic()
+        assert alice.get(f"{server.url}/programs", timeout=10).status_code == 200
+        assert time.monotonic() - started >= 0.3
+        bad = requests.post(f"{server.url}/_local/faults", json={"nonsense": 1}, timeout=10)
+        assert bad.status_code == 400 and "nonsense" in bad.json()["error"]["message"]
+    finally:
+        server.faults.update({"throttle_rate": 0.0, "error_rate": 0.0, "latency_ms": 0})
+    assert alice.get(f"{server.url}/programs", timeout=10).status_code == 200

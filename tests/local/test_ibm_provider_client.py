@@ -1,0 +1,139 @@
+"""The local IBM runtime driven by the unmodified qiskit-ibm-provider client."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.local._ibm_server import ALICE, BOB, IbmServer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
+    srv = IbmServer(tmp_path_factory.mktemp("ibm-client")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def provider(server: IbmServer):
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from qiskit_ibm_provider import IBMProvider
+
+    return IBMProvider(token=ALICE[0], url=server.url)
+
+
+def _bell():
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2, 2, name="bell")
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+def test_provider_discovers_instances_and_backends(provider) -> None:
+    assert provider.instances() == [ALICE[1]]
+    names = {b.name for b in provider.backends()}
+    assert {"ibmq_qasm_simulator", "ibm_loopback_5q"} <= names
+    simulator = provider.get_backend("ibmq_qasm_simulator")
+    assert simulator.configuration().simulator is True
+    assert simulator.status().operational is True
+    device = provider.get_backend("ibm_loopback_5q")
+    assert device.num_qubits == 5
+    assert device.properties().t1(0) > 0  # calibration data decoded by the client
+
+
+def test_bad_token_is_rejected(server: IbmServer) -> None:
+    from qiskit_ibm_provider import IBMProvider
+    from qiskit_ibm_provider.api.exceptions import RequestsApiError
+
+    with pytest.raises(RequestsApiError) as info:
+        IBMProvider(token="not-a-valid-token", url=server.url)
+    assert info.value.status_code == 401
+    assert "not-a-valid-token" not in str(info.value)  # the secret is never echoed
+
+
+def test_simulator_run_returns_counts(provider) -> None:
+    backend = provider.get_backend("ibmq_qasm_simulator")
+    job = backend.run(_bell(), shots=300)
+    counts = job.result(timeout=120).get_counts()
+    assert set(counts) <= {"00", "11"}
+    assert sum(counts.values()) == 300
+
+    # The job is found again through the client's retrieval and listing paths.
+    retrieved = provider.retrieve_job(job.job_id())
+    assert retrieved.result().get_counts() == counts
+    assert retrieved.circuits()[0].name == "bell"
+    assert job.job_id() in [j.job_id() for j in provider.jobs(limit=10)]
+    # Cancelling a finished job is refused the way the client expects (409).
+    from qiskit_ibm_provider.job.exceptions import IBMJobInvalidStateError
+
+    with pytest.raises(IBMJobInvalidStateError):
+        job.cancel()
+
+
+def test_session_run_and_cancel(provider, server: IbmServer) -> None:
+    from qiskit import transpile
+    from qiskit_ibm_provider.api.exceptions import RequestsApiError
+
+    backend = provider.get_backend("ibm_loopback_5q")
+    session = backend.open_session(max_time=600)
+    assert session.session_id, "a non-simulator backend opens a server-side session"
+
+    job = backend.run(transpile(_bell(), backend), shots=200)
+    counts = job.result(timeout=120).get_counts()
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 200
+    assert counts.get("00", 0) > 0 and counts.get("11", 0) > 0
+    # The job carries the session id, on the server as well as in the client object.
+    assert provider._runtime_client.job_get(job.job_id())["session_id"] == session.session_id
+    assert job._session_id == session.session_id
+
+    session_id = session.session_id
+    backend.cancel_session()
+    assert session.active is False
+    alice = server.login(ALICE[0])
+    state = alice.get(f"{server.url}/sessions/{session_id}", timeout=10).json()
+    assert state["state"] == "closed" and state["accepting_jobs"] is False
+    assert state["closed_reason"] == "cancelled"
+
+    # A further job in the cancelled session is rejected by the server with IBM's error.
+    with pytest.raises(RequestsApiError) as info:
+        provider._runtime_client.program_run(
+            program_id="circuit-runner",
+            backend_name=backend.name,
+            params={"circuits": [], "shots": 10},
+            hgp=ALICE[1],
+            session_id=session_id,
+        )
+    assert info.value.status_code == 400
+    assert "Session has been closed" in str(info.value) and "1217" in str(info.value)
+
+
+def test_closed_session_rejects_run_through_backend(provider, server: IbmServer) -> None:
+    """Closing on the server side (PATCH) makes the vendor's ``backend.run`` fail."""
+    from qiskit_ibm_provider.exceptions import IBMBackendApiError
+
+    backend = provider.get_backend("ibm_loopback_5q")
+    session = backend.open_session(max_time=600)
+    alice = server.login(ALICE[0])
+    patched = alice.patch(
+        f"{server.url}/sessions/{session.session_id}", json={"accepting_jobs": False}, timeout=10
+    )
+    assert patched.status_code == 204
+    with pytest.raises(IBMBackendApiError, match="Session has been closed"):
+        backend.run(_bell(), shots=10)
+    backend.close_session()
+
+
+def test_other_users_instance_is_forbidden(server: IbmServer) -> None:
+    bob = server.login(BOB[0])
+    response = bob.get(f"{server.url}/backends", params={"provider": ALICE[1]}, timeout=10)
+    assert response.status_code == 403
+    response = bob.post(f"{server.url}/sessions", json={"instance": ALICE[1]}, timeout=10)
+    assert response.status_code == 403
+    assert requests.get(f"{server.url}/Network", timeout=10).status_code == 401
