@@ -1,0 +1,173 @@
+"""Local Braket throughput: create -> COMPLETED for a 2-qubit Bell circuit, through boto3.
+
+    .venv/bin/python bench/braket_throughput.py --tasks 400 --concurrency 8
+
+Starts the local cloud as a separate process (``python -m pulumi_quantum.local serve`` on free
+ports, temporary data dir) unless ``--braket-endpoint``/``--s3-endpoint`` point at a running one.
+``concurrency`` client threads each loop: CreateQuantumTask (timed), then GetQuantumTask every
+``--poll-ms`` until the task is terminal. Reports tasks/s from the first create to the last
+completion and the CreateQuantumTask latency percentiles seen by the client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+BELL = json.dumps(
+    {
+        "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+        "source": "OPENQASM 3.0;\nbit[2] b;\nqubit[2] q;\nh q[0];\ncnot q[0], q[1];\n"
+        "b[0] = measure q[0];\nb[1] = measure q[1];",
+    }
+)
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+
+
+def start_server(
+    data_dir: Path, workers: int, sim_processes: int
+) -> tuple[subprocess.Popen, dict[str, str]]:
+    endpoints_file = data_dir / "endpoints.json"
+    with open(data_dir / "serve.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
+             "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", "--workers", str(workers),
+             "--sim-processes", str(sim_processes)],
+            stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if endpoints_file.exists():
+            doc = json.loads(endpoints_file.read_text())
+            if doc.get("pid") == proc.pid:
+                return proc, doc["endpoints"]
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited; see {data_dir / 'serve.log'}")
+        time.sleep(0.1)  # waiting for the server to come up, bounded by the deadline
+    raise SystemExit("server did not start within 60 s")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--shots", type=int, default=100)
+    parser.add_argument("--poll-ms", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="server task worker threads")
+    parser.add_argument("--sim-processes", type=int, default=0, help="server simulation processes")
+    parser.add_argument("--braket-endpoint")
+    parser.add_argument("--s3-endpoint")
+    parser.add_argument("--warmup", type=int, default=16)
+    args = parser.parse_args()
+
+    import boto3
+    from botocore.config import Config
+
+    proc = None
+    if args.braket_endpoint and args.s3_endpoint:
+        endpoints = {"braket": args.braket_endpoint, "s3": args.s3_endpoint}
+    else:
+        proc, endpoints = start_server(
+            Path(tempfile.mkdtemp(prefix="pq-bench-")), args.workers, args.sim_processes
+        )
+    creds = {
+        "aws_access_key_id": os.environ.get("AWS_ACCESS_KEY_ID", "AKIALOCALQUANTUM0001"),
+        "aws_secret_access_key": os.environ.get(
+            "AWS_SECRET_ACCESS_KEY", "local-quantum-secret-key-0001"
+        ),
+        "region_name": "us-east-1",
+    }
+    config = Config(max_pool_connections=args.concurrency * 2, retries={"mode": "standard"})
+    braket = boto3.client("braket", endpoint_url=endpoints["braket"], config=config, **creds)
+    s3 = boto3.client("s3", endpoint_url=endpoints["s3"], **creds)
+    bucket = f"bench-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def one_task() -> None:
+        t0 = time.perf_counter()
+        arn = braket.create_quantum_task(
+            clientToken=str(uuid.uuid4()), deviceArn=SV1, shots=args.shots,
+            outputS3Bucket=bucket, outputS3KeyPrefix="bench", action=BELL,
+        )["quantumTaskArn"]  # fmt: skip
+        created = time.perf_counter() - t0
+        while True:
+            status = braket.get_quantum_task(quantumTaskArn=arn)["status"]
+            if status in ("COMPLETED", "FAILED", "CANCELLED"):
+                break
+            time.sleep(args.poll_ms / 1000)  # client poll interval, as the SDK does
+        with lock:
+            latencies.append(created)
+            if status != "COMPLETED":
+                failures.append(f"{arn}: {status}")
+
+    def run(n: int) -> float:
+        counter = iter(range(n))
+        counter_lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with counter_lock:
+                    if next(counter, None) is None:
+                        return
+                one_task()
+
+        threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+
+    try:
+        run(args.warmup)
+        latencies.clear()
+        elapsed = run(args.tasks)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    ms = [x * 1000 for x in latencies]
+    report = {
+        "tasks": args.tasks,
+        "concurrency": args.concurrency,
+        "shots": args.shots,
+        "server_workers": args.workers,
+        "server_sim_processes": args.sim_processes,
+        "elapsed_s": round(elapsed, 2),
+        "throughput_tasks_per_s": round(args.tasks / elapsed, 1),
+        "create_latency_ms": {
+            "p50": round(statistics.median(ms), 1),
+            "p99": round(percentile(ms, 99), 1),
+            "max": round(max(ms), 1),
+        },
+        "failed": len(failures),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}",
+    }
+    print(json.dumps(report, indent=2))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

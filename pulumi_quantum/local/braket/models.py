@@ -1,0 +1,700 @@
+"""State and rules of the local Braket: tasks, tags and spending limits over the SQLite Store.
+
+Wire concerns (parsing, shape constraints, serialisation) live in ``responses``; this module holds
+the rules the model cannot express: devices must exist and be ONLINE, actions must be OpenQASM
+programs the device supports, clientTokens make creates idempotent, the concurrent-task quota and
+spending limits are enforced, and task status only moves forward
+(CREATED -> QUEUED -> RUNNING -> COMPLETED | FAILED, or -> CANCELLING -> CANCELLED).
+
+Every write is one Store transaction, so concurrent requests can neither lose updates nor create a
+task twice for one clientToken.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.utils import parse_timestamp
+
+from ..faults import Faults
+from ..store import Store
+from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device
+from .exceptions import (
+    ConflictException,
+    DeviceOfflineException,
+    DeviceRetiredException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ValidationException,
+)
+
+ACCOUNT_ID = "123456789012"
+TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+ACTIVE = ("CREATED", "QUEUED", "RUNNING", "CANCELLING")
+MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
+MAX_TAGS = 50
+BUCKET_CACHE_SECONDS = 5.0
+_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]{1,128}")
+_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]{0,256}")
+
+DDL = """
+CREATE TABLE IF NOT EXISTS braket_tasks (
+    arn TEXT PRIMARY KEY,
+    client_token TEXT NOT NULL UNIQUE,
+    request_hash TEXT NOT NULL,
+    device_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    failure_reason TEXT,
+    shots INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    directory TEXT NOT NULL,
+    action TEXT NOT NULL,
+    device_parameters TEXT NOT NULL,
+    job_token TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS braket_tasks_status ON braket_tasks(status);
+CREATE INDEX IF NOT EXISTS braket_tasks_created ON braket_tasks(created_at);
+CREATE TABLE IF NOT EXISTS braket_tags (
+    arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS braket_spending_limits (
+    arn TEXT PRIMARY KEY,
+    client_token TEXT NOT NULL UNIQUE,
+    request_hash TEXT NOT NULL,
+    device_arn TEXT NOT NULL,
+    spending_limit TEXT NOT NULL,
+    start_at REAL NOT NULL,
+    end_at REAL NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+
+def _hash(params: dict[str, Any]) -> str:
+    relevant = {k: v for k, v in params.items() if k != "clientToken"}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str | None]:
+    try:
+        start = int(base64.urlsafe_b64decode(params["nextToken"])) if "nextToken" in params else 0
+    except (ValueError, TypeError):
+        raise ValidationException("nextToken: not a token this service issued") from None
+    size = params.get("maxResults") or 100
+    end = start + size
+    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], token
+
+
+def validate_tags(tags: dict[str, str], field: str = "tags") -> None:
+    errors = []
+    if len(tags) > MAX_TAGS:
+        errors.append(f"at most {MAX_TAGS} tags are allowed, got {len(tags)}")
+    for key, value in tags.items():
+        if not _TAG_KEY.fullmatch(key):
+            errors.append(
+                f"tag key {key!r} must be 1-128 letters, digits, spaces or _.:/=+-@ characters"
+            )
+        elif key.lower().startswith("aws:"):
+            errors.append(f"tag key {key!r} uses the reserved prefix 'aws:'")
+        if not _TAG_VALUE.fullmatch(value):
+            errors.append(
+                f"tag value for {key!r} must be at most 256 letters, digits, spaces or "
+                "_.:/=+-@ characters"
+            )
+    if errors:
+        raise ValidationException(f"{field}: " + "; ".join(errors))
+
+
+class _Reader:
+    """Adapts Store.query to the ``execute(...).fetchall()`` shape of a connection."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        rows = self._store.query(sql, params)
+
+        class _Cursor:
+            @staticmethod
+            def fetchall() -> list[Any]:
+                return rows
+
+        return _Cursor()
+
+
+@dataclass
+class BraketBackend:
+    """The local Braket account: one region-less store of tasks, tags and spending limits."""
+
+    store: Store
+    faults: Faults
+    bucket_exists: Callable[[str], bool]
+    submit: Callable[[str], None] = lambda arn: None
+    region: str = "us-east-1"
+
+    def __post_init__(self) -> None:
+        self.store.migrate(DDL)
+        self._buckets_seen: dict[str, float] = {}
+
+    def _bucket_ok(self, bucket: str) -> bool:
+        """bucket_exists with a short positive cache (one HEAD per bucket per few seconds)."""
+        now = time.monotonic()
+        if self._buckets_seen.get(bucket, 0.0) > now:
+            return True
+        if self.bucket_exists(bucket):
+            self._buckets_seen[bucket] = now + BUCKET_CACHE_SECONDS
+            return True
+        return False
+
+    # ----------------------------------------------------------------- devices
+    def device(self, arn: str, field: str = "deviceArn") -> Device:
+        device = DEVICES.get(arn)
+        if device is None:
+            raise ValidationException(
+                f"{field}: {arn!r} is not a device of this Braket endpoint; "
+                f"available devices: {sorted(DEVICES)}"
+            )
+        return device
+
+    def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
+        device = DEVICES.get(params["deviceArn"])
+        if device is None:
+            raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
+        return device.describe()
+
+    def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
+        fields = {
+            "deviceArn": "deviceArn",
+            "deviceName": "deviceName",
+            "providerName": "providerName",
+            "deviceType": "deviceType",
+            "deviceStatus": "deviceStatus",
+        }
+        summaries = [d.summary() for d in DEVICES.values()]
+        for f in params.get("filters", []):
+            if f["name"] not in fields:
+                raise ValidationException(
+                    f"filters.name: {f['name']!r} is not a device filter; use one of {list(fields)}"
+                )
+            summaries = [s for s in summaries if s[fields[f["name"]]] in f["values"]]
+        page, token = _page(summaries, params)
+        return {"devices": page, "nextToken": token}
+
+    # ------------------------------------------------------------------- tasks
+    def _check_action(self, device: Device, params: dict[str, Any]) -> None:
+        try:
+            action = json.loads(params["action"])
+        except ValueError as exc:
+            raise ValidationException(f"action: not valid JSON ({exc})") from None
+        if not isinstance(action, dict):
+            raise ValidationException("action: must be a JSON object (a braket.ir program)")
+        header = action.get("braketSchemaHeader") or {}
+        name = header.get("name") if isinstance(header, dict) else None
+        if name != OPENQASM_ACTION:
+            raise ValidationException(
+                f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
+                f"send an OpenQASM 3 program ({OPENQASM_ACTION!r})"
+            )
+        from braket.ir.openqasm import Program
+
+        try:
+            Program.parse_obj(action)
+        except Exception as exc:
+            raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
+        if "deviceParameters" in params:
+            try:
+                parsed = json.loads(params["deviceParameters"])
+            except ValueError as exc:
+                raise ValidationException(f"deviceParameters: not valid JSON ({exc})") from None
+            if not isinstance(parsed, dict):
+                raise ValidationException("deviceParameters: must be a JSON object")
+        low = 0 if device.type == "SIMULATOR" else 1
+        if not low <= params["shots"] <= MAX_SHOTS:
+            raise ValidationException(
+                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {MAX_SHOTS}]"
+            )
+
+    def _check_device_usable(self, device: Device) -> None:
+        if device.status == "RETIRED":
+            raise DeviceRetiredException(f"Device {device.arn} is retired.")
+        if device.status == "OFFLINE":
+            raise DeviceOfflineException(f"Device {device.arn} is offline.")
+
+    def create_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
+        device = self.device(params["deviceArn"])
+        request_hash = _hash(params)
+        existing = self._by_token(params["clientToken"], request_hash)
+        if existing:
+            return {"quantumTaskArn": existing}
+        self._check_device_usable(device)
+        if params.get("associations"):
+            raise ValidationException("associations: reservations are not available locally")
+        self._check_action(device, params)
+        validate_tags(params.get("tags") or {})
+        bucket = params["outputS3Bucket"]
+        if not self._bucket_ok(bucket):
+            raise ValidationException(
+                f"outputS3Bucket: bucket {bucket!r} does not exist or is not accessible; "
+                "create it first"
+            )
+        task_id = str(uuid.uuid4())
+        arn = f"arn:aws:braket:{self.region}:{ACCOUNT_ID}:quantum-task/{task_id}"
+        now = time.time()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT arn, request_hash FROM braket_tasks WHERE client_token = ?",
+                (params["clientToken"],),
+            ).fetchone()
+            if row:  # a concurrent duplicate won the race
+                self._same_request(row, request_hash)
+                return {"quantumTaskArn": row["arn"]}
+            self._check_quotas(conn, device, now)
+            conn.execute(
+                "INSERT INTO braket_tasks (arn, client_token, request_hash, device_arn, status,"
+                " shots, bucket, directory, action, device_parameters, job_token, created_at)"
+                " VALUES (?, ?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    arn,
+                    params["clientToken"],
+                    request_hash,
+                    device.arn,
+                    params["shots"],
+                    bucket,
+                    f"{params['outputS3KeyPrefix'].rstrip('/')}/{task_id}",
+                    params["action"],
+                    params.get("deviceParameters") or "{}",
+                    params.get("jobToken"),
+                    now,
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)",
+                [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
+            )
+        self.queue(arn)
+        return {"quantumTaskArn": arn}
+
+    def queue(self, arn: str) -> None:
+        """CREATED -> QUEUED, then hand the task to the runner."""
+        self.store.execute(
+            "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
+            (arn,),
+        )
+        self.submit(arn)
+
+    @staticmethod
+    def _same_request(row: Any, request_hash: str) -> None:
+        if row["request_hash"] != request_hash:
+            raise ValidationException(
+                "clientToken: this token was already used for a different request; "
+                "use a new clientToken for a new request"
+            )
+
+    def _by_token(self, token: str, request_hash: str, table: str = "braket_tasks") -> str | None:
+        row = self.store.query_one(
+            f"SELECT arn, request_hash FROM {table} WHERE client_token = ?", (token,)
+        )
+        if row is None:
+            return None
+        self._same_request(row, request_hash)
+        return row["arn"]
+
+    def _check_quotas(self, conn: Any, device: Device, now: float) -> None:
+        limit = self.faults.max_concurrent_tasks
+        if limit:
+            (active,) = conn.execute(
+                f"SELECT COUNT(*) FROM braket_tasks WHERE status IN {ACTIVE}"
+            ).fetchone()
+            if active >= limit:
+                raise ServiceQuotaExceededException(
+                    f"The number of concurrent quantum tasks ({active}) has reached the quota "
+                    f"of {limit}; wait for tasks to finish or cancel some"
+                )
+        for row in conn.execute(
+            "SELECT * FROM braket_spending_limits WHERE device_arn = ? AND start_at <= ?"
+            " AND end_at > ?",
+            (device.arn, now, now),
+        ).fetchall():
+            queued, total = self._spend(conn, row)
+            next_cost = device.cost_per_minute * MIN_BILLED_SECONDS / 60
+            if queued + total + next_cost > float(row["spending_limit"]):
+                raise ServiceQuotaExceededException(
+                    f"Spending limit {row['arn']} ({row['spending_limit']} USD) for "
+                    f"{device.arn} would be exceeded (spent {total:.2f}, queued {queued:.2f})"
+                )
+
+    @staticmethod
+    def _spend(conn: Any, limit_row: Any) -> tuple[float, float]:
+        """(queued, total) USD for a spending limit's device and period.
+
+        ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
+        inside a transaction, or the Store itself for a read.
+        """
+        rate = DEVICES[limit_row["device_arn"]].cost_per_minute / 60
+        queued = total = 0.0
+        for row in conn.execute(
+            "SELECT status, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
+            " AND created_at >= ? AND created_at < ?",
+            (limit_row["device_arn"], limit_row["start_at"], limit_row["end_at"]),
+        ).fetchall():
+            if row["status"] in ACTIVE:
+                queued += rate * MIN_BILLED_SECONDS
+            elif row["started_at"] is not None and row["ended_at"] is not None:
+                total += rate * max(MIN_BILLED_SECONDS, row["ended_at"] - row["started_at"])
+        return queued, total
+
+    def _task_row(self, arn: str) -> Any:
+        row = self.store.query_one("SELECT * FROM braket_tasks WHERE arn = ?", (arn,))
+        if row is None:
+            raise ResourceNotFoundException(f"Quantum task {arn} not found")
+        return row
+
+    def _tags(self, arn: str) -> dict[str, str]:
+        return {
+            r["key"]: r["value"]
+            for r in self.store.query("SELECT key, value FROM braket_tags WHERE arn = ?", (arn,))
+        }
+
+    def _summary(self, row: Any, tags: dict[str, str]) -> dict[str, Any]:
+        return {
+            "quantumTaskArn": row["arn"],
+            "status": row["status"],
+            "deviceArn": row["device_arn"],
+            "shots": row["shots"],
+            "outputS3Bucket": row["bucket"],
+            "outputS3Directory": row["directory"],
+            "createdAt": row["created_at"],
+            "endedAt": row["ended_at"],
+            "tags": tags,
+        }
+
+    def get_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
+        row = self._task_row(params["quantumTaskArn"])
+        out = self._summary(row, self._tags(row["arn"]))
+        out.update(
+            failureReason=row["failure_reason"],
+            deviceParameters=row["device_parameters"],
+            jobArn=None,
+            actionMetadata={"actionType": OPENQASM_ACTION, "programCount": 1},
+            numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
+        )
+        if "QueueInfo" in (params.get("additionalAttributeNames") or []):
+            position = "0" if row["status"] in ("CREATED", "QUEUED") else "None"
+            out["queueInfo"] = {
+                "queue": "QUANTUM_TASKS_QUEUE",
+                "position": position,
+                "queuePriority": "Normal",
+            }
+        return out
+
+    def cancel_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["quantumTaskArn"]
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT status FROM braket_tasks WHERE arn = ?", (arn,)).fetchone()
+            if row is None:
+                raise ResourceNotFoundException(f"Quantum task {arn} not found")
+            status = row["status"]
+            if status in ("CANCELLING", "CANCELLED"):
+                return {"quantumTaskArn": arn, "cancellationStatus": status}
+            if status in TERMINAL:
+                raise ConflictException(
+                    f"Quantum task {arn} is already {status} and can no longer be cancelled"
+                )
+            new = "CANCELLING" if status == "RUNNING" else "CANCELLED"
+            conn.execute(
+                "UPDATE braket_tasks SET status = ?, ended_at = ? WHERE arn = ?",
+                (new, time.time() if new == "CANCELLED" else None, arn),
+            )
+        return {"quantumTaskArn": arn, "cancellationStatus": new}
+
+    def search_quantum_tasks(self, params: dict[str, Any]) -> dict[str, Any]:
+        where, args = [], []
+        columns = {"quantumTaskArn": "arn", "deviceArn": "device_arn", "status": "status"}
+        times = {"createdAt": "created_at", "endedAt": "ended_at"}
+        ops = {"LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
+        for f in params.get("filters", []):
+            name, op, values = f["name"], f["operator"], f["values"]
+            if name in columns or name.startswith("tag:"):
+                if op != "EQUAL":
+                    raise ValidationException(f"filters: {name} supports only the EQUAL operator")
+                marks = ",".join("?" * len(values))
+                if name.startswith("tag:"):
+                    where.append(
+                        f"arn IN (SELECT arn FROM braket_tags WHERE key = ? AND value IN ({marks}))"
+                    )
+                    args.append(name[4:])
+                else:
+                    where.append(f"{columns[name]} IN ({marks})")
+                args.extend(values)
+            elif name in times:
+                try:
+                    stamps = [parse_timestamp(v).timestamp() for v in values]
+                except (ValueError, TypeError):
+                    raise ValidationException(
+                        f"filters: {name} values must be ISO 8601 timestamps, got {values}"
+                    ) from None
+                if op == "BETWEEN":
+                    if len(stamps) != 2:
+                        raise ValidationException(f"filters: BETWEEN on {name} needs 2 values")
+                    where.append(f"{times[name]} BETWEEN ? AND ?")
+                    args.extend(stamps)
+                elif op == "EQUAL":
+                    where.append(f"{times[name]} IN ({','.join('?' * len(stamps))})")
+                    args.extend(stamps)
+                else:
+                    where.append(f"{times[name]} {ops[op]} ?")
+                    args.append(stamps[0])
+            else:
+                raise ValidationException(
+                    f"filters.name: {name!r} is not a task filter; use one of "
+                    f"{[*columns, *times, 'tag:<key>']}"
+                )
+        sql = "SELECT * FROM braket_tasks"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.store.query(sql + " ORDER BY created_at DESC, rowid DESC", args)
+        page, token = _page(rows, params)
+        return {
+            "quantumTasks": [self._summary(r, self._tags(r["arn"])) for r in page],
+            "nextToken": token,
+        }
+
+    # ---------------------------------------------------- runner state changes
+    def start(self, arn: str) -> Any | None:
+        """QUEUED -> RUNNING; None if the task is no longer runnable (e.g. cancelled)."""
+        with self.store.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE braket_tasks SET status = 'RUNNING', started_at = ?,"
+                " attempts = attempts + 1 WHERE arn = ? AND status = 'QUEUED'",
+                (time.time(), arn),
+            ).rowcount
+            if not changed:
+                return None
+            return conn.execute("SELECT * FROM braket_tasks WHERE arn = ?", (arn,)).fetchone()
+
+    def is_cancelling(self, arn: str) -> bool:
+        row = self.store.query_one("SELECT status FROM braket_tasks WHERE arn = ?", (arn,))
+        return row is not None and row["status"] == "CANCELLING"
+
+    def finish(self, arn: str, failure_reason: str | None = None) -> str:
+        """RUNNING -> COMPLETED/FAILED, or CANCELLING -> CANCELLED; returns the final status."""
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT status FROM braket_tasks WHERE arn = ?", (arn,)).fetchone()
+            if row is None or row["status"] in TERMINAL:
+                return row["status"] if row else "FAILED"
+            status = (
+                "CANCELLED"
+                if row["status"] == "CANCELLING"
+                else ("FAILED" if failure_reason else "COMPLETED")
+            )
+            conn.execute(
+                "UPDATE braket_tasks SET status = ?, failure_reason = ?, ended_at = ?"
+                " WHERE arn = ?",
+                (status, failure_reason if status == "FAILED" else None, time.time(), arn),
+            )
+            return status
+
+    def recover(self, max_attempts: int = 3) -> list[str]:
+        """After a crash: re-queue unfinished tasks (or fail them), finish cancellations.
+
+        Returns the ARNs to hand to the runner again.
+        """
+        requeue = []
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE braket_tasks SET status = 'CANCELLED', ended_at = ?"
+                " WHERE status = 'CANCELLING'",
+                (time.time(),),
+            )
+            conn.execute(
+                "UPDATE braket_tasks SET status = 'FAILED', ended_at = ?, failure_reason ="
+                " 'The local cloud stopped while this task was running, ' || attempts ||"
+                " ' time(s); it was not retried again' WHERE status IN ('QUEUED', 'RUNNING',"
+                " 'CREATED') AND attempts >= ?",
+                (time.time(), max_attempts),
+            )
+            for row in conn.execute(
+                "SELECT arn FROM braket_tasks WHERE status IN ('CREATED', 'QUEUED', 'RUNNING')"
+                " ORDER BY created_at"
+            ).fetchall():
+                requeue.append(row["arn"])
+            conn.execute(
+                "UPDATE braket_tasks SET status = 'QUEUED' WHERE status IN ('CREATED', 'RUNNING')"
+            )
+        return requeue
+
+    # -------------------------------------------------------------------- tags
+    def _resource_exists(self, arn: str) -> bool:
+        return bool(
+            self.store.query_one("SELECT 1 FROM braket_tasks WHERE arn = ?", (arn,))
+            or self.store.query_one("SELECT 1 FROM braket_spending_limits WHERE arn = ?", (arn,))
+        )
+
+    def _require_resource(self, arn: str) -> None:
+        if not self._resource_exists(arn):
+            raise ResourceNotFoundException(f"Resource {arn} not found")
+
+    def tag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn, tags = params["resourceArn"], params["tags"]
+        validate_tags(tags)
+        self._require_resource(arn)
+        with self.store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+                [(arn, k, v) for k, v in tags.items()],
+            )
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM braket_tags WHERE arn = ?", (arn,)
+            ).fetchone()
+            if count > MAX_TAGS:
+                raise ValidationException(
+                    f"tags: {arn} would have {count} tags; at most {MAX_TAGS} are allowed"
+                )
+        return {}
+
+    def untag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["resourceArn"]
+        self._require_resource(arn)
+        with self.store.transaction() as conn:
+            conn.executemany(
+                "DELETE FROM braket_tags WHERE arn = ? AND key = ?",
+                [(arn, k) for k in params["tagKeys"]],
+            )
+        return {}
+
+    def list_tags_for_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_resource(params["resourceArn"])
+        return {"tags": self._tags(params["resourceArn"])}
+
+    # --------------------------------------------------------- spending limits
+    def _period(self, params: dict[str, Any], now: float) -> tuple[float, float]:
+        period = params.get("timePeriod")
+        if not period:
+            return now, now + 365 * 24 * 3600
+        start, end = period["startAt"].timestamp(), period["endAt"].timestamp()
+        if end <= start:
+            raise ValidationException("timePeriod: endAt must be after startAt")
+        return start, end
+
+    def create_spending_limit(self, params: dict[str, Any]) -> dict[str, Any]:
+        device = self.device(params["deviceArn"])
+        request_hash = _hash(params)
+        existing = self._by_token(params["clientToken"], request_hash, "braket_spending_limits")
+        if existing:
+            return {"spendingLimitArn": existing}
+        if device.status == "RETIRED":
+            raise DeviceRetiredException(f"Device {device.arn} is retired.")
+        validate_tags(params.get("tags") or {})
+        now = time.time()
+        start, end = self._period(params, now)
+        arn = f"arn:aws:braket:{self.region}:{ACCOUNT_ID}:spending-limit/{uuid.uuid4()}"
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT arn, request_hash FROM braket_spending_limits WHERE client_token = ?",
+                (params["clientToken"],),
+            ).fetchone()
+            if row:
+                self._same_request(row, request_hash)
+                return {"spendingLimitArn": row["arn"]}
+            conn.execute(
+                "INSERT INTO braket_spending_limits (arn, client_token, request_hash, device_arn,"
+                " spending_limit, start_at, end_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    arn,
+                    params["clientToken"],
+                    request_hash,
+                    device.arn,
+                    params["spendingLimit"],
+                    start,
+                    end,
+                    now,
+                    now,
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)",
+                [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
+            )
+        return {"spendingLimitArn": arn}
+
+    def _limit_row(self, conn: Any, arn: str) -> Any:
+        row = conn.execute("SELECT * FROM braket_spending_limits WHERE arn = ?", (arn,)).fetchone()
+        if row is None:
+            raise ResourceNotFoundException(f"Spending limit {arn} not found")
+        return row
+
+    def update_spending_limit(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["spendingLimitArn"]
+        now = time.time()
+        with self.store.transaction() as conn:
+            row = self._limit_row(conn, arn)
+            start, end = (
+                self._period(params, now)
+                if "timePeriod" in params
+                else (row["start_at"], row["end_at"])
+            )
+            conn.execute(
+                "UPDATE braket_spending_limits SET spending_limit = ?, start_at = ?, end_at = ?,"
+                " updated_at = ? WHERE arn = ?",
+                (params.get("spendingLimit", row["spending_limit"]), start, end, now, arn),
+            )
+        return {}
+
+    def delete_spending_limit(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["spendingLimitArn"]
+        with self.store.transaction() as conn:
+            self._limit_row(conn, arn)
+            conn.execute("DELETE FROM braket_spending_limits WHERE arn = ?", (arn,))
+            conn.execute("DELETE FROM braket_tags WHERE arn = ?", (arn,))
+        return {}
+
+    def search_spending_limits(self, params: dict[str, Any]) -> dict[str, Any]:
+        where, args = [], []
+        for f in params.get("filters") or []:
+            if f["name"] != "deviceArn":
+                raise ValidationException(
+                    f"filters.name: {f['name']!r} is not a spending-limit filter; use 'deviceArn'"
+                )
+            where.append(f"device_arn IN ({','.join('?' * len(f['values']))})")
+            args.extend(f["values"])
+        sql = "SELECT * FROM braket_spending_limits"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.store.query(sql + " ORDER BY created_at", args)
+        page, token = _page(rows, params)
+        limits = []
+        for row in page:
+            queued, total = self._spend(_Reader(self.store), row)
+            limits.append(
+                {
+                    "spendingLimitArn": row["arn"],
+                    "deviceArn": row["device_arn"],
+                    "timePeriod": {"startAt": row["start_at"], "endAt": row["end_at"]},
+                    "spendingLimit": row["spending_limit"],
+                    "queuedSpend": f"{queued:.2f}",
+                    "totalSpend": f"{total:.2f}",
+                    "createdAt": row["created_at"],
+                    "updatedAt": row["updated_at"],
+                    "tags": self._tags(row["arn"]),
+                }
+            )
+        return {"spendingLimits": limits, "nextToken": token}

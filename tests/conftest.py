@@ -1,0 +1,145 @@
+"""Shared fixtures: the local quantum cloud, in-process or as a subprocess.
+
+* ``local_cloud``: one in-process LocalCloud per test module, in its own temporary data dir, on
+  free loopback ports. It sets nothing globally: pass ``local_cloud.client_env()`` explicitly or
+  use the ``cloud_env`` fixture (monkeypatched env vars for one test).
+* ``local_cloud_process``: a factory starting ``python -m pulumi_quantum.local serve`` as a
+  subprocess (free ports, given data dir) for kill -9 / restart tests. Every process it started is
+  stopped at teardown.
+* ``wait_until``: poll a predicate with a deadline (never ``time.sleep`` as synchronisation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_quantum.local.server import LocalCloud
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Return the predicate's first truthy value; fail the test if none before the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
+        time.sleep(interval)  # poll interval of a deadline-bounded wait
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture() -> Callable[..., Any]:
+    return wait_until
+
+
+@pytest.fixture(scope="module")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    cloud = LocalCloud(tmp_path_factory.mktemp("local-cloud"))
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture
+def cloud_env(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point boto3 / braket SDK / qiskit at ``local_cloud`` for one test via env vars."""
+    env = local_cloud.client_env()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "BRAKET_ENDPOINT"):
+        monkeypatch.delenv(key, raising=False)
+    return env
+
+
+@pytest.fixture
+def results_bucket(cloud_env: dict[str, str]) -> str:
+    """A fresh S3 bucket on the local cloud for task results."""
+    import boto3
+
+    name = f"amzn-braket-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+class LocalCloudProcess:
+    """A ``python -m pulumi_quantum.local serve`` subprocess."""
+
+    def __init__(self, data_dir: Path, extra_args: list[str], timeout: float = 60.0) -> None:
+        self.data_dir = data_dir
+        self.log_path = data_dir / "test-serve.log"
+        endpoints_file = data_dir / "endpoints.json"
+        endpoints_file.unlink(missing_ok=True)
+        command = [
+            sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
+            "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", *extra_args,
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+
+        def ready() -> dict[str, Any] | None:
+            if self.process.poll() is not None:
+                raise AssertionError(f"local cloud exited early:\n{self.log_path.read_text()}")
+            try:
+                doc = json.loads(endpoints_file.read_text())
+            except (OSError, ValueError):
+                return None
+            return doc if doc.get("pid") == self.process.pid else None
+
+        self.endpoints: dict[str, str] = wait_until(ready, timeout)["endpoints"]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def client_env(self) -> dict[str, str]:
+        env = LocalCloud(self.data_dir).client_env()
+        env["AWS_ENDPOINT_URL_BRAKET"] = self.endpoints["braket"]
+        env["AWS_ENDPOINT_URL_S3"] = self.endpoints["s3"]
+        if "ibm" in self.endpoints:
+            env["QISKIT_IBM_URL"] = self.endpoints["ibm"]
+        return env
+
+    def kill(self) -> None:
+        """kill -9: no clean-up code of the server runs."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.process.returncode
+
+
+@pytest.fixture
+def local_cloud_process() -> Iterator[Callable[..., LocalCloudProcess]]:
+    """Factory: ``local_cloud_process(data_dir, *extra_args) -> LocalCloudProcess``."""
+    started: list[LocalCloudProcess] = []
+
+    def start(data_dir: str | Path, *extra_args: str) -> LocalCloudProcess:
+        proc = LocalCloudProcess(Path(data_dir), list(extra_args))
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()

@@ -1,0 +1,188 @@
+"""Braket tasks end to end through the vendors' unmodified clients (boto3, amazon-braket-sdk)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
+TN1 = "arn:aws:braket:::device/quantum-simulator/amazon/tn1"
+BELL_QASM = """OPENQASM 3.0;
+bit[2] b;
+qubit[2] q;
+h q[0];
+cnot q[0], q[1];
+b[0] = measure q[0];
+b[1] = measure q[1];
+"""
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+
+
+def program(source: str = BELL_QASM) -> str:
+    return json.dumps(
+        {"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+         "source": source, "inputs": {}}
+    )  # fmt: skip
+
+
+def create(braket, bucket: str, **overrides) -> str:
+    request = {
+        "deviceArn": SV1,
+        "shots": 100,
+        "outputS3Bucket": bucket,
+        "outputS3KeyPrefix": "tasks",
+        "action": program(),
+        **overrides,
+    }
+    return braket.create_quantum_task(**request)["quantumTaskArn"]
+
+
+def status_of(braket, arn: str) -> str:
+    return braket.get_quantum_task(quantumTaskArn=arn)["status"]
+
+
+@pytest.mark.parametrize("device_arn", [SV1, DM1, TN1])
+def test_bell_state_through_the_braket_sdk(cloud_env, results_bucket, device_arn):
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    device = AwsDevice(device_arn)
+    assert device.status == "ONLINE"
+    assert device.properties.service.shotsRange[1] >= 1000
+    task = device.run(
+        Circuit().h(0).cnot(0, 1), (results_bucket, "sdk"), shots=123, poll_timeout_seconds=60
+    )
+    counts = task.result().measurement_counts
+    assert sum(counts.values()) == 123
+    assert set(counts) <= {"00", "11"}
+    assert counts["00"] > 0 and counts["11"] > 0  # P(all 123 equal) = 2**-122
+    assert task.state() == "COMPLETED"
+
+
+def test_results_json_is_a_gate_model_task_result_in_s3(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    arn = create(braket, results_bucket, shots=10)
+    wait_until(lambda: status_of(braket, arn) == "COMPLETED")
+    task = braket.get_quantum_task(quantumTaskArn=arn)
+    task_id = arn.rsplit("/", 1)[1]
+    assert task["outputS3Directory"] == f"tasks/{task_id}"
+    assert task["endedAt"] >= task["createdAt"]
+    body = (
+        boto3.client("s3")
+        .get_object(Bucket=results_bucket, Key=f"tasks/{task_id}/results.json")["Body"]
+        .read()
+    )
+    from braket.task_result import GateModelTaskResult
+
+    result = GateModelTaskResult.parse_raw(body)
+    assert result.taskMetadata.id == arn
+    assert result.taskMetadata.deviceId == SV1
+    assert result.taskMetadata.shots == 10
+    assert len(result.measurements) == 10
+
+
+def test_status_moves_forward_and_search_finds_the_task(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    arn = create(braket, results_bucket, tags={"team": "quantum"})
+    seen = []
+
+    def done() -> bool:
+        seen.append(status_of(braket, arn))
+        return seen[-1] in TERMINAL
+
+    wait_until(done)
+    order = ["CREATED", "QUEUED", "RUNNING", "COMPLETED"]
+    assert seen[-1] == "COMPLETED"
+    assert [order.index(s) for s in seen] == sorted(order.index(s) for s in seen)
+    found = braket.search_quantum_tasks(
+        filters=[{"name": "tag:team", "operator": "EQUAL", "values": ["quantum"]}]
+    )["quantumTasks"]
+    assert arn in [t["quantumTaskArn"] for t in found]
+    by_status = braket.search_quantum_tasks(
+        filters=[
+            {"name": "status", "operator": "EQUAL", "values": ["COMPLETED"]},
+            {"name": "deviceArn", "operator": "EQUAL", "values": [SV1]},
+        ]
+    )["quantumTasks"]
+    assert all(t["status"] == "COMPLETED" for t in by_status)
+    assert arn in [t["quantumTaskArn"] for t in by_status]
+
+
+def test_same_client_token_twice_creates_one_task(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    token = str(uuid.uuid4())
+    prefix = f"idem-{uuid.uuid4().hex[:8]}"
+    first = create(braket, results_bucket, clientToken=token, outputS3KeyPrefix=prefix)
+    second = create(braket, results_bucket, clientToken=token, outputS3KeyPrefix=prefix)
+    assert first == second
+    wait_until(lambda: status_of(braket, first) == "COMPLETED")
+    objects = boto3.client("s3").list_objects_v2(Bucket=results_bucket, Prefix=prefix)
+    assert [o["Key"] for o in objects["Contents"]] == [
+        f"{prefix}/{first.rsplit('/', 1)[1]}/results.json"
+    ]
+    with pytest.raises(braket.exceptions.ValidationException, match="clientToken"):
+        create(braket, results_bucket, clientToken=token, outputS3KeyPrefix=prefix, shots=7)
+
+
+def test_fifty_concurrent_creates_all_complete(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        arns = list(pool.map(lambda _: create(braket, results_bucket, shots=20), range(50)))
+    assert len(set(arns)) == 50
+
+    def all_completed() -> bool:
+        statuses = [status_of(braket, a) for a in arns]
+        assert "FAILED" not in statuses
+        return all(s == "COMPLETED" for s in statuses)
+
+    wait_until(all_completed, timeout=90, interval=0.2)
+
+
+def test_failing_program_reports_failure_reason(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    arn = create(braket, results_bucket, action=program("OPENQASM 3.0;\nqubit[1] q;\nfoo q[0];"))
+    wait_until(lambda: status_of(braket, arn) in TERMINAL)
+    task = braket.get_quantum_task(quantumTaskArn=arn)
+    assert task["status"] == "FAILED"
+    assert "foo" in task["failureReason"]
+
+
+def test_cancel_and_conflict(cloud_env, results_bucket, wait_until):
+    braket = boto3.client("braket")
+    arn = create(braket, results_bucket)
+    wait_until(lambda: status_of(braket, arn) == "COMPLETED")
+    with pytest.raises(braket.exceptions.ConflictException, match="COMPLETED"):
+        braket.cancel_quantum_task(quantumTaskArn=arn, clientToken=str(uuid.uuid4()))
+    with pytest.raises(braket.exceptions.ResourceNotFoundException):
+        braket.cancel_quantum_task(
+            quantumTaskArn=arn.replace(arn.rsplit("/", 1)[1], str(uuid.uuid4())),
+            clientToken=str(uuid.uuid4()),
+        )
+
+
+def test_simulation_in_worker_processes(tmp_path, wait_until):
+    """sim_processes > 0 runs the simulator in a process pool; results are the same."""
+    from pulumi_quantum.local.server import LocalCloud
+
+    with LocalCloud(tmp_path, sim_processes=1) as cloud:
+        env = cloud.client_env()
+        kwargs = {
+            "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+            "region_name": "us-east-1",
+        }
+        s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs)
+        braket = boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs)
+        s3.create_bucket(Bucket="procs")
+        arn = create(braket, "procs", shots=30)
+        wait_until(lambda: status_of(braket, arn) in TERMINAL, timeout=60)
+        assert status_of(braket, arn) == "COMPLETED"
+        key = f"tasks/{arn.rsplit('/', 1)[1]}/results.json"
+        doc = json.loads(s3.get_object(Bucket="procs", Key=key)["Body"].read())
+        assert len(doc["measurements"]) == 30
+        assert {"".join(m) for m in doc["measurements"]} <= {"00", "11"}
