@@ -128,6 +128,12 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def canonical_json(value: Any) -> str:
+    """One spelling per JSON value (sorted keys, no spaces), so hashes and diffs of JSON inputs
+    given as a dict or as a string in any key order compare equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def sha256_text(text: str | bytes) -> str:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
@@ -149,17 +155,6 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-def contains_unknown(value: Any) -> bool:
-    """True if ``value`` is, or (in a dict or list) holds, a preview-time unknown."""
-    if is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
 def json_pointer(path: Iterable[str | int]) -> str:
     """RFC 6901 JSON pointer for a path of keys/indexes (``[]`` → ``""``, the whole document).
 
@@ -170,7 +165,7 @@ def json_pointer(path: Iterable[str | int]) -> str:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A ``" — did you mean 'x'?"`` hint when ``word`` is close to one of ``candidates``, else ``""``."""
+    """A ``" — did you mean 'x'?"`` hint when ``word`` is close to a candidate, else ``""``."""
     import difflib
 
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

@@ -1,0 +1,43 @@
+"""IBM Qiskit Runtime resources: :class:`RuntimeProgram` and :class:`Session`.
+
+Configuration (read at call time, never stored in state): stack config ``quantum:ibmToken``
+(secret), ``quantum:ibmUrl``, ``quantum:ibmInstance``, else ``QISKIT_IBM_TOKEN`` /
+``QISKIT_IBM_URL`` / ``QISKIT_IBM_INSTANCE``; with nothing set, the local quantum cloud.
+
+Names are loaded on first access so that ``pulumi-quantum validate`` (which only needs
+``ibm.metadata``) does not pay for importing the Pulumi SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "RuntimeProgram",
+    "RuntimeProgramArgs",
+    "RuntimeProgramProvider",
+    "Session",
+    "SessionArgs",
+    "SessionProvider",
+]
+
+_HOME = {
+    "RuntimeProgram": "program",
+    "RuntimeProgramArgs": "program",
+    "RuntimeProgramProvider": "program",
+    "Session": "session",
+    "SessionArgs": "session",
+    "SessionProvider": "session",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .program import RuntimeProgram, RuntimeProgramArgs, RuntimeProgramProvider
+    from .session import Session, SessionArgs, SessionProvider
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

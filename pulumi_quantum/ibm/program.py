@@ -1,0 +1,386 @@
+"""``RuntimeProgram``: a Qiskit Runtime program, inputs as ``IBMRuntimeService.upload_program``.
+
+Lifecycle (see docs/ibm-resources.md for the full table):
+
+* ``check`` (preview, no remote calls) reads the program file and the metadata file, merges the
+  metadata with the individual inputs, validates it against the shipped JSON Schema and reports
+  every problem at once, naming each by JSON pointer (and file:line:col for metadata files);
+* ``diff`` compares the source by sha256 and the effective metadata field by field; nothing ever
+  forces a replacement, so ``program_id`` is stable;
+* ``create``/``update`` re-read the program file and refuse to upload it if it changed since
+  ``check`` hashed it (the plan would not be what gets applied);
+* ``read`` powers refresh (out-of-band edits, deletion);
+* adopting an existing program is the ``import_id`` input: the engine's import path
+  (``pulumi import`` / ``ResourceOptions(import_=...)``) calls ``read`` without the pickled
+  provider, which no Python dynamic resource can survive.
+
+State keeps the source's sha256 and size, never its text, when ``data`` is a path. Inline source
+is the user's own input and Pulumi stores inputs, so in that case the text is in state as an input
+(never as an output); use a path to keep it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from .._provider import (
+    CheckErrors,
+    ProviderError,
+    QuantumProvider,
+    _canonical,
+    diff_properties,
+    is_unknown,
+)
+from .metadata import (
+    METADATA_FIELDS,
+    MetadataDocument,
+    MetadataFileError,
+    merge_metadata,
+    read_metadata_file,
+    strip_unknowns,
+    validate_metadata,
+)
+from .source import ProgramSource, ProgramSourceError, load_source
+
+OUTPUTS = (
+    "program_id",
+    "name",
+    "description",
+    "max_execution_time",
+    "is_public",
+    "spec",
+    "data_sha256",
+    "data_size",
+    "creation_date",
+    "update_date",
+)
+COMPARED = ("data_sha256", "name", "description", "max_execution_time", "is_public", "spec")
+"""What ``diff`` compares; all update in place. ``data`` and ``metadata`` are compared through
+their normalised forms (hash; merged fields), so re-pointing at an identical file is no change."""
+
+
+def _project_dir() -> Path:
+    """Relative paths are relative to the Pulumi project: the engine starts the program and the
+    dynamic provider host in the project directory."""
+    return Path.cwd()
+
+
+def _load_metadata(metadata: Any) -> MetadataDocument:
+    if metadata is None:
+        return MetadataDocument({})
+    if isinstance(metadata, str):
+        return read_metadata_file(metadata, _project_dir())
+    if isinstance(metadata, Mapping):
+        return MetadataDocument(dict(metadata))
+    raise MetadataFileError(
+        "metadata", f"must be a dict or the path of a JSON file, not {type(metadata).__name__}"
+    )
+
+
+class RuntimeProgramProvider(QuantumProvider):
+    """Dynamic provider of :class:`RuntimeProgram`; holds no state (see ``_provider``)."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        errors = CheckErrors()
+        data = news.get("data")
+        checked: dict[str, Any] = {"data": data}
+        if is_unknown(data):
+            checked["data_sha256"] = data
+            checked["data_size"] = data
+        else:
+            try:
+                source = load_source(data, _project_dir())
+                checked["data_sha256"] = source.sha256
+                checked["data_size"] = source.size
+            except ProgramSourceError as exc:
+                errors.add("data", str(exc))
+
+        if news.get("import_id") is not None:
+            checked["import_id"] = news["import_id"]
+        metadata = news.get("metadata")
+        checked["metadata"] = metadata
+        overrides = {f: news.get(f) for f in METADATA_FIELDS}
+        given = {f for f, v in overrides.items() if v is not None}
+        document = MetadataDocument({})
+        metadata_unknown = is_unknown(metadata)
+        if not metadata_unknown:
+            try:
+                document = _load_metadata(metadata)
+            except MetadataFileError as exc:
+                errors.add("metadata", str(exc))
+        base = document.document
+        if not isinstance(base, Mapping):
+            errors.add(
+                "metadata",
+                f"{document.path or 'metadata'}: must be a JSON object, not {type(base).__name__}",
+            )
+            base = {}
+        merged = merge_metadata(base, overrides)
+        for field in METADATA_FIELDS:
+            checked[field] = merged.get(field)
+
+        if not errors.failures or all(f.property == "data" for f in errors.failures):
+            stripped, unknown_paths = strip_unknowns(merged)
+            for problem in validate_metadata(stripped):
+                path = problem.path
+                if any(path[: len(u)] == u for u in unknown_paths if u):
+                    continue
+                field = str(path[0]) if path else "metadata"
+                if metadata_unknown and field not in given:
+                    continue  # the metadata may still supply it once known
+                if field in given or document.path is None:
+                    where = ""
+                else:
+                    line, column = document.position(path)
+                    where = f"{document.path}:{line}:{column}: "
+                errors.add(field, f"{where}{problem}")
+        return errors.result(checked)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_properties(
+            {k: olds.get(k) for k in COMPARED},
+            {k: news.get(k) for k in COMPARED},
+            in_place=COMPARED,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..clients.ibm_runtime import DuplicateProgramError
+        from .config import runtime_client
+
+        source = _source_for_upload(props)
+        if props.get("import_id"):
+            return self._adopt(str(props["import_id"]), props)
+        with runtime_client() as client:
+            try:
+                created = client.create_program(
+                    data_base64=source.base64(),
+                    name=props["name"],
+                    description=props["description"],
+                    max_execution_time=int(props["max_execution_time"]),
+                    is_public=bool(props.get("is_public")),
+                    spec=props.get("spec") or None,
+                )
+            except DuplicateProgramError:
+                raise ProviderError(_duplicate_message(client, props["name"])) from None
+            program_id = str(created["id"])
+            if "creation_date" not in created:
+                created = client.get_program(program_id)
+        return CreateResult(program_id, _outputs(program_id, props, created, source))
+
+    def _adopt(self, program_id: str, props: dict[str, Any]) -> CreateResult:
+        """Take over an existing program, then bring it to the desired state.
+
+        This is how ``pulumi import`` is done for this resource: the engine's import path calls
+        the dynamic provider's ``read`` without the pickled provider, so
+        ``ResourceOptions(import_=...)`` cannot work for any Python dynamic resource.
+        """
+        from ..clients.ibm_runtime import NotFoundError, program_data_sha256
+        from .config import runtime_client
+
+        with runtime_client() as client:
+            try:
+                info = client.get_program(program_id)
+            except NotFoundError:
+                raise ProviderError(
+                    f"import_id: no program {program_id!r} is visible to this account; check "
+                    "the id (and the token/instance in use)"
+                ) from None
+        current = _outputs_from_service(program_id, info, {})
+        current["data_sha256"] = program_data_sha256(info)
+        return CreateResult(program_id, self.update(program_id, current, props).outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from ..clients.ibm_runtime import DuplicateProgramError
+        from .config import runtime_client
+
+        changed = {f for f in COMPARED if _canonical(olds.get(f)) != _canonical(news.get(f))}
+        source = _source_for_upload(news)
+        with runtime_client() as client:
+            if "data_sha256" in changed:
+                client.update_program_data(id_, source.base64())
+            fields = {
+                f: (news.get(f) or {}) if f == "spec" else news.get(f)
+                for f in ("name", "description", "max_execution_time", "spec")
+                if f in changed
+            }
+            try:
+                client.update_program_metadata(id_, fields)
+            except DuplicateProgramError:
+                raise ProviderError(_duplicate_message(client, news["name"])) from None
+            if "is_public" in changed:
+                client.set_program_visibility(id_, bool(news.get("is_public")))
+            info = client.get_program(id_)
+        return UpdateResult(_outputs(id_, news, info, source))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.ibm_runtime import NotFoundError, program_data_sha256
+        from .config import runtime_client
+
+        with runtime_client() as client:
+            try:
+                info = client.get_program(id_)
+            except NotFoundError:
+                return ReadResult(None, {})  # gone: refresh drops it, the next up recreates it
+        outs = _outputs_from_service(id_, info, props)
+        sha = program_data_sha256(info)
+        if sha is not None:
+            outs["data_sha256"] = sha
+        inputs = {k: outs[k] for k in (*COMPARED, "data_size")}
+        return ReadResult(id_, outs, inputs)
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        from .config import runtime_client
+
+        with runtime_client() as client:
+            client.delete_program(id_)  # already gone (404) counts as deleted
+
+
+def _source_for_upload(props: Mapping[str, Any]) -> ProgramSource:
+    try:
+        source = load_source(props.get("data"), _project_dir())
+    except ProgramSourceError as exc:
+        raise ProviderError(f"data: {exc}") from None
+    expected = props.get("data_sha256")
+    if expected and source.sha256 != expected:
+        raise ProviderError(
+            f"data: program file {source.path!r} changed after the preview hashed it "
+            f"(sha256 {expected[:12]}… then, {source.sha256[:12]}… now); run the update again "
+            "so the plan matches what gets uploaded"
+        )
+    return source
+
+
+def _duplicate_message(client: Any, name: str) -> str:
+    existing = None
+    try:
+        found = client.find_program_by_name(name)
+        existing = found.get("id") if found else None
+    except Exception:  # the hint is best effort; the duplicate error is what matters
+        existing = None
+    how = (
+        f"adopt it by adding import_id={existing or '<its program id>'!r} to this resource's inputs"
+    )
+    return (
+        f"name: a program named {name!r} already exists in this account; choose another name, "
+        f"delete the existing program, or {how}"
+    )
+
+
+def _outputs(
+    program_id: str, desired: Mapping[str, Any], info: Mapping[str, Any], source: ProgramSource
+) -> dict[str, Any]:
+    """Outputs after a write: the values just written, plus what only the service knows."""
+    return {
+        "program_id": program_id,
+        "name": desired.get("name"),
+        "description": desired.get("description"),
+        "max_execution_time": desired.get("max_execution_time"),
+        "is_public": bool(desired.get("is_public")),
+        "spec": desired.get("spec"),
+        "data_sha256": source.sha256,
+        "data_size": source.size,
+        "creation_date": info.get("creation_date"),
+        "update_date": info.get("update_date"),
+    }
+
+
+def _outputs_from_service(
+    program_id: str, info: Mapping[str, Any], previous: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Outputs as the service reports them (refresh/import)."""
+    import base64
+    import contextlib
+
+    data_size = previous.get("data_size")
+    data = info.get("data")
+    if isinstance(data, str) and data:
+        with contextlib.suppress(ValueError):  # not base64: keep the size we knew
+            data_size = len(base64.b64decode(data.strip(), validate=True))
+    return {
+        "program_id": program_id,
+        "name": info.get("name"),
+        "description": info.get("description"),
+        "max_execution_time": info.get("cost", info.get("max_execution_time")),
+        "is_public": bool(info.get("is_public", False)),
+        "spec": info.get("spec") or None,
+        "data_sha256": previous.get("data_sha256"),
+        "data_size": data_size,
+        "creation_date": info.get("creation_date"),
+        "update_date": info.get("update_date"),
+    }
+
+
+@dataclass(kw_only=True)
+class RuntimeProgramArgs:
+    """Inputs of :class:`RuntimeProgram`, as ``upload_program(data, metadata)`` takes them.
+
+    ``data`` is the program source (text containing ``def main(``) or the path of the file
+    holding it, relative to the Pulumi project. ``metadata`` is a dict or the path of a JSON file
+    (see ``pulumi-quantum schema``). The individual fields override the same metadata fields.
+    """
+
+    data: pulumi.Input[str]
+    metadata: pulumi.Input[Mapping[str, Any] | str] | None = None
+    name: pulumi.Input[str] | None = None
+    description: pulumi.Input[str] | None = None
+    max_execution_time: pulumi.Input[int] | None = None
+    is_public: pulumi.Input[bool] | None = None
+    spec: pulumi.Input[Mapping[str, Any]] | None = None
+    import_id: pulumi.Input[str] | None = None
+    """Adopt this existing program (by id) instead of uploading a new one; see ``_adopt``."""
+
+    def to_props(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "import_id": self.import_id,
+            "data": self.data,
+            "metadata": self.metadata,
+            "name": self.name,
+            "description": self.description,
+            "max_execution_time": self.max_execution_time,
+            "is_public": self.is_public,
+            "spec": self.spec,
+        }
+        # Outputs are declared as None so they are readable as attributes.
+        for output in OUTPUTS:
+            props.setdefault(output, None)
+        return props
+
+
+class RuntimeProgram(Resource, module="quantum/ibm", name="RuntimeProgram"):
+    """A Qiskit Runtime program (``/programs``), created and updated in place.
+
+    ``RuntimeProgram("hello", RuntimeProgramArgs(data="hello.py", metadata="hello.json"))`` or
+    with keyword arguments: ``RuntimeProgram("hello", data="hello.py", metadata="hello.json")``.
+    """
+
+    program_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    description: pulumi.Output[str]
+    max_execution_time: pulumi.Output[int]
+    is_public: pulumi.Output[bool]
+    spec: pulumi.Output[dict[str, Any] | None]
+    data_sha256: pulumi.Output[str]
+    data_size: pulumi.Output[int]
+    creation_date: pulumi.Output[str]
+    update_date: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: RuntimeProgramArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if args is None:
+            args = RuntimeProgramArgs(**kwargs)
+        elif kwargs:
+            raise TypeError(
+                "RuntimeProgram takes either a RuntimeProgramArgs or keyword arguments, not both"
+            )
+        super().__init__(RuntimeProgramProvider(), resource_name, args.to_props(), opts)

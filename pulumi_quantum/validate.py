@@ -1,0 +1,168 @@
+"""``pulumi-quantum validate`` and ``pulumi-quantum schema``: metadata review for GitOps.
+
+``validate PATH...`` checks runtime program metadata files (or every ``*.json`` under a
+directory) with exactly the rules ``RuntimeProgram`` applies at preview, so CI can reject a bad
+change in review instead of at deploy. When a program file sits beside a metadata file
+(``hello.json`` / ``hello.metadata.json`` next to ``hello.py``) it is checked too: it must
+compile and define ``main``.
+
+Output, one line per problem: ``file:line:col: /json/pointer: message`` (``--format text``),
+a JSON report (``--format json``), or GitHub workflow annotations (``--format github``) that show
+up inline on the pull request. Exit status: 0 all valid, 1 any problem, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import schema
+from .ibm.metadata import MetadataFileError, read_metadata_file, validate_metadata
+from .ibm.source import ProgramSourceError, check_source
+
+FORMATS = ("text", "json", "github")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    pointer: str | None  # None for problems outside a JSON document (program files)
+    message: str
+
+    def text(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        if self.pointer is None:
+            return f"{where}: {self.message}"
+        return f"{where}: {self.pointer or '/'}: {self.message}"
+
+    def github(self) -> str:
+        message = self.message if self.pointer is None else f"{self.pointer or '/'}: {self.message}"
+        return (
+            f"::error file={_gh_property(self.file)},line={self.line},col={self.column},"
+            f"title={_gh_property('runtime program metadata')}::{_gh_data(message)}"
+        )
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def collect_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
+    """Metadata files named by ``paths`` (directories: every ``*.json`` below, hidden skipped)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*.json")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                problems.append(Problem(raw, 1, 1, None, "no *.json metadata files in directory"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(raw, 1, 1, None, "no such file or directory"))
+    return list(dict.fromkeys(files)), problems
+
+
+def program_beside(metadata_file: Path) -> Path | None:
+    """``hello.py`` for ``hello.json`` or ``hello.metadata.json``, if it exists."""
+    stem = metadata_file.name.removesuffix(".json").removesuffix(".metadata")
+    candidate = metadata_file.with_name(f"{stem}.py")
+    return candidate if candidate.is_file() else None
+
+
+def validate_file(path: Path) -> list[Problem]:
+    shown = str(path)
+    try:
+        document = read_metadata_file(path)
+    except MetadataFileError as exc:
+        return [Problem(shown, exc.line, exc.column, None, exc.message)]
+    problems = []
+    for problem in validate_metadata(document.document):
+        line, column = document.position(problem.path)
+        problems.append(Problem(shown, line, column, problem.pointer, problem.message))
+    problems.sort(key=lambda p: (p.line, p.column))  # stable: schema order within a position
+    program = program_beside(path)
+    if program is not None:
+        try:
+            check_source(program.read_text(encoding="utf-8"), str(program))
+        except ProgramSourceError as exc:
+            problems.append(Problem(str(program), exc.line or 1, exc.column or 1, None, str(exc)))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(program), 1, 1, None, f"cannot read program file: {exc}"))
+    return problems
+
+
+def run_validate(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    files, problems = collect_files(args.paths)
+    for path in files:
+        problems.extend(validate_file(path))
+    if args.format == "json":
+        report: dict[str, Any] = {
+            "valid": not problems,
+            "files": [str(p) for p in files],
+            "problems": [asdict(p) for p in problems],
+        }
+        out.write(json.dumps(report, indent=2) + "\n")
+    else:
+        for problem in problems:
+            out.write((problem.github() if args.format == "github" else problem.text()) + "\n")
+        bad = len({p.file for p in problems})
+        summary = (
+            f"{len(problems)} problem(s) in {bad} file(s); checked {len(files)} metadata file(s)"
+            if problems
+            else f"all {len(files)} metadata file(s) valid"
+        )
+        err.write(summary + "\n")
+    return 1 if problems else 0
+
+
+def run_schema(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    (out or sys.stdout).write(schema.schema_text(args.name))
+    return 0
+
+
+def add_validate_commands(subparsers: Any) -> None:
+    """Register ``validate`` and ``schema`` on the ``pulumi-quantum`` argparse subparsers."""
+    validate = subparsers.add_parser(
+        "validate",
+        help="check runtime program metadata files (for CI / code review)",
+        description=__doc__.split("\n\n")[1],
+    )
+    validate.add_argument(
+        "paths", nargs="+", metavar="PATH", help="metadata JSON file, or directory of them"
+    )
+    validate.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    validate.set_defaults(func=run_validate)
+
+    show = subparsers.add_parser("schema", help="print the runtime program metadata JSON Schema")
+    show.add_argument(
+        "name",
+        nargs="?",
+        default=schema.RUNTIME_PROGRAM_METADATA,
+        choices=schema.schema_names(),
+        help="schema to print (default: %(default)s)",
+    )
+    show.set_defaults(func=run_schema)
