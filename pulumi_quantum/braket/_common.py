@@ -1,0 +1,172 @@
+"""Pieces both Braket resources share: idempotency tokens, error translation, tags, numbers.
+
+Kept apart from the resource modules so each of those reads as just its CRUD story.
+boto3/botocore are imported lazily inside functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pulumi
+
+from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
+
+# A fixed namespace, so the same seed always yields the same token on any machine.
+_TOKEN_NAMESPACE = uuid.UUID("9b0f8f4e-5d0c-4c36-9a43-5f1e4b2b7c11")
+
+
+def urn_seed(type_token: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> Any:
+    """What the resource's URN is made of, computed in the program.
+
+    Dynamic providers' ``create`` never sees the URN, yet a create retried after a crash must
+    send the same clientToken. So the resource class passes project, stack, parent, type and name
+    as a hidden input. With a parent, its URN (an Output) is part of the seed, as in a real URN.
+    """
+    base = f"{pulumi.get_project()}::{pulumi.get_stack()}::{type_token}::{resource_name}"
+    parent = opts.parent if opts is not None else None
+    if parent is None:
+        return base
+    return parent.urn.apply(lambda parent_urn: f"{base}::parent={parent_urn}")
+
+
+def take_import(
+    opts: pulumi.ResourceOptions | None,
+) -> tuple[str | None, pulumi.ResourceOptions | None]:
+    """Move ``opts.import_`` into a hidden input and out of the options.
+
+    The engine's import path does not work for Python dynamic providers (pulumi/pulumi#16175:
+    their Read is called without ``__provider``), so the providers adopt the resource in
+    ``create`` instead; the user-facing spelling stays ``ResourceOptions(import_=ARN)``.
+    """
+    if opts is None or not opts.import_:
+        return None, opts
+    adopted = copy.copy(opts)
+    adopted.import_ = None
+    return opts.import_, adopted
+
+
+def client_token(seed: str, request: Mapping[str, Any]) -> str:
+    """A deterministic clientToken (36 chars; the model allows 1-64): same resource + same
+    request → same token, so Braket answers a repeated create with the task it already made."""
+    plain = json.loads(json.dumps(request, default=_instant_text))
+    return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{seed}\n{sha256_text(canonical_json(plain))}"))
+
+
+def _instant_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not part of a Braket request")
+
+
+def whole_number(value: Any, prop: str, errors: CheckErrors, *, minimum: int | None = None) -> Any:
+    """Pulumi passes numbers as floats; accept ``100.0`` as 100, reject ``100.5`` and ``"100"``."""
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add(prop, f"{prop} must be a whole number, got {value!r}")
+        return value
+    if minimum is not None and value < minimum:
+        errors.add(prop, f"{prop} must be at least {minimum}, got {value}")
+    return value
+
+
+def string_map(value: Any, prop: str, errors: CheckErrors) -> Any:
+    """Tags: a map of string keys to string values (empty map and None mean no tags)."""
+    if value is None or is_unknown(value):
+        return value
+    if not isinstance(value, Mapping):
+        errors.add(prop, f"{prop} must be a map of strings to strings, got {type(value).__name__}")
+        return value
+    for key, item in value.items():
+        if not isinstance(item, str) and not is_unknown(item):
+            errors.add(prop, f"{prop}[{key!r}] must be a string, got {item!r}")
+    return dict(value)
+
+
+def iso(value: Any) -> Any:
+    """boto3 timestamps → ISO 8601 strings (state is JSON)."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+_HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "DeviceOfflineException": lambda msg, ctx: (
+        f"device_arn: {ctx.get('deviceArn')} is OFFLINE ({msg}); choose an ONLINE device "
+        "(aws braket search-devices) or retry when it is back"
+    ),
+    "DeviceRetiredException": lambda msg, ctx: (
+        f"device_arn: {ctx.get('deviceArn')} is RETIRED ({msg}); it will not come back, "
+        "choose another device"
+    ),
+    "ValidationException": lambda msg, ctx: f"Braket rejected the request: {msg}",
+    "ServiceQuotaExceededException": lambda msg, ctx: (
+        f"Braket quota exceeded ({msg}); wait for running tasks to finish or raise the quota"
+    ),
+    "AccessDeniedException": lambda msg, ctx: (
+        f"access denied ({msg}); check the AWS credentials boto3 finds and quantum:target"
+    ),
+    "ThrottlingException": lambda msg, ctx: (
+        f"still throttled after botocore's retries ({msg}); raise quantum:awsMaxAttempts or set "
+        "quantum:awsRetryMode to adaptive"
+    ),
+    "ResourceNotFoundException": lambda msg, ctx: f"not found: {msg}",
+}
+
+
+def error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        return response.get("Error", {}).get("Code")
+    return None
+
+
+@contextmanager
+def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """Turn botocore failures into ProviderErrors that name the field and the fix.
+
+    Messages come from the service or botocore, which never echo secret keys; endpoints are
+    shown because "which server did it talk to" is the first question when something fails.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+    ctx = dict(context or {})
+    try:
+        yield
+    except ClientError as exc:
+        code = error_code(exc) or "Error"
+        message = exc.response.get("Error", {}).get("Message", str(exc))
+        hint = _HINTS.get(code)
+        text = hint(message, ctx) if hint else f"{code}: {message}"
+        raise ProviderError(f"{action} failed: {text}") from None
+    except EndpointConnectionError as exc:
+        raise ProviderError(
+            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; start the local "
+            "cloud (pulumi-quantum local start), or point quantum:braketEndpoint / "
+            "AWS_ENDPOINT_URL_BRAKET at a Braket endpoint, or set quantum:target aws"
+        ) from None
+    except BotoCoreError as exc:
+        raise ProviderError(f"{action} failed: {type(exc).__name__}: {exc}") from None
+
+
+def update_tags(
+    client: Any, arn: str, old: Mapping[str, str] | None, new: Mapping[str, str] | None
+):
+    """Apply a tag change in place: TagResource for added/changed keys, UntagResource for
+    removed ones (the two calls Braket offers; there is no 'replace all tags')."""
+    old, new = dict(old or {}), dict(new or {})
+    removed = sorted(k for k in old if k not in new)
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    with braket_errors("UntagResource"):
+        if removed:
+            client.untag_resource(resourceArn=arn, tagKeys=removed)
+    with braket_errors("TagResource"):
+        if changed:
+            client.tag_resource(resourceArn=arn, tags=changed)

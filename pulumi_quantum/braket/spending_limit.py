@@ -1,0 +1,324 @@
+"""``SpendingLimit``: a Braket spending limit for one device, as a Pulumi resource.
+
+The device is what a limit *is*, so changing it replaces the limit; the amount, the period and
+the tags are edited in place (UpdateSpendingLimit, TagResource/UntagResource). Braket has no
+GetSpendingLimit, so reads page through SearchSpendingLimits (filtered by device) for the ARN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypedDict
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from .._provider import CheckErrors, ProviderError, QuantumProvider, diff_properties, is_unknown
+from . import _common
+from .model_check import validate_request
+
+OUTPUTS = (
+    "spending_limit_arn",
+    "queued_spend",
+    "total_spend",
+    "effective_time_period",
+    "created_at",
+    "updated_at",
+)
+IN_PLACE = ("spending_limit", "time_period", "tags")
+
+
+class TimePeriod(TypedDict):
+    """The period a limit applies to: ISO 8601 date-times (or epoch seconds)."""
+
+    start_at: pulumi.Input[str]
+    end_at: pulumi.Input[str]
+
+
+@dataclass(kw_only=True)
+class SpendingLimitArgs:
+    """Inputs of :class:`SpendingLimit`; mirror ``braket.create_spending_limit``.
+
+    ``spending_limit`` is a decimal amount in USD as text (``"100"``, ``"12.50"``); numbers are
+    accepted and turned into text. Without ``time_period`` Braket picks the period.
+    """
+
+    device_arn: pulumi.Input[str]
+    spending_limit: pulumi.Input[str]
+    time_period: pulumi.Input[TimePeriod] | None = None
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+
+
+def _amount(value: Any, errors: CheckErrors) -> Any:
+    if value is None or is_unknown(value) or isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.add(
+            "spending_limit", f"spending_limit must be a decimal amount as text, got {value!r}"
+        )
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        from botocore.utils import parse_timestamp
+
+        try:
+            parsed = parse_timestamp(value)
+        except (ValueError, TypeError):
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _period(value: Any, errors: CheckErrors) -> Any:
+    """{start_at, end_at} in any accepted spelling → ISO 8601 UTC strings, end after start."""
+    if not isinstance(value, Mapping) or any(is_unknown(v) for v in value.values()):
+        return value  # the model check names what is wrong with a non-map
+    start = _instant(value.get("start_at", value.get("startAt")))
+    end = _instant(value.get("end_at", value.get("endAt")))
+    if start is None or end is None:
+        return value
+    if end <= start:
+        errors.add("time_period", "time_period.end_at must be after time_period.start_at")
+    return {"start_at": _iso(start), "end_at": _iso(end)}
+
+
+def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
+    if not period:
+        return None
+    return {"startAt": _instant(period["start_at"]), "endAt": _instant(period["end_at"])}
+
+
+def check_limit(news: Mapping[str, Any]) -> CheckResult:
+    errors = CheckErrors()
+    inputs = {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
+    inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
+    inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    if inputs.get("time_period") is not None:
+        inputs["time_period"] = _period(inputs["time_period"], errors)
+    if not inputs.get("urn_seed"):
+        errors.add(
+            "urn_seed",
+            "urn_seed is missing: create limits through "
+            "pulumi_quantum.braket.SpendingLimit, which derives it from the resource URN",
+        )
+    request = {
+        "deviceArn": inputs.get("device_arn"),
+        "spendingLimit": inputs.get("spending_limit"),
+        "timePeriod": inputs.get("time_period"),
+        "tags": inputs.get("tags") or None,
+    }
+    validate_request(
+        "CreateSpendingLimit",
+        {k: v for k, v in request.items() if v is not None},
+        errors,
+        skip=["clientToken"],
+    )
+    return errors.result(inputs)
+
+
+def find_limit(client: Any, arn: str, device_arn: str | None) -> dict[str, Any] | None:
+    """The SpendingLimitSummary with this ARN (pages through SearchSpendingLimits)."""
+    filters = [{"name": "deviceArn", "values": [device_arn], "operator": "EQUAL"}]
+    with _common.braket_errors("SearchSpendingLimits"):
+        pages = client.get_paginator("search_spending_limits").paginate(
+            **({"filters": filters} if device_arn else {})
+        )
+        for page in pages:
+            for summary in page.get("spendingLimits", []):
+                if summary["spendingLimitArn"] == arn:
+                    return summary
+    return None
+
+
+def outputs_of(summary: Mapping[str, Any]) -> dict[str, Any]:
+    period = summary.get("timePeriod") or {}
+    return {
+        "spending_limit_arn": summary["spendingLimitArn"],
+        "queued_spend": summary.get("queuedSpend"),
+        "total_spend": summary.get("totalSpend"),
+        "effective_time_period": {
+            "start_at": _iso(_instant(period["startAt"])),
+            "end_at": _iso(_instant(period["endAt"])),
+        }
+        if period
+        else None,
+        "created_at": _common.iso(summary.get("createdAt")),
+        "updated_at": _common.iso(summary.get("updatedAt")),
+    }
+
+
+def _same_amount(a: Any, b: Any) -> bool:
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except InvalidOperation:
+        return a == b
+
+
+class SpendingLimitProvider(QuantumProvider):
+    """CRUD for Braket spending limits. Holds no configuration (it is pickled into state)."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return check_limit(news)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_properties(
+            olds,
+            news,
+            in_place=IN_PLACE,
+            ignore=[*OUTPUTS, "urn_seed", "import_id"],
+            replace_all_others=True,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..clients.braket import braket_client
+
+        request: dict[str, Any] = {
+            "deviceArn": props["device_arn"],
+            "spendingLimit": props["spending_limit"],
+        }
+        if props.get("time_period"):
+            request["timePeriod"] = _api_period(props["time_period"])
+        if props.get("tags"):
+            request["tags"] = props["tags"]
+        client = braket_client()
+        if props.get("import_id"):
+            return self._adopt(client, props["import_id"], props)
+        token = _common.client_token(props["urn_seed"], request)
+        with _common.braket_errors("CreateSpendingLimit", request):
+            arn = client.create_spending_limit(clientToken=token, **request)["spendingLimitArn"]
+        summary = find_limit(client, arn, props["device_arn"]) or {"spendingLimitArn": arn}
+        inputs = {k: v for k, v in props.items() if k != "__provider"}
+        return CreateResult(arn, {**inputs, **outputs_of(summary)})
+
+    def _adopt(self, client: Any, arn: str, props: dict[str, Any]) -> CreateResult:
+        """``import_=ARN`` (see QuantumTask's adopt_task for why): take over an existing limit on
+        the same device, then bring amount, period and tags to what the program declares."""
+        summary = find_limit(client, arn, None)
+        if summary is None:
+            raise ProviderError(f"import: no spending limit {arn} in Braket; check the ARN")
+        if summary["deviceArn"] != props["device_arn"]:
+            raise ProviderError(
+                f"import: device_arn is {props['device_arn']!r} in the program but "
+                f"{summary['deviceArn']!r} for {arn}; make the program match the limit"
+            )
+        live = {
+            "device_arn": summary["deviceArn"],
+            "spending_limit": summary["spendingLimit"],
+            "time_period": outputs_of(summary)["effective_time_period"],
+            "tags": summary.get("tags") or None,
+            "updated_at": _common.iso(summary.get("updatedAt")),
+        }
+        return CreateResult(arn, self.update(arn, live, props).outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from ..clients.braket import braket_client
+
+        client = braket_client()
+        request: dict[str, Any] = {"spendingLimitArn": id_, "spendingLimit": news["spending_limit"]}
+        if news.get("time_period"):
+            request["timePeriod"] = _api_period(news["time_period"])
+        # Same update of the same prior state → same token (a retry); a later, identical-looking
+        # update starts from a different updated_at and so is a new request.
+        token = _common.client_token(id_, {"from": olds.get("updated_at"), **request})
+        if not _same_amount(olds.get("spending_limit"), news.get("spending_limit")) or (
+            olds.get("time_period") != news.get("time_period")
+        ):
+            with _common.braket_errors("UpdateSpendingLimit", {"deviceArn": news["device_arn"]}):
+                client.update_spending_limit(clientToken=token, **request)
+        _common.update_tags(client, id_, olds.get("tags"), news.get("tags"))
+        summary = find_limit(client, id_, news["device_arn"])
+        if summary is None:
+            raise ProviderError(f"spending limit {id_} disappeared during the update")
+        inputs = {k: v for k, v in news.items() if k != "__provider"}
+        return UpdateResult({**inputs, **outputs_of(summary)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.braket import braket_client
+
+        summary = find_limit(braket_client(), id_, props.get("device_arn"))
+        if summary is None:
+            return ReadResult(None, {})
+        live = outputs_of(summary)
+        current = {
+            "device_arn": summary["deviceArn"],
+            "spending_limit": summary["spendingLimit"],
+            "time_period": live["effective_time_period"],
+            "tags": summary.get("tags") or None,
+        }
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        importing = "device_arn" not in outs
+        if importing:
+            outs.update(current)
+        else:
+            # Keep the user's spelling where it means the same; take the live value on drift.
+            if not _same_amount(outs.get("spending_limit"), current["spending_limit"]):
+                outs["spending_limit"] = current["spending_limit"]
+            if outs.get("time_period") and outs["time_period"] != current["time_period"]:
+                outs["time_period"] = current["time_period"]
+            outs["tags"] = current["tags"]
+        outs.update(live)
+        if importing:
+            return ReadResult(id_, outs, {k: v for k, v in current.items() if v is not None})
+        return ReadResult(id_, outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
+        from ..clients.braket import braket_client
+
+        with _common.braket_errors("DeleteSpendingLimit"):
+            try:
+                braket_client().delete_spending_limit(spendingLimitArn=id_)
+            except ClientError as exc:
+                if _common.error_code(exc) != "ResourceNotFoundException":
+                    raise
+
+
+class SpendingLimit(Resource, module="quantum/braket", name="SpendingLimit"):
+    """An Amazon Braket spending limit (``braket.create_spending_limit``) managed by Pulumi."""
+
+    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/braket:SpendingLimit"
+
+    device_arn: pulumi.Output[str]
+    spending_limit: pulumi.Output[str]
+    time_period: pulumi.Output[dict[str, str] | None]
+    tags: pulumi.Output[dict[str, str] | None]
+    spending_limit_arn: pulumi.Output[str]
+    queued_spend: pulumi.Output[str]
+    total_spend: pulumi.Output[str]
+    effective_time_period: pulumi.Output[dict[str, str]]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SpendingLimitArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if args is None:
+            args = SpendingLimitArgs(**kwargs)
+        elif kwargs:
+            args = replace(args, **kwargs)
+        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        props["urn_seed"] = _common.urn_seed(self.TYPE, resource_name, opts)
+        props["import_id"], opts = _common.take_import(opts)
+        props.update(dict.fromkeys(OUTPUTS))
+        super().__init__(SpendingLimitProvider(), resource_name, props, opts)

@@ -1,0 +1,526 @@
+"""``QuantumTask``: one Amazon Braket quantum task as a Pulumi resource.
+
+A QPU task costs money and cannot be taken back, so the create path is built around one rule:
+*a retried or re-run create never submits a second task*. The clientToken Braket uses for
+idempotency is derived from the resource's URN seed and a hash of the request (see
+:func:`._common.client_token`), so a create that crashed after submission and is run again gets
+the same task back from Braket instead of a new one.
+
+Update vs replace: tags change in place (TagResource/UntagResource), so do the local waiting
+knobs; any other input is a different task, hence a replacement. Delete cancels a task that is
+still queued or running; a terminal task cannot be deleted in Braket, so delete only forgets it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar, TypedDict
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from .._provider import (
+    CheckErrors,
+    ProviderError,
+    QuantumProvider,
+    canonical_json,
+    diff_properties,
+    is_unknown,
+)
+from . import _common
+from .durations import parse_duration
+from .model_check import validate_request
+
+OPENQASM_PROGRAM = "braket.ir.openqasm.program"
+TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
+CANCEL_WAIT_SECONDS = 120
+FIRST_POLL_SECONDS = 0.1
+MAX_POLL_SECONDS = 5.0
+
+#: Input properties, in the order of create_quantum_task's parameters, then our own knobs.
+REQUEST_PROPS = {
+    "action": "action",
+    "device_arn": "deviceArn",
+    "device_parameters": "deviceParameters",
+    "output_s3_bucket": "outputS3Bucket",
+    "output_s3_key_prefix": "outputS3KeyPrefix",
+    "shots": "shots",
+    "tags": "tags",
+    "associations": "associations",
+    "job_token": "jobToken",
+    "experimental_capabilities": "experimentalCapabilities",
+}
+OUTPUTS = (
+    "quantum_task_arn",
+    "status",
+    "output_s3_directory",
+    "created_at",
+    "ended_at",
+    "failure_reason",
+    "measurement_counts",
+)
+IN_PLACE = ("tags", "wait_for_completion", "wait_timeout_seconds")
+#: Folded into ``action`` by check, or bookkeeping: never a reason to replace a task.
+DERIVED = ("source", "inputs", "urn_seed", "import_id")
+
+
+class Association(TypedDict):
+    """A Braket resource the task is associated with (today: a reservation time window)."""
+
+    arn: pulumi.Input[str]
+    type: pulumi.Input[str]  # "RESERVATION_TIME_WINDOW_ARN"
+
+
+@dataclass(kw_only=True)
+class QuantumTaskArgs:
+    """Inputs of :class:`QuantumTask`; mirror ``braket.create_quantum_task``.
+
+    Give the program either as ``action`` (a ``braket.ir.openqasm.Program``-shaped dict or its
+    JSON text, or any other Braket action) or as ``source`` (OpenQASM 3 text) plus optional
+    ``inputs``. ``wait_for_completion`` makes ``up`` wait for a terminal state for at most
+    ``wait_timeout_seconds`` (default: the resource's ``customTimeouts.create``, else one hour).
+    """
+
+    device_arn: pulumi.Input[str]
+    output_s3_bucket: pulumi.Input[str]
+    output_s3_key_prefix: pulumi.Input[str]
+    shots: pulumi.Input[int]
+    action: pulumi.Input[str | Mapping[str, Any]] | None = None
+    source: pulumi.Input[str] | None = None
+    inputs: pulumi.Input[Mapping[str, Any]] | None = None
+    device_parameters: pulumi.Input[str | Mapping[str, Any]] | None = None
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    associations: pulumi.Input[Sequence[pulumi.Input[Association]]] | None = None
+    job_token: pulumi.Input[str] | None = None
+    experimental_capabilities: pulumi.Input[Mapping[str, str]] | None = None
+    wait_for_completion: pulumi.Input[bool] | None = None
+    wait_timeout_seconds: pulumi.Input[int] | None = None
+
+
+# ----------------------------------------------------------------------------------- check
+def _json_object(value: Any, prop: str, errors: CheckErrors) -> Any:
+    """dict or JSON text → the parsed object (or the value unchanged when it cannot be)."""
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            errors.add(prop, f"{prop} must be valid JSON: {exc}")
+            return None
+    if not isinstance(value, Mapping):
+        errors.add(prop, f"{prop} must be a JSON object, got {type(value).__name__}")
+        return None
+    return dict(value)
+
+
+def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
+    if is_unknown(source):
+        return
+    if not isinstance(source, str) or not source.strip():
+        errors.add(prop, f"{prop} must be OpenQASM 3 program text")
+        return
+    import openqasm3
+
+    try:
+        openqasm3.parse(source)
+    except Exception as exc:  # the parser raises several error types; all mean "fix the text"
+        errors.add(
+            prop, f"{prop} is not valid OpenQASM 3: {str(exc).strip() or type(exc).__name__}"
+        )
+
+
+def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any, str]:
+    """Fold ``source``/``inputs`` or ``action`` into one canonical JSON string.
+
+    Returns the action and the property to blame for it.
+    """
+    action, source = inputs.get("action"), inputs.get("source")
+    if action is not None and source is not None:
+        errors.add("source", "give either action or source (OpenQASM text), not both")
+        return None, "source"
+    if source is not None:
+        _check_openqasm(source, "source", errors)
+        program_inputs = inputs.get("inputs")
+        known = program_inputs is not None and not is_unknown(program_inputs)
+        if known and not isinstance(program_inputs, Mapping):
+            errors.add("inputs", "inputs must be a map of OpenQASM input names to values")
+        if is_unknown(source) or is_unknown(program_inputs):
+            return source, "source"
+        program: dict[str, Any] = {
+            "braketSchemaHeader": {"name": OPENQASM_PROGRAM, "version": "1"},
+            "source": source,
+        }
+        if program_inputs:
+            program["inputs"] = dict(program_inputs)
+        return canonical_json(program), "source"
+    if inputs.get("inputs") is not None:
+        errors.add("inputs", "inputs belong with source; with action, put them inside the action")
+    if action is None or is_unknown(action):
+        return action, "action"
+    parsed = _json_object(action, "action", errors)
+    if parsed is None:
+        return None, "action"
+    header = parsed.get("braketSchemaHeader")
+    if not isinstance(header, Mapping) or not header.get("name"):
+        errors.add(
+            "action",
+            "action needs a braketSchemaHeader with a name, e.g. "
+            f"{{'name': '{OPENQASM_PROGRAM}', 'version': '1'}}",
+        )
+    elif header.get("name") == OPENQASM_PROGRAM:
+        _check_openqasm(parsed.get("source"), "action", errors)
+    return canonical_json(parsed), "action"
+
+
+def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The create_quantum_task request (minus clientToken) for normalised inputs."""
+    request: dict[str, Any] = {}
+    for prop, member in REQUEST_PROPS.items():
+        value = props.get(prop)
+        if value is None or value == {} or value == []:
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # numbers cross the engine's RPC as floats; Braket wants a long
+        if member == "associations":
+            value = [{"arn": a.get("arn"), "type": a.get("type")} for a in value]
+        request[member] = value
+    return request
+
+
+def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
+    errors = CheckErrors()
+    inputs = {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
+    inputs["action"], action_prop = _normalise_action(inputs, errors)
+    params = _json_object(inputs.get("device_parameters"), "device_parameters", errors)
+    if params is not None and not is_unknown(params):
+        inputs["device_parameters"] = canonical_json(params)
+    inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
+    inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    wait = inputs.get("wait_for_completion")
+    if wait is None:
+        inputs["wait_for_completion"] = True
+    elif not isinstance(wait, bool) and not is_unknown(wait):
+        errors.add(
+            "wait_for_completion", f"wait_for_completion must be true or false, got {wait!r}"
+        )
+    if inputs.get("wait_timeout_seconds") is None:
+        inputs["wait_timeout_seconds"] = DEFAULT_WAIT_TIMEOUT_SECONDS
+    inputs["wait_timeout_seconds"] = _common.whole_number(
+        inputs["wait_timeout_seconds"], "wait_timeout_seconds", errors, minimum=1
+    )
+    if not inputs.get("urn_seed"):
+        errors.add(
+            "urn_seed",
+            "urn_seed is missing: create tasks through "
+            "pulumi_quantum.braket.QuantumTask, which derives it from the resource URN",
+        )
+    associations = inputs.get("associations")
+    if associations is not None and not is_unknown(associations):
+        if not isinstance(associations, list | tuple):
+            errors.add("associations", "associations must be a list of {arn, type}")
+            associations = None
+        inputs["associations"] = associations
+    request = {
+        member: inputs.get(prop)
+        for prop, member in REQUEST_PROPS.items()
+        if inputs.get(prop) is not None
+    }
+    skip = ["clientToken"]
+    if inputs["action"] is None and (news.get("action") is not None or news.get("source")):
+        skip.append("action")  # given but unusable: already reported above, not "missing"
+    validate_request("CreateQuantumTask", request, errors, names={"action": action_prop}, skip=skip)
+    return errors.result(inputs)
+
+
+# ------------------------------------------------------------------------------ remote side
+def get_task(client: Any, arn: str) -> dict[str, Any] | None:
+    """GetQuantumTask, or None when Braket says the task does not exist."""
+    from botocore.exceptions import ClientError
+
+    with _common.braket_errors("GetQuantumTask"):
+        try:
+            return client.get_quantum_task(quantumTaskArn=arn)
+        except ClientError as exc:
+            if _common.error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+
+
+def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
+    """Poll GetQuantumTask with exponential backoff until COMPLETED/FAILED/CANCELLED."""
+    deadline = time.monotonic() + timeout
+    delay = FIRST_POLL_SECONDS
+    while True:
+        task = get_task(client, arn)
+        if task is None:
+            raise ProviderError(f"quantum task {arn} disappeared while waiting for it")
+        if task["status"] in TERMINAL:
+            return task
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProviderError(
+                f"quantum task {arn} is still {task['status']} after {timeout:g} s "
+                "(wait_timeout_seconds). It keeps running in Braket: run `pulumi up` again to "
+                "resume waiting for the same task (the clientToken adopts it, nothing is "
+                "resubmitted), raise wait_timeout_seconds, or set wait_for_completion=false"
+            )
+        time.sleep(min(delay, remaining))  # the poll interval, not synchronisation
+        delay = min(delay * 1.5, MAX_POLL_SECONDS)
+
+
+def count_measurements(result: Mapping[str, Any], shots: int | None) -> dict[str, int] | None:
+    """Counts per bitstring from a GateModelTaskResult (measurements, else probabilities)."""
+    measurements = result.get("measurements")
+    if measurements:
+        counts = Counter("".join(str(int(bit)) for bit in shot) for shot in measurements)
+        return dict(sorted(counts.items()))
+    probabilities = result.get("measurementProbabilities")
+    if probabilities and shots:
+        return {k: round(p * shots) for k, p in sorted(probabilities.items())}
+    return None
+
+
+def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
+    """Read ``<outputS3Directory>/results.json`` from the task's bucket and count shots."""
+    from ..clients.braket import s3_client
+
+    key = f"{task['outputS3Directory'].rstrip('/')}/results.json"
+    with _common.braket_errors(f"reading s3://{task['outputS3Bucket']}/{key}"):
+        body = s3_client().get_object(Bucket=task["outputS3Bucket"], Key=key)["Body"].read()
+    try:
+        result = json.loads(body)
+    except ValueError as exc:
+        raise ProviderError(
+            f"results.json of {task['quantumTaskArn']} is not JSON: {exc}"
+        ) from None
+    return count_measurements(result, task.get("shots"))
+
+
+def outputs_of(task: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict:
+    status = task["status"]
+    counts = None
+    if status == "COMPLETED":
+        previous = previous or {}
+        counts = previous.get("measurement_counts") if previous.get("status") == status else None
+        if counts is None:
+            counts = read_counts(task)
+    return {
+        "quantum_task_arn": task["quantumTaskArn"],
+        "status": status,
+        "output_s3_directory": task.get("outputS3Directory"),
+        "created_at": _common.iso(task.get("createdAt")),
+        "ended_at": _common.iso(task.get("endedAt")),
+        "failure_reason": task.get("failureReason"),
+        "measurement_counts": counts,
+    }
+
+
+def _raise_if_unsuccessful(task: Mapping[str, Any]) -> None:
+    arn, status = task["quantumTaskArn"], task["status"]
+    reason = task.get("failureReason") or "no reason given"
+    if status == "FAILED":
+        raise ProviderError(f"quantum task {arn} FAILED: {reason}")
+    if status == "CANCELLED":
+        raise ProviderError(
+            f"quantum task {arn} was CANCELLED ({reason}); an identical task is answered with "
+            "this one by Braket's clientToken, so change an input (e.g. a tag) to submit anew"
+        )
+
+
+def inputs_from_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """What can be known of a task's inputs from GetQuantumTask (for ``pulumi import``).
+
+    Braket does not return the action; the program's action is adopted (see diff).
+    """
+    directory = task.get("outputS3Directory") or ""
+    task_id = task["quantumTaskArn"].rsplit("/", 1)[-1]
+    prefix = directory[: -len(task_id) - 1] if directory.endswith("/" + task_id) else directory
+    params = task.get("deviceParameters")
+    if isinstance(params, str) and params:
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(params)
+            params = canonical_json(parsed) if parsed else None  # "{}" means none were given
+    inputs = {
+        "device_arn": task.get("deviceArn"),
+        "device_parameters": params or None,
+        "output_s3_bucket": task.get("outputS3Bucket"),
+        "output_s3_key_prefix": prefix,
+        "shots": task.get("shots"),
+        "tags": task.get("tags") or None,
+        "associations": task.get("associations") or None,
+        "wait_for_completion": True,
+        "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+    }
+    return {k: v for k, v in inputs.items() if v is not None}
+
+
+def adopt_task(client: Any, arn: str, props: Mapping[str, Any]) -> str:
+    """``import_=ARN``: take over an existing task instead of submitting one.
+
+    Pulumi's Python dynamic-provider host cannot run an engine import (pulumi/pulumi#16175:
+    Read gets no ``__provider``), so the resource class turns ``opts.import_`` into this input
+    and create adopts the task. As with ``pulumi import``, the declared inputs Braket reports back
+    must match the task; the action is not returned by Braket and is taken from the program.
+    """
+    task = get_task(client, arn)
+    if task is None:
+        raise ProviderError(f"import: no quantum task {arn} in Braket; check the ARN and region")
+    existing = inputs_from_task(task)
+    for prop in ("device_arn", "shots", "output_s3_bucket", "output_s3_key_prefix"):
+        mine = props.get(prop)
+        if isinstance(mine, float) and mine.is_integer():
+            mine = int(mine)
+        if existing.get(prop) != mine:
+            raise ProviderError(
+                f"import: {prop} is {mine!r} in the program but {existing.get(prop)!r} for "
+                f"{arn}; make the program match the task you import"
+            )
+    _common.update_tags(client, arn, task.get("tags"), props.get("tags"))
+    return arn
+
+
+class QuantumTaskProvider(QuantumProvider):
+    """CRUD for Braket quantum tasks. Holds no configuration (it is pickled into state)."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return check_task(olds, news)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        ignore = [*OUTPUTS, *DERIVED]
+        if "action" not in olds:  # imported: Braket never returns the action, adopt the program's
+            ignore.append("action")
+        return diff_properties(
+            olds, news, in_place=IN_PLACE, ignore=ignore, replace_all_others=True
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..clients.braket import braket_client
+
+        request = request_from(props)
+        client = braket_client()
+        if props.get("import_id"):
+            arn = adopt_task(client, props["import_id"], props)
+        else:
+            token = _common.client_token(props["urn_seed"], request)
+            with _common.braket_errors("CreateQuantumTask", request):
+                arn = client.create_quantum_task(clientToken=token, **request)["quantumTaskArn"]
+        if props.get("wait_for_completion", True):
+            task = wait_for_terminal(client, arn, float(props["wait_timeout_seconds"]))
+            _raise_if_unsuccessful(task)
+        else:
+            task = get_task(client, arn) or {"quantumTaskArn": arn, "status": "CREATED"}
+        inputs = {k: v for k, v in props.items() if k != "__provider"}
+        return CreateResult(arn, {**inputs, **outputs_of(task)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.braket import braket_client
+
+        task = get_task(braket_client(), id_)
+        if task is None:
+            return ReadResult(None, {})
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        importing = "device_arn" not in outs
+        if importing:
+            outs.update(inputs_from_task(task))
+        elif "tags" in outs or task.get("tags"):
+            outs["tags"] = task.get("tags") or None  # drift shows up as an in-place update
+        outs.update(outputs_of(task, props))
+        if importing:
+            return ReadResult(id_, outs, inputs_from_task(task))
+        return ReadResult(id_, outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from ..clients.braket import braket_client
+
+        client = braket_client()
+        _common.update_tags(client, id_, olds.get("tags"), news.get("tags"))
+        outs = {k: v for k, v in olds.items() if k != "__provider"}
+        outs.update({k: v for k, v in news.items() if k != "__provider"})
+        outs = {k: v for k, v in outs.items() if k not in OUTPUTS}
+        if news.get("wait_for_completion") and olds.get("status") not in TERMINAL:
+            task = wait_for_terminal(client, id_, float(news["wait_timeout_seconds"]))
+        else:
+            task = get_task(client, id_)
+        return UpdateResult({**outs, **(outputs_of(task, olds) if task else _outs_of(olds))})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from ..clients.braket import braket_client
+
+        client = braket_client()
+        task = get_task(client, id_)
+        if task is None or task["status"] in TERMINAL:
+            return  # terminal tasks cannot be deleted in Braket: forgetting them is all we can do
+        if task["status"] != "CANCELLING":
+            with _common.braket_errors("CancelQuantumTask"):
+                client.cancel_quantum_task(
+                    quantumTaskArn=id_, clientToken=_common.client_token(id_, {"cancel": True})
+                )
+        try:
+            wait_for_terminal(client, id_, CANCEL_WAIT_SECONDS)
+        except ProviderError:
+            return  # cancellation was accepted; Braket finishes it on its own time
+
+
+def _outs_of(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: props.get(k) for k in OUTPUTS}
+
+
+class QuantumTask(Resource, module="quantum/braket", name="QuantumTask"):
+    """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
+
+    ``QuantumTask(name, QuantumTaskArgs(...), opts)`` or ``QuantumTask(name, device_arn=..., ...)``.
+    """
+
+    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/braket:QuantumTask"
+
+    action: pulumi.Output[str]
+    device_arn: pulumi.Output[str]
+    device_parameters: pulumi.Output[str | None]
+    output_s3_bucket: pulumi.Output[str]
+    output_s3_key_prefix: pulumi.Output[str]
+    shots: pulumi.Output[int]
+    tags: pulumi.Output[dict[str, str] | None]
+    associations: pulumi.Output[list[dict[str, str]] | None]
+    job_token: pulumi.Output[str | None]
+    wait_for_completion: pulumi.Output[bool]
+    wait_timeout_seconds: pulumi.Output[int]
+    quantum_task_arn: pulumi.Output[str]
+    status: pulumi.Output[str]
+    output_s3_directory: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    ended_at: pulumi.Output[str | None]
+    failure_reason: pulumi.Output[str | None]
+    measurement_counts: pulumi.Output[dict[str, int] | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: QuantumTaskArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if args is None:
+            args = QuantumTaskArgs(**kwargs)
+        elif kwargs:
+            args = replace(args, **kwargs)
+        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        if props["wait_timeout_seconds"] is None:
+            props["wait_timeout_seconds"] = _create_timeout(opts)
+        props["urn_seed"] = _common.urn_seed(self.TYPE, resource_name, opts)
+        props["import_id"], opts = _common.take_import(opts)
+        props.update(dict.fromkeys(OUTPUTS))
+        super().__init__(QuantumTaskProvider(), resource_name, props, opts)
+
+
+def _create_timeout(opts: pulumi.ResourceOptions | None) -> int | None:
+    """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
+    timeouts = opts.custom_timeouts if opts is not None else None
+    create = getattr(timeouts, "create", None)
+    return parse_duration(create) if create else None

@@ -1,0 +1,96 @@
+"""SpendingLimit through the real engine: create, update in place, refresh, destroy."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from pulumi_quantum.local.braket.devices import SV1_ARN
+
+pytestmark = pytest.mark.engine
+
+PROGRAM = """
+import pulumi
+from pulumi_quantum.braket import SpendingLimit, SpendingLimitArgs
+
+limit = SpendingLimit(
+    "sv1-budget",
+    SpendingLimitArgs(
+        device_arn={device!r},
+        spending_limit={amount!r},
+        time_period={{"start_at": "2030-01-01T00:00:00Z", "end_at": {end!r}}},
+        tags={tags!r},
+    ),
+)
+pulumi.export("arn", limit.spending_limit_arn)
+pulumi.export("total_spend", limit.total_spend)
+pulumi.export("period", limit.effective_time_period)
+"""
+
+
+def program(**overrides) -> str:
+    values = {
+        "device": SV1_ARN,
+        "amount": "100",
+        "end": "2030-12-31T00:00:00Z",
+        "tags": {"team": "research"},
+    }
+    values.update(overrides)
+    return PROGRAM.format(**values)
+
+
+def live_limit(arn: str) -> dict | None:
+    pages = boto3.client("braket").get_paginator("search_spending_limits").paginate()
+    for page in pages:
+        for summary in page["spendingLimits"]:
+            if summary["spendingLimitArn"] == arn:
+                return summary
+    return None
+
+
+def changes(result) -> dict[str, int]:
+    return {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
+
+
+def test_spending_limit_create_update_in_place_refresh_destroy(
+    engine_project, local_cloud, cloud_env
+):
+    project = engine_project(program(), env=local_cloud.client_env())
+    up = project.up()
+    arn = up.outputs["arn"].value
+    assert ":spending-limit/" in arn
+    assert up.outputs["total_spend"].value is not None
+    assert live_limit(arn)["spendingLimit"] == "100"
+
+    assert changes(project.up()) == {}
+
+    project.write_program(
+        program(amount="250.50", end="2031-06-30T00:00:00Z", tags={"team": "physics"})
+    )
+    updated = project.up()
+    assert changes(updated) == {"update": 1}
+    assert updated.outputs["arn"].value == arn
+    assert updated.outputs["period"].value["end_at"] == "2031-06-30T00:00:00Z"
+    live = live_limit(arn)
+    assert live["spendingLimit"] in {"250.50", "250.5"}
+    tags = boto3.client("braket").list_tags_for_resource(resourceArn=arn)["tags"]
+    assert tags == {"team": "physics"}
+
+    # drift made outside Pulumi is seen by refresh and put back by the next up
+    boto3.client("braket").update_spending_limit(
+        spendingLimitArn=arn, clientToken="drift-1", spendingLimit="5"
+    )
+    project.refresh()
+    [resource] = project.resources(":SpendingLimit")
+    assert resource["outputs"]["spending_limit"] == "5"
+    assert changes(project.up()) == {"update": 1}
+    assert live_limit(arn)["spendingLimit"] in {"250.50", "250.5"}
+
+    project.write_program(program(device=SV1_ARN.replace("sv1", "dm1")))
+    replaced = project.up()
+    assert changes(replaced) == {"replace": 1}
+    assert live_limit(arn) is None  # the old limit was deleted after its replacement was made
+
+    project.destroy()
+    assert project.resources() == []
+    assert live_limit(replaced.outputs["arn"].value) is None
