@@ -13,13 +13,14 @@ enforces come from how Pulumi dynamic providers work:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
@@ -170,3 +171,19 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" — did you mean {matches[0]!r}?" if matches else ""
+
+
+_ArgsT = TypeVar("_ArgsT")
+
+
+def resolve_args(args_type: type[_ArgsT], args: _ArgsT | None, kwargs: dict[str, Any]) -> _ArgsT:
+    """Resource constructors take an ``*Args`` object or keyword arguments, as pulumi-aws's do.
+
+    Keywords given together with an ``*Args`` object override its fields, so a shared Args
+    object can be specialised per resource (``QuantumTask("b", base_args, shots=10)``).
+    """
+    if args is None:
+        return args_type(**kwargs)
+    if not isinstance(args, args_type):
+        raise TypeError(f"args must be a {args_type.__name__}, not {type(args).__name__}")
+    return dataclasses.replace(args, **kwargs) if kwargs else args  # type: ignore[type-var]

@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,18 +24,7 @@ from typing import Any
 import pytest
 
 from pulumi_quantum.local.server import LocalCloud
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
-    """Return the predicate's first truthy value; fail the test if none before the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
-        time.sleep(interval)  # poll interval of a deadline-bounded wait
+from tests.polling import wait_until
 
 
 @pytest.fixture(name="wait_until")

@@ -8,7 +8,7 @@ GetSpendingLimit, so reads page through SearchSpendingLimits (filtered by device
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypedDict
@@ -16,7 +16,14 @@ from typing import Any, ClassVar, TypedDict
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from .._provider import CheckErrors, ProviderError, QuantumProvider, diff_properties, is_unknown
+from .._provider import (
+    CheckErrors,
+    ProviderError,
+    QuantumProvider,
+    diff_properties,
+    is_unknown,
+    resolve_args,
+)
 from . import _common
 from .model_check import validate_request
 
@@ -313,10 +320,7 @@ class SpendingLimit(Resource, module="quantum/braket", name="SpendingLimit"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        if args is None:
-            args = SpendingLimitArgs(**kwargs)
-        elif kwargs:
-            args = replace(args, **kwargs)
+        args = resolve_args(SpendingLimitArgs, args, kwargs)
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         props["urn_seed"] = _common.urn_seed(self.TYPE, resource_name, opts)
         props["import_id"], opts = _common.take_import(opts)

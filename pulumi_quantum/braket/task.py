@@ -18,7 +18,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypedDict
 
 import pulumi
@@ -31,6 +31,7 @@ from .._provider import (
     canonical_json,
     diff_properties,
     is_unknown,
+    resolve_args,
 )
 from . import _common
 from .durations import parse_duration
@@ -506,10 +507,7 @@ class QuantumTask(Resource, module="quantum/braket", name="QuantumTask"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        if args is None:
-            args = QuantumTaskArgs(**kwargs)
-        elif kwargs:
-            args = replace(args, **kwargs)
+        args = resolve_args(QuantumTaskArgs, args, kwargs)
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         if props["wait_timeout_seconds"] is None:
             props["wait_timeout_seconds"] = _create_timeout(opts)

@@ -36,6 +36,7 @@ from .._provider import (
     _canonical,
     diff_properties,
     is_unknown,
+    resolve_args,
 )
 from .metadata import (
     METADATA_FIELDS,
@@ -377,10 +378,5 @@ class RuntimeProgram(Resource, module="quantum/ibm", name="RuntimeProgram"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        if args is None:
-            args = RuntimeProgramArgs(**kwargs)
-        elif kwargs:
-            raise TypeError(
-                "RuntimeProgram takes either a RuntimeProgramArgs or keyword arguments, not both"
-            )
+        args = resolve_args(RuntimeProgramArgs, args, kwargs)
         super().__init__(RuntimeProgramProvider(), resource_name, args.to_props(), opts)

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from .._provider import CheckErrors, QuantumProvider, diff_properties, is_unknown
+from .._provider import CheckErrors, QuantumProvider, diff_properties, is_unknown, resolve_args
 from .duration import DurationError, parse_duration
 
 MIN_MAX_TIME = 300
@@ -220,8 +220,5 @@ class Session(Resource, module="quantum/ibm", name="Session"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        if args is None:
-            args = SessionArgs(**kwargs)
-        elif kwargs:
-            raise TypeError("Session takes either a SessionArgs or keyword arguments, not both")
+        args = resolve_args(SessionArgs, args, kwargs)
         super().__init__(SessionProvider(), resource_name, args.to_props(), opts)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +22,6 @@ from pulumi_quantum.local.store import Store
 
 ALICE = ("local-ibm-token-alice", "local-hub/local-group/alice-project")
 BOB = ("local-ibm-token-bob", "local-hub/local-group/bob-project")
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)  # polling interval of a deadline loop, not synchronisation
 
 
 class IbmServer:
