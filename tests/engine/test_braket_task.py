@@ -7,16 +7,14 @@ cloud side use unmodified boto3 (SearchQuantumTasks / GetQuantumTask).
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import boto3
 import pytest
 from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
+from tests.holds import runner_held
 
 pytestmark = pytest.mark.engine
 
@@ -55,18 +53,6 @@ def program(bucket: str, marker: str, **overrides) -> str:
     }
     values.update(overrides)
     return PROGRAM.format(**values)
-
-
-@contextmanager
-def runner_held(cloud) -> Iterator[None]:
-    """Keep the local runner's workers busy so new tasks stay QUEUED (a "long-running" task)."""
-    release = threading.Event()
-    for _ in range(cloud.workers):
-        cloud.runner._pool.submit(release.wait, 120)
-    try:
-        yield
-    finally:
-        release.set()
 
 
 def tasks_tagged(marker: str) -> list[dict]:

@@ -7,10 +7,7 @@ host calls them); the engine-level tests in tests/engine repeat the important pa
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -19,6 +16,7 @@ from pulumi_quantum import _provider
 from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
 from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN, SV1_ARN
+from tests.holds import runner_held
 
 BELL = """OPENQASM 3.0;
 qubit[2] q;
@@ -32,22 +30,6 @@ c = measure q;
 @pytest.fixture(autouse=True)
 def no_stack_config():
     _provider._remember_stack_config({})
-
-
-@contextmanager
-def runner_held(cloud) -> Iterator[None]:
-    """Keep every worker of the local task runner busy, so new tasks stay QUEUED until exit.
-
-    The local cloud runs a Bell circuit in milliseconds; a long-running QPU task is modelled by
-    queueing work behind blockers in its (FIFO) worker pool.
-    """
-    release = threading.Event()
-    for _ in range(cloud.workers):
-        cloud.runner._pool.submit(release.wait, 60)
-    try:
-        yield
-    finally:
-        release.set()
 
 
 def task_props(bucket: str, marker: str, **overrides):
