@@ -2,7 +2,7 @@
 
 Importing this package loads neither boto3 nor botocore; the providers import them when they
 first talk to Braket (or, for ``check``, load botocore's service model to validate inputs).
-See docs/braket-resources.md for inputs, outputs, update-vs-replace and configuration.
+See the README ("Amazon Braket resources") for inputs, outputs, update-vs-replace and configuration.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """boto3 clients for Amazon Braket and S3, built at call time from config.
 
-Where requests go (the *target* rule, documented in docs/braket-resources.md):
+Where requests go (the *target* rule, documented in the README, "Amazon Braket resources"):
 
 1. An explicit endpoint always wins: stack config ``quantum:braketEndpoint`` /
    ``quantum:s3Endpoint``, else the standard ``AWS_ENDPOINT_URL_BRAKET`` /
