@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,6 +94,14 @@ def make_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float =
     )
 
 
+# Access tokens and runtime URLs of this provider process, keyed by (auth URL, sha256 of the API
+# token): logging in costs two round trips, which per resource operation was a third of a large
+# stack's IBM time. Process memory only — never pickled, never in state; a rejected cached token
+# is dropped and the login redone once.
+_LOGINS: dict[tuple[str, str], tuple[str, str | None]] = {}
+_LOGINS_LOCK = threading.Lock()
+
+
 class IBMRuntimeClient:
     """Programs and sessions of one account on one runtime service.
 
@@ -119,6 +128,7 @@ class IBMRuntimeClient:
         self._token = token
         self._access_token: str | None = None
         self._runtime_url: str | None = None
+        self._from_cache = False
         self._timeout = timeout
         self._http = requests.Session()
         adapter = HTTPAdapter(max_retries=retry or make_retry())
@@ -159,12 +169,31 @@ class IBMRuntimeClient:
                 f"{what}: cannot reach the IBM Quantum runtime at {self.url}: "
                 f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
             ) from None
+        if response.status_code == 401 and auth and self._from_cache:
+            self._forget_login()
+            return self._request(method, url, what=what, auth=auth, headers=headers, **kwargs)
         if response.status_code >= 400:
             raise self._error(response, what)
         return response
 
+    @property
+    def _cache_key(self) -> tuple[str, str]:
+        return (self.url, hashlib.sha256(self._token.encode()).hexdigest())
+
+    def _forget_login(self) -> None:
+        with _LOGINS_LOCK:
+            _LOGINS.pop(self._cache_key, None)
+        self._access_token = self._runtime_url = None
+        self._from_cache = False
+
     def _login(self) -> str:
         if self._access_token is None:
+            with _LOGINS_LOCK:
+                cached = _LOGINS.get(self._cache_key)
+            if cached is not None:
+                self._access_token, self._runtime_url = cached
+                self._from_cache = True
+                return self._access_token
             response = self._request(
                 "POST",
                 f"{self.url}/users/loginWithToken",
@@ -176,6 +205,8 @@ class IBMRuntimeClient:
             if not access:
                 raise NotAuthorizedError("login: the service returned no access token")
             self._access_token = str(access)
+            with _LOGINS_LOCK:
+                _LOGINS[self._cache_key] = (self._access_token, None)
         return self._access_token
 
     def _runtime(self, path: str) -> str:
@@ -186,6 +217,8 @@ class IBMRuntimeClient:
             if not runtime:
                 raise ServerError("login: the service did not say where its runtime API is")
             self._runtime_url = str(runtime).rstrip("/")
+            with _LOGINS_LOCK:
+                _LOGINS[self._cache_key] = (self._login(), self._runtime_url)
         return f"{self._runtime_url}{path}"
 
     def _redact(self, text: str) -> str:

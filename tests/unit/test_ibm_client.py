@@ -218,3 +218,21 @@ def test_persistent_throttling_becomes_a_typed_error_without_the_access_token():
         c.get_program("p-1")
     assert len(server.calls) == 3
     assert "access-123" not in str(info.value) and "***" in str(info.value)
+
+
+def test_login_is_reused_across_clients_and_a_rejected_cached_token_is_renewed(local_cloud):
+    from pulumi_quantum.clients import ibm_runtime
+
+    url = local_cloud.endpoints["ibm"]
+    with IBMRuntimeClient(url, ALICE) as first:
+        first.list_programs()
+    key = (url.rstrip("/"), __import__("hashlib").sha256(ALICE.encode()).hexdigest())
+    access, runtime_url = ibm_runtime._LOGINS[key]
+    assert access and runtime_url
+    assert ALICE not in access  # the cache holds the access token, not the API token
+
+    # A later client starts from the cache; a stale access token is replaced transparently.
+    ibm_runtime._LOGINS[key] = ("stale-access-token", runtime_url)
+    with IBMRuntimeClient(url, ALICE) as second:
+        assert isinstance(second.list_programs(), list)
+    assert ibm_runtime._LOGINS[key][0] not in ("stale-access-token", None)
