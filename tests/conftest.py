@@ -68,6 +68,7 @@ class LocalCloudProcess:
 
     def __init__(self, data_dir: Path, extra_args: list[str], timeout: float = 60.0) -> None:
         self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "test-serve.log"
         endpoints_file = data_dir / "endpoints.json"
         endpoints_file.unlink(missing_ok=True)
