@@ -168,7 +168,13 @@ class RuntimeProgramProvider(QuantumProvider):
                     spec=props.get("spec") or None,
                 )
             except DuplicateProgramError:
-                raise ProviderError(_duplicate_message(client, props["name"])) from None
+                retried = _same_upload(client, props)
+                if retried is None:
+                    raise ProviderError(_duplicate_message(client, props["name"])) from None
+                # The runtime API has no idempotency token: a create that uploaded and then
+                # crashed before Pulumi saved state left this program behind. Same owner, same
+                # name, same source — adopt it so the re-run converges instead of failing.
+                return self._adopt(retried, props)
             program_id = str(created["id"])
             if "creation_date" not in created:
                 created = client.get_program(program_id)
@@ -255,6 +261,20 @@ def _source_for_upload(props: Mapping[str, Any]) -> ProgramSource:
             "so the plan matches what gets uploaded"
         )
     return source
+
+
+def _same_upload(client: Any, props: Mapping[str, Any]) -> str | None:
+    """Id of this account's program with the wanted name *and* source, if there is one."""
+    from ..clients.ibm_runtime import program_data_sha256
+
+    found = client.find_program_by_name(props["name"])
+    if found and program_data_sha256(found) == props.get("data_sha256"):
+        return str(found["id"])
+    if found and "data" not in found:  # listings may omit the source: ask for the program
+        full = client.get_program(str(found["id"]))
+        if program_data_sha256(full) == props.get("data_sha256"):
+            return str(found["id"])
+    return None
 
 
 def _duplicate_message(client: Any, name: str) -> str:

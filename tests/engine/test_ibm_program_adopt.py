@@ -12,6 +12,7 @@ import pytest
 from tests.engine.test_ibm_program import (
     PROGRAM,
     SOURCE_V1,
+    SOURCE_V2,
     assert_no_bytes_under,
     assert_only_in_secret_envelopes,
     metadata,
@@ -108,7 +109,9 @@ def test_duplicate_name_error_says_how_to_import(engine_project, local_cloud):
             "/programs",
             json={
                 "name": "taken-name",
-                "data": base64.b64encode(SOURCE_V1.encode()).decode(),
+                # Another program's source: with the same source, create would adopt it
+                # (that is how a re-run after a crash converges).
+                "data": base64.b64encode(SOURCE_V2.encode()).decode(),
                 "cost": 300,
                 "description": "already here",
             },

@@ -127,3 +127,22 @@ def test_local_default_endpoint_and_token_apply_only_without_config(monkeypatch)
     monkeypatch.setenv("QISKIT_IBM_TOKEN", "tok-secret-1")
     assert config.ibm_token() == "tok-secret-1"
     assert "tok-secret-1" not in repr(config.runtime_client())
+
+
+def test_create_rerun_after_a_crash_adopts_the_uploaded_program(project, vendor):
+    """No idempotency token in the runtime API: an upload whose state was never saved (crash)
+    must not make the re-run fail, nor upload a second program."""
+    provider = RuntimeProgramProvider()
+    inputs = checked("crashed-once")
+    first = provider.create(inputs)
+    rerun = provider.create(inputs)  # the engine never saw `first`
+    assert rerun.id == first.id
+    assert [p["id"] for p in vendor.list_programs() if p["name"] == "crashed-once"] == [first.id]
+
+    other = checked("crashed-once", description="different metadata, same source")
+    assert provider.create(other).id == first.id  # adopted, then brought to the new metadata
+    assert vendor.get_program(first.id)["description"] == "different metadata, same source"
+
+    (project / "prog.py").write_text(SOURCE.replace("1", "3"))
+    with pytest.raises(_provider.ProviderError, match="already exists"):
+        provider.create(checked("crashed-once"))  # another program's source: a real conflict
