@@ -1,0 +1,150 @@
+"""Engine-level benchmark: a scale stack of quantum resources against a no-op baseline.
+
+Scale stack: 100 QuantumTasks (wait_for_completion=False) + 50 RuntimePrograms + 10 Sessions,
+deployed on the local quantum cloud. Baseline: 160 no-op dynamic resources (``pulumi_quantum.noop``)
+— the same engine, language host and dynamic-provider host, but no vendor API — measured in the
+same run, so what is compared is the cost our providers add, not the machine's speed.
+
+Targets (issue: benchmarks): preview ratio ≤ 1.5, no-op up ratio ≤ 1.3, ``__provider`` ≤ 2 KB
+per resource; first up and destroy ratios are recorded. Each phase is timed once per
+``--repeat``; the report gives medians.
+
+Run: ``source scripts/env.sh && python bench/stack_bench.py [--repeat 1] [--tasks 100 ...]``
+Writes a JSON report to stdout (and ``--out FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pulumi_quantum.local.server import LocalCloud  # noqa: E402
+from tests.engine.harness import EngineProject, make_project  # noqa: E402
+
+BASELINE = """
+from pulumi_quantum.noop import Noop
+for i in range({count}):
+    Noop(f"noop-{{i}}", value=f"v{{i}}")
+"""
+
+SCALE = """
+import pulumi
+from pulumi_quantum.braket import QuantumTask
+from pulumi_quantum.ibm import RuntimeProgram, Session
+
+BELL = "OPENQASM 3.0;\\nqubit[2] q;\\nbit[2] c;\\nh q[0];\\ncnot q[0], q[1];\\nc = measure q;\\n"
+SOURCE = "def main(backend, user_messenger, **kwargs):\\n    return kwargs\\n"
+for i in range({tasks}):
+    QuantumTask(
+        f"task-{{i}}",
+        source=BELL,
+        device_arn="arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+        shots=10,
+        output_s3_bucket="amazon-braket-bench-results",
+        output_s3_key_prefix=f"bench/{{i}}",
+        wait_for_completion=False,
+    )
+for i in range({programs}):
+    RuntimeProgram(
+        f"program-{{i}}",
+        data=SOURCE,
+        metadata={{"name": f"bench-program-{{i}}", "max_execution_time": 300,
+                   "description": f"benchmark program {{i}}"}},
+    )
+for i in range({sessions}):
+    Session(f"session-{{i}}", backend="ibm_loopback_5q", max_time="1h")
+"""
+
+
+def timed(action: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def provider_bytes(project: EngineProject) -> dict[str, float]:
+    sizes = [
+        len(base64.b64decode(r["inputs"]["__provider"]))
+        for r in project.resources()
+        if "__provider" in r.get("inputs", {})
+    ]
+    return {"count": len(sizes), "max": max(sizes), "mean": statistics.mean(sizes)}
+
+
+def measure(project: EngineProject, repeat: int) -> dict[str, Any]:
+    phases: dict[str, list[float]] = {"preview": [], "first_up": [], "noop_up": [], "destroy": []}
+    sizes: dict[str, float] = {}
+    for _ in range(repeat):
+        phases["preview"].append(timed(project.preview))
+        phases["first_up"].append(timed(project.up))
+        phases["noop_up"].append(timed(project.up))
+        sizes = provider_bytes(project)
+        phases["destroy"].append(timed(project.destroy))
+    return {
+        "seconds": {k: round(statistics.median(v), 2) for k, v in phases.items()},
+        "provider_bytes": sizes,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=100)
+    parser.add_argument("--programs", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    total = args.tasks + args.programs + args.sessions
+
+    with tempfile.TemporaryDirectory() as tmp, LocalCloud(Path(tmp) / "cloud") as cloud:
+        import boto3
+
+        env = cloud.client_env()
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL_S3"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
+        )
+        s3.create_bucket(Bucket="amazon-braket-bench-results")
+        baseline = make_project(Path(tmp) / "baseline", BASELINE.format(count=total), env=env)
+        scale = make_project(
+            Path(tmp) / "scale",
+            SCALE.format(tasks=args.tasks, programs=args.programs, sessions=args.sessions),
+            env=env,
+        )
+        base = measure(baseline, args.repeat)
+        quantum = measure(scale, args.repeat)
+
+    ratios = {
+        phase: round(quantum["seconds"][phase] / base["seconds"][phase], 2)
+        for phase in base["seconds"]
+    }
+    report = {
+        "resources": {"baseline": total, "scale": total, **vars(args), "out": None},
+        "baseline": base,
+        "scale": quantum,
+        "ratios": ratios,
+        "targets": {"preview": 1.5, "noop_up": 1.3, "provider_bytes_max": 2048},
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
