@@ -1,0 +1,185 @@
+"""``ResultsBucket``: the S3 bucket Braket writes task results to, as a Pulumi resource.
+
+Every ``QuantumTask`` needs an existing ``output_s3_bucket``. Braket's own SDK creates a default
+``amazon-braket-<region>-<account>`` bucket on first use, client side; a stack should instead own
+its bucket, so that a fresh local cloud (or a fresh AWS account) deploys in one ``pulumi up`` and
+``pulumi destroy`` cleans up. This is deliberately tiny (no policies, versioning, lifecycle):
+for a fully managed bucket use pulumi-aws's ``s3.BucketV2`` and pass its name to the tasks.
+
+Rules that keep results safe:
+
+* a bucket that already exists and is yours is **adopted**, never emptied or deleted by
+  ``destroy`` (``adopted`` output): it held data before this stack knew about it;
+* a bucket this stack created is deleted on ``destroy`` only when it is empty, unless
+  ``force_destroy=True`` (as in pulumi-aws), which deletes the results in it first;
+* a name taken by another account fails the create with an error naming ``bucket``.
+
+Clients come from :mod:`pulumi_quantum.clients.braket` (same endpoint/credential rules as the
+Braket resources); boto3 is imported only when the provider runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from ._provider import CheckErrors, ProviderError, QuantumProvider, diff_properties, is_unknown
+
+# S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase letters, digits, dots
+# and hyphens, starting and ending with a letter or digit, not shaped like an IP address.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+OUTPUTS = ("adopted", "region")
+
+
+def bucket_name_problem(name: Any) -> str | None:
+    """Why ``name`` is not a valid S3 bucket name, or None when it is."""
+    if not isinstance(name, str):
+        return f"bucket must be a string, got {name!r}"
+    if not _NAME.match(name) or ".." in name or _IP.match(name):
+        return (
+            f"bucket {name!r} is not a valid S3 bucket name: use 3-63 lowercase letters, digits,"
+            " '.' and '-', starting and ending with a letter or digit"
+        )
+    return None
+
+
+def _error_code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+class ResultsBucketProvider(QuantumProvider):
+    """CRUD for one S3 bucket. Holds no configuration (it is pickled into state)."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        errors = CheckErrors()
+        inputs = {k: v for k, v in news.items() if k != "__provider"}
+        name = inputs.get("bucket")
+        if name is None:
+            errors.add("bucket", "bucket is required (the S3 bucket name)")
+        elif not is_unknown(name):
+            problem = bucket_name_problem(name)
+            if problem:
+                errors.add("bucket", problem)
+        force = inputs.get("force_destroy")
+        if force is None:
+            inputs["force_destroy"] = False
+        elif not is_unknown(force) and not isinstance(force, bool):
+            errors.add("force_destroy", f"force_destroy must be true or false, got {force!r}")
+        return errors.result(inputs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_properties(
+            olds, news, in_place=("force_destroy",), replace=("bucket",), ignore=OUTPUTS
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from .clients.braket import s3_client, settings
+
+        resolved = settings()
+        client = s3_client(resolved)
+        name = props["bucket"]
+        adopted = self._exists(client, name)
+        if not adopted:
+            request: dict[str, Any] = {"Bucket": name}
+            if resolved.region != "us-east-1":
+                request["CreateBucketConfiguration"] = {"LocationConstraint": resolved.region}
+            try:
+                client.create_bucket(**request)
+            except Exception as exc:
+                code = _error_code(exc)
+                if code == "BucketAlreadyOwnedByYou":
+                    adopted = True
+                elif code == "BucketAlreadyExists":
+                    raise ProviderError(
+                        f"bucket: the name {name!r} belongs to another account (S3 bucket names"
+                        " are global); choose another name"
+                    ) from None
+                else:
+                    raise ProviderError(f"bucket: cannot create {name!r}: {code or exc}") from None
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        return CreateResult(name, {**outs, "adopted": adopted, "region": resolved.region})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from .clients.braket import s3_client
+
+        if not self._exists(s3_client(), id_):
+            return ReadResult(None, {})
+        return ReadResult(id_, {k: v for k, v in props.items() if k != "__provider"})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        outs = {k: v for k, v in news.items() if k != "__provider"}
+        return UpdateResult({**outs, **{k: olds.get(k) for k in OUTPUTS}})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from .clients.braket import s3_client
+
+        if props.get("adopted"):
+            return  # not ours: it existed before the stack, so it outlives the stack
+        client = s3_client()
+        if props.get("force_destroy"):
+            self._empty(client, id_)
+        try:
+            client.delete_bucket(Bucket=id_)
+        except Exception as exc:
+            code = _error_code(exc)
+            if code == "NoSuchBucket":
+                return
+            if code == "BucketNotEmpty":
+                raise ProviderError(
+                    f"bucket {id_!r} still holds task results; copy what you need and empty it,"
+                    " or set force_destroy=True to delete them with the bucket"
+                ) from None
+            raise ProviderError(f"bucket: cannot delete {id_!r}: {code or exc}") from None
+
+    @staticmethod
+    def _exists(client: Any, name: str) -> bool:
+        try:
+            client.head_bucket(Bucket=name)
+        except Exception as exc:
+            if _error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+                return False
+            raise ProviderError(
+                f"bucket: cannot inspect {name!r}: {_error_code(exc) or exc}"
+            ) from None
+        return True
+
+    @staticmethod
+    def _empty(client: Any, name: str) -> None:
+        paginator = client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=name):
+                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+                if keys:
+                    client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+        except Exception as exc:
+            if _error_code(exc) != "NoSuchBucket":
+                raise
+
+
+class ResultsBucket(Resource, module="quantum/storage", name="ResultsBucket"):
+    """An S3 bucket for Braket task results: ``ResultsBucket("results", bucket="amazon-braket-x")``.
+
+    ``force_destroy=True`` lets ``destroy`` delete the results in it; an existing bucket of yours
+    is adopted and always kept.
+    """
+
+    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/storage:ResultsBucket"
+
+    bucket: pulumi.Output[str]
+    force_destroy: pulumi.Output[bool]
+    adopted: pulumi.Output[bool]
+    region: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        bucket: pulumi.Input[str],
+        force_destroy: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"bucket": bucket, "force_destroy": force_destroy, "adopted": None, "region": None}
+        super().__init__(ResultsBucketProvider(), resource_name, props, opts)
