@@ -48,6 +48,7 @@ tasks = [
     for i, theta in enumerate(angles)
 ]
 
-pulumi.export("angles", angles)
-pulumi.export("counts", [task.measurement_counts for task in tasks])
-pulumi.export("task_arns", [task.quantum_task_arn for task in tasks])
+# Keyed by task name, so `pulumi-quantum results task_arns.rx-2` picks one task.
+pulumi.export("angles", {f"rx-{i}": theta for i, theta in enumerate(angles)})
+pulumi.export("counts", {f"rx-{i}": task.measurement_counts for i, task in enumerate(tasks)})
+pulumi.export("task_arns", {f"rx-{i}": task.quantum_task_arn for i, task in enumerate(tasks)})

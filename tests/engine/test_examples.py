@@ -6,6 +6,8 @@ The example folder is copied as it is into a throwaway project (its own ``Pulumi
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -69,9 +71,10 @@ def test_braket_experiment_sweep_counts_follow_the_rotation(engine_project, loca
     project = example_project(engine_project, "braket-experiment", env)
     project.set_config({"braket-experiment:steps": "5", "braket-experiment:shots": "200"})
     up = project.up()
-    angles = up.outputs["angles"].value
-    counts = up.outputs["counts"].value
-    assert len(angles) == len(counts) == 5
+    names = [f"rx-{i}" for i in range(5)]
+    angles = [up.outputs["angles"].value[n] for n in names]
+    counts = [up.outputs["counts"].value[n] for n in names]
+    assert angles == sorted(angles) and angles[0] == 0.0
     p_one = [c.get("1", 0) / sum(c.values()) for c in counts]
     assert all(sum(c.values()) == 200 for c in counts)
     assert p_one[0] == 0.0 and p_one[-1] == 1.0  # rx(0) and rx(pi) are deterministic
@@ -79,5 +82,14 @@ def test_braket_experiment_sweep_counts_follow_the_rotation(engine_project, loca
     assert abs(p_one[2] - 0.5) < 0.15  # rx(pi/2): a fair coin
 
     assert changes(project.up()) == {}
+    shown = subprocess.run(
+        [sys.executable, "-m", "pulumi_quantum.cli", "results", "task_arns.rx-4", "--json",
+         "--cwd", str(project.directory), "--stack", project.stack_name],
+        env={**os.environ, **project.env},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["counts"] == {"1": 200}
     project.destroy()
     assert project.resources() == []
