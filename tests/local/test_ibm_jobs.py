@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.local._ibm_server import ALICE, BOB, IbmServer, wait_until
+from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.polling import wait_until
 
 HUB, GROUP, PROJECT = ALICE[1].split("/")
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 
-from tests.local._ibm_server import ALICE, IbmServer, wait_until
+from tests.local._ibm_server import ALICE, IbmServer
+from tests.polling import wait_until
 from tests.local.test_ibm_jobs import SLEEPY_PROGRAM, final_job, submit, upload
 
 
