@@ -12,8 +12,8 @@ from typing import Any
 import requests
 
 from tests.local._ibm_server import ALICE, IbmServer
-from tests.polling import wait_until
 from tests.local.test_ibm_jobs import SLEEPY_PROGRAM, final_job, submit, upload
+from tests.polling import wait_until
 
 
 def test_restart_keeps_programs_sessions_and_results(tmp_path: Path) -> None:
