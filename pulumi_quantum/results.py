@@ -171,7 +171,10 @@ def plot(doc: Mapping[str, Any], path: Path) -> None:
         ax.set_xlabel("outcome")
         ax.set_ylabel("probability")
         ax.set_ylim(0, min(1.0, max(doc["probabilities"].values(), default=0) * 1.15 + 0.02))
-        ax.set_title(f"{doc['source'][-60:]}  ({doc['shots']} shots)", fontsize=9)
+        source = str(doc["source"])
+        if is_task_arn(source):  # the task id is what tells tasks apart; the ARN is too wide
+            source = "task " + source.rsplit("/", 1)[1]
+        ax.set_title(f"{source}  ({doc['shots']} shots)", fontsize=9, wrap=True)
         if len(outcomes) > 8:
             ax.tick_params(axis="x", labelrotation=90)
         fig.savefig(path, dpi=100)

@@ -17,7 +17,7 @@ from . import daemon
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        help="state directory (default: $PQ_LOCAL_DATA_DIR or ~/.local/share/pulumi-quantum)",
+        help="state directory (default: $PQ_LOCAL_DATA_DIR or ~/.local/share/pulumi-quantum/cloud)",
     )
 
 

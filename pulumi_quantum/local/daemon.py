@@ -1,6 +1,6 @@
 """The local cloud as a background daemon: ``serve`` (foreground), ``start``, ``stop``, ``status``.
 
-Files under the data directory (default ``~/.local/share/pulumi-quantum``, or ``--data-dir`` /
+Files under the data directory (default ``~/.local/share/pulumi-quantum/cloud``, or ``--data-dir`` /
 ``PQ_LOCAL_DATA_DIR``):
 
 * ``state.sqlite3`` - all state (tasks, tags, spending limits, S3 objects, IBM programs/jobs)
@@ -35,7 +35,7 @@ STOP_TIMEOUT = 30.0
 
 def default_data_dir() -> Path:
     env = os.environ.get("PQ_LOCAL_DATA_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".local/share/pulumi-quantum"
+    return Path(env).expanduser() if env else Path.home() / ".local/share/pulumi-quantum/cloud"
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
