@@ -6,7 +6,9 @@ PQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PQ_ENGINE_VERSION="$(sed -n 's/^ *"pulumi==\([0-9.]*\)".*/\1/p' "$PQ_ROOT/pyproject.toml" | head -n1)"
 PQ_CACHE="${PQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-quantum}"
 PQ_ENGINE_BIN="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/bin"
-PQ_VENV="${PQ_VENV:-$PQ_ROOT/.venv}"
+# Always this checkout's own virtualenv: one inherited from another checkout's environment
+# would run that checkout's code.
+PQ_VENV="$PQ_ROOT/.venv"
 export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BIN PQ_VENV
 
 # The engine's plugins (and our language host) find Python through these.
