@@ -52,11 +52,55 @@ def take_import(
     return opts.import_, adopted
 
 
-def client_token(seed: str, request: Mapping[str, Any]) -> str:
+#: Tag a delete puts on a terminal task it can only forget: "this deployment is over", so a later
+#: create with the same inputs submits anew instead of being answered with this task.
+RELEASED_TAG = "pulumi-quantum:released"
+#: How many generations a create probes before giving up (each probe is one idempotent call).
+MAX_GENERATIONS = 64
+
+
+def client_token(seed: str, request: Mapping[str, Any], generation: int = 0) -> str:
     """A deterministic clientToken (36 chars; the model allows 1-64): same resource + same
-    request → same token, so Braket answers a repeated create with the task it already made."""
+    request + same generation → same token, so Braket answers a repeated create with the task
+    it already made. Generation 0 is the token of earlier releases (states stay compatible);
+    a create moves to the next generation only when the task Braket returns is proven spent
+    (see :func:`submit_generation`)."""
     plain = json.loads(json.dumps(request, default=_instant_text))
-    return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{seed}\n{sha256_text(canonical_json(plain))}"))
+    text = f"{seed}\n{sha256_text(canonical_json(plain))}"
+    if generation:
+        text += f"\ngeneration={generation}"
+    return str(uuid.uuid5(_TOKEN_NAMESPACE, text))
+
+
+def submit_generation(
+    create: Callable[[str], str],
+    spent: Callable[[str], str | None],
+    seed: str,
+    request: Mapping[str, Any],
+) -> tuple[str, list[str]]:
+    """Create idempotently, stepping past tokens whose resource an earlier deployment used up.
+
+    A dynamic provider's create has no URN and no state from before the call, so it cannot
+    remember a nonce across a crash. What it *can* do is ask Braket: ``create(token)`` returns
+    the resource this token already made (a crash-retry finds its own task), and ``spent(arn)``
+    says why that resource belongs to a finished deployment (FAILED, CANCELLED, released by a
+    destroy, results gone) or None if it is still this create's. Each spent answer moves to the
+    next generation's token; the first unspent answer is the result. Deterministic, so a
+    crash-retry at any point walks the same generations and stops at the same resource.
+
+    Returns the ARN and one line per skipped generation (for messages and logs).
+    """
+    skipped: list[str] = []
+    for generation in range(MAX_GENERATIONS):
+        arn = create(client_token(seed, request, generation))
+        why = spent(arn)
+        if why is None:
+            return arn, skipped
+        skipped.append(f"{arn} ({why})")
+    raise ProviderError(
+        f"{len(skipped)} earlier deployments of this resource used up its idempotency tokens; "
+        "change an input (e.g. a tag) to start a new series"
+    )
 
 
 def _instant_text(value: Any) -> str:

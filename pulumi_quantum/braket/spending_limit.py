@@ -206,10 +206,22 @@ class SpendingLimitProvider(QuantumProvider):
         client = braket_client()
         if props.get("import_id"):
             return self._adopt(client, props["import_id"], props)
-        token = _common.client_token(props["urn_seed"], request)
-        with _common.braket_errors("CreateSpendingLimit", request):
-            arn = client.create_spending_limit(clientToken=token, **request)["spendingLimitArn"]
-        summary = find_limit(client, arn, props["device_arn"]) or {"spendingLimitArn": arn}
+        found: dict[str, Any] = {}
+
+        def submit(token: str) -> str:
+            with _common.braket_errors("CreateSpendingLimit", request):
+                return client.create_spending_limit(clientToken=token, **request)[
+                    "spendingLimitArn"
+                ]
+
+        def spent(arn: str) -> str | None:
+            # A token whose limit an earlier destroy deleted is spent: the same inputs after a
+            # destroy make a new limit; a crash-retry finds its own, still existing, limit.
+            found["summary"] = find_limit(client, arn, props["device_arn"])
+            return None if found["summary"] else "deleted by an earlier destroy"
+
+        arn, _ = _common.submit_generation(submit, spent, props["urn_seed"], request)
+        summary = found.get("summary") or {"spendingLimitArn": arn}
         inputs = {k: v for k, v in props.items() if k != "__provider"}
         return CreateResult(arn, {**inputs, **outputs_of(summary)})
 

@@ -1,10 +1,12 @@
 """``QuantumTask``: one Amazon Braket quantum task as a Pulumi resource.
 
-A QPU task costs money and cannot be taken back, so the create path is built around one rule:
-*a retried or re-run create never submits a second task*. The clientToken Braket uses for
-idempotency is derived from the resource's URN seed and a hash of the request (see
-:func:`._common.client_token`), so a create that crashed after submission and is run again gets
-the same task back from Braket instead of a new one.
+A QPU task costs money and cannot be taken back, so the create path is built around two rules:
+*a retried create never submits a second task*, and *a new deployment submits a new task*. The
+clientToken Braket uses for idempotency is derived from the resource's URN seed, a hash of the
+request and a generation (see :func:`._common.submit_generation`): a create that crashed after
+submission and is run again gets the same task back from Braket, while a task that is spent
+(FAILED, CANCELLED, released by a destroy, or its results gone) moves the create on to the next
+generation's token, i.e. a new task.
 
 Update vs replace: tags change in place (TagResource/UntagResource), so do the local waiting
 knobs; any other input is a different task, hence a replacement. Delete cancels a task that is
@@ -323,16 +325,74 @@ def outputs_of(task: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
     }
 
 
-def _raise_if_unsuccessful(task: Mapping[str, Any]) -> None:
+_RERUN = (
+    "It stays in Braket's task history; running `pulumi up` again submits a new task "
+    "(this one is never reused)"
+)
+
+
+def _raise_if_unsuccessful(task: Mapping[str, Any], skipped: Sequence[str] = ()) -> None:
     arn, status = task["quantumTaskArn"], task["status"]
     reason = task.get("failureReason") or "no reason given"
+    earlier = (
+        f" Earlier tasks of this resource, not reused: {'; '.join(skipped)}." if skipped else ""
+    )
     if status == "FAILED":
-        raise ProviderError(f"quantum task {arn} FAILED: {reason}")
+        raise ProviderError(f"quantum task {arn} FAILED: {reason}. {_RERUN}.{earlier}")
     if status == "CANCELLED":
-        raise ProviderError(
-            f"quantum task {arn} was CANCELLED ({reason}); an identical task is answered with "
-            "this one by Braket's clientToken, so change an input (e.g. a tag) to submit anew"
-        )
+        raise ProviderError(f"quantum task {arn} was CANCELLED ({reason}). {_RERUN}.{earlier}")
+
+
+def results_present(task: Mapping[str, Any]) -> bool:
+    """Whether a COMPLETED task's results.json is still in S3 (a destroyed bucket takes it)."""
+    from botocore.exceptions import ClientError
+
+    from ..clients.braket import s3_client
+
+    key = f"{(task.get('outputS3Directory') or '').rstrip('/')}/results.json"
+    with _common.braket_errors(f"reading s3://{task.get('outputS3Bucket')}/{key}"):
+        try:
+            s3_client().head_object(Bucket=task["outputS3Bucket"], Key=key)
+        except ClientError as exc:
+            if _common.error_code(exc) in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}:
+                return False
+            raise
+    return True
+
+
+def spent_reason(client: Any, arn: str) -> str | None:
+    """Why the task a clientToken answered with belongs to a finished deployment, else None.
+
+    Spent: tagged released (by a destroy, or by the create that reported it FAILED/CANCELLED),
+    or COMPLETED with its results gone. Status alone does not decide: a task this very create
+    just submitted may already have failed, and must be reported, not skipped. A crash-retry
+    finds its own task queued, running, or completed with results, and so keeps it.
+    """
+    task = get_task(client, arn)
+    if task is None:
+        return "gone from Braket"
+    released = (task.get("tags") or {}).get(_common.RELEASED_TAG)
+    if released:
+        return released
+    if task["status"] == "COMPLETED" and not results_present(task):
+        return "COMPLETED but its results.json is gone"
+    return None
+
+
+def release(client: Any, arn: str, why: str) -> None:
+    """Tag a task as spent, so an identical create later submits anew (see spent_reason).
+
+    Best effort: without TagResource permission a destroyed bucket still tells (results gone);
+    otherwise the re-run reports the same task once more, and the message says so.
+    """
+    with contextlib.suppress(ProviderError):
+        _common.update_tags(client, arn, {}, {_common.RELEASED_TAG: why})
+
+
+def visible_tags(tags: Mapping[str, str] | None) -> dict[str, str] | None:
+    """A task's tags without our bookkeeping tag (it is never one of the program's inputs)."""
+    shown = {k: v for k, v in (tags or {}).items() if k != _common.RELEASED_TAG}
+    return shown or None
 
 
 def inputs_from_task(task: Mapping[str, Any]) -> dict[str, Any]:
@@ -354,7 +414,7 @@ def inputs_from_task(task: Mapping[str, Any]) -> dict[str, Any]:
         "output_s3_bucket": task.get("outputS3Bucket"),
         "output_s3_key_prefix": prefix,
         "shots": task.get("shots"),
-        "tags": task.get("tags") or None,
+        "tags": visible_tags(task.get("tags")),
         "associations": task.get("associations") or None,
         "wait_for_completion": True,
         "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -406,15 +466,25 @@ class QuantumTaskProvider(QuantumProvider):
 
         request = request_from(props)
         client = braket_client()
+        skipped: list[str] = []
         if props.get("import_id"):
             arn = adopt_task(client, props["import_id"], props)
         else:
-            token = _common.client_token(props["urn_seed"], request)
-            with _common.braket_errors("CreateQuantumTask", request):
-                arn = client.create_quantum_task(clientToken=token, **request)["quantumTaskArn"]
+
+            def submit(token: str) -> str:
+                with _common.braket_errors("CreateQuantumTask", request):
+                    return client.create_quantum_task(clientToken=token, **request)[
+                        "quantumTaskArn"
+                    ]
+
+            arn, skipped = _common.submit_generation(
+                submit, lambda found: spent_reason(client, found), props["urn_seed"], request
+            )
         if props.get("wait_for_completion", True):
             task = wait_for_terminal(client, arn, float(props["wait_timeout_seconds"]))
-            _raise_if_unsuccessful(task)
+            if task["status"] in {"FAILED", "CANCELLED"}:
+                release(client, arn, f"{task['status']} when an earlier create reported it")
+            _raise_if_unsuccessful(task, skipped)
         else:
             task = get_task(client, arn) or {"quantumTaskArn": arn, "status": "CREATED"}
         inputs = {k: v for k, v in props.items() if k != "__provider"}
@@ -431,7 +501,7 @@ class QuantumTaskProvider(QuantumProvider):
         if importing:
             outs.update(inputs_from_task(task))
         elif "tags" in outs or task.get("tags"):
-            outs["tags"] = task.get("tags") or None  # drift shows up as an in-place update
+            outs["tags"] = visible_tags(task.get("tags"))  # drift: an in-place update
         outs.update(outputs_of(task, props))
         if importing:
             return ReadResult(id_, outs, inputs_from_task(task))
@@ -456,7 +526,13 @@ class QuantumTaskProvider(QuantumProvider):
 
         client = braket_client()
         task = get_task(client, id_)
-        if task is None or task["status"] in TERMINAL:
+        if task is None:
+            return
+        # Mark the task as this deployment's past, so an identical create later submits anew.
+        # Best effort: without TagResource permission a destroyed bucket still tells (results
+        # gone), and a cancelled task is spent anyway.
+        release(client, id_, "released by an earlier destroy")
+        if task["status"] in TERMINAL:
             return  # terminal tasks cannot be deleted in Braket: forgetting them is all we can do
         if task["status"] != "CANCELLING":
             with _common.braket_errors("CancelQuantumTask"):
