@@ -18,3 +18,19 @@ export PULUMI_PYTHON_CMD="$PQ_VENV/bin/python"
 export PULUMI_SKIP_UPDATE_CHECK=1
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-local-quickstart}"
+
+# Where scripts/quickstart keeps its stack and its local cloud, so the README's follow-up commands
+# (`pulumi stack output`, `pulumi-quantum results task_arns.bell`) work in a fresh shell. Values
+# already set win. scripts/test sets PQ_ENV_TOOLS_ONLY=1: tests build their own backends and clouds.
+if [[ -z "${PQ_ENV_TOOLS_ONLY:-}" ]]; then
+  export PQ_STATE_DIR="${PQ_STATE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/pulumi-quantum}"
+  export PQ_LOCAL_DATA_DIR="${PQ_LOCAL_DATA_DIR:-$PQ_STATE_DIR/cloud}"
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PQ_STATE_DIR/backend}"
+  # The running local cloud's endpoints and keys, unless Braket is already pointed elsewhere.
+  if [[ -z "${AWS_ENDPOINT_URL_BRAKET:-}" && -x "$PQ_VENV/bin/pulumi-quantum" ]]; then
+    if pq_exports="$("$PQ_VENV/bin/pulumi-quantum" local env --data-dir "$PQ_LOCAL_DATA_DIR" 2>/dev/null)"; then
+      eval "$(grep '^export ' <<<"$pq_exports")"
+    fi
+    unset pq_exports
+  fi
+fi

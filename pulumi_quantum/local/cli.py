@@ -1,4 +1,4 @@
-"""``pulumi-quantum local start|stop|status|serve``: the local quantum cloud's command line.
+"""``pulumi-quantum local start|stop|status|serve|env``: the local quantum cloud's command line.
 
 ``add_local_commands`` plugs these into the main ``pulumi-quantum`` parser; ``main_local`` is the
 same thing standalone (``python -m pulumi_quantum.local ...``).
@@ -54,6 +54,7 @@ def add_local_commands(subparsers: Any) -> argparse.ArgumentParser:
         ("stop", daemon.stop, "stop the background daemon", False),
         ("status", daemon.status, "report whether the daemon is running and healthy", False),
         ("serve", daemon.serve, "run the local cloud in the foreground", True),
+        ("env", daemon.env, "print the running daemon's client exports (starts nothing)", False),
     ):
         parser = commands.add_parser(name, help=help_text)
         _common(parser)

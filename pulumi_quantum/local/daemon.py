@@ -246,6 +246,20 @@ def status(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def env(args: argparse.Namespace) -> int:
+    """Print the running daemon's client exports (for ``source scripts/env.sh`` in a new shell).
+
+    Starts nothing: prints nothing and exits 3 when no daemon runs in the data dir.
+    """
+    doc = read_endpoints(data_dir_of(args))
+    if not doc:
+        print(f"local quantum cloud is not running (data dir {data_dir_of(args)})", file=sys.stderr)
+        return 3
+    for line in exports(doc["endpoints"], _client_env_for(doc["endpoints"])):
+        print(line)
+    return 0
+
+
 def stop(args: argparse.Namespace) -> int:
     data_dir = data_dir_of(args)
     try:

@@ -18,7 +18,7 @@ import pytest
 
 from .harness import REPO_ROOT
 
-pytestmark = [pytest.mark.engine, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.engine, pytest.mark.timeout(600)]
 
 # Variables that would point the scripts somewhere else than the sandbox built here.
 _SCRUBBED_PREFIXES = ("AWS_", "QISKIT_", "PQ_", "PULUMI_")
@@ -49,6 +49,35 @@ def last_json_document(text: str) -> dict:
     return json.loads(text[start:])
 
 
+def check_outputs(outputs: dict) -> None:
+    for name, width in (("bell", 2), ("ghz5", 5), ("noisy_bell", 2)):
+        counts = outputs[f"{name}_counts"]
+        assert sum(counts.values()) == 200, (name, counts)
+        assert all(len(bits) == width for bits in counts), (name, counts)
+    assert set(outputs["bell_counts"]) <= {"00", "11"} and len(outputs["bell_counts"]) == 2
+    assert set(outputs["ghz5_counts"]) == {"00000", "11111"}
+    # The depolarizing channel on DM1 makes the odd-parity outcomes appear.
+    assert set(outputs["noisy_bell_counts"]) & {"01", "10"}
+    assert set(outputs["task_arns"]) == {"bell", "ghz5", "noisy-bell"}
+    assert all(":quantum-task/" in arn for arn in outputs["task_arns"].values())
+    assert set(outputs["program_ids"]) == {"parity_check", "sampler_counts"}
+    assert outputs["session_id"]
+
+
+def fresh_shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A new shell as the README's reader opens one: only `source scripts/env.sh` first."""
+    done = subprocess.run(
+        ["bash", "-c", f"source scripts/env.sh && {command}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done
+
+
 def test_quickstart_deploys_prints_counts_and_teardown_cleans_up(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     state_dir = tmp_path / "state"
@@ -62,24 +91,28 @@ def test_quickstart_deploys_prints_counts_and_teardown_cleans_up(tmp_path: Path)
     )
     try:
         outputs = last_json_document(run("quickstart", env).stdout)
-
-        for name, width in (("bell", 2), ("ghz5", 5), ("noisy_bell", 2)):
-            counts = outputs[f"{name}_counts"]
-            assert sum(counts.values()) == 200, (name, counts)
-            assert all(len(bits) == width for bits in counts), (name, counts)
-        assert set(outputs["bell_counts"]) <= {"00", "11"} and len(outputs["bell_counts"]) == 2
-        assert set(outputs["ghz5_counts"]) == {"00000", "11111"}
-        # The depolarizing channel on DM1 makes the odd-parity outcomes appear.
-        assert set(outputs["noisy_bell_counts"]) & {"01", "10"}
-        assert set(outputs["task_arns"]) == {"bell", "ghz5", "noisy-bell"}
-        assert all(":quantum-task/" in arn for arn in outputs["task_arns"].values())
-        assert set(outputs["program_ids"]) == {"parity_check", "sampler_counts"}
-        assert outputs["session_id"]
+        check_outputs(outputs)
 
         # The daemon runs on the ports asked for, in the temp data dir.
         endpoints = json.loads((tmp_path / "cloud" / "endpoints.json").read_text())["endpoints"]
         assert endpoints["braket"].endswith(f":{ports['BRAKET']}")
         assert endpoints["ibm"].endswith(f":{ports['IBM']}")
+
+        # The README's follow-up commands, in a fresh shell (no backend URL, no endpoints set).
+        shown = json.loads(fresh_shell("pulumi stack output --json", env).stdout)
+        assert shown["task_arns"] == outputs["task_arns"]
+        results = json.loads(
+            fresh_shell("pulumi-quantum results task_arns.bell --json", env).stdout
+        )
+        assert results["source"] == outputs["task_arns"]["bell"]  # read from S3 by its ARN
+        assert results["counts"] == outputs["bell_counts"]
+
+        # quickstart → teardown → quickstart: the second deployment submits new tasks (the
+        # first ones' results went with the destroyed bucket) and succeeds.
+        run("teardown", env)
+        again = last_json_document(run("quickstart", env).stdout)
+        check_outputs(again)
+        assert set(again["task_arns"].values()).isdisjoint(outputs["task_arns"].values())
     finally:
         run("teardown", env)
 

@@ -26,3 +26,17 @@ def test_resource_modules_import_no_vendor_sdk_either():
     loaded = _modules_after("import pulumi_quantum.noop")
     vendor = sorted(m for m in loaded if m.split(".")[0] in VENDOR_PREFIXES)
     assert vendor == []
+
+
+def test_star_import_gives_every_name_in_all_and_no_vendor_sdk():
+    code = (
+        "import sys, json\nfrom pulumi_quantum import *\nimport pulumi_quantum\n"
+        "print(json.dumps({'all': pulumi_quantum.__all__, 'bound': [n for n in "
+        "pulumi_quantum.__all__ if n in globals()], 'mods': sorted(sys.modules)}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["bound"] == doc["all"] and {"braket", "ibm"} <= set(doc["all"])
+    vendor = sorted(m for m in doc["mods"] if m.split(".")[0] in VENDOR_PREFIXES)
+    assert vendor == []
