@@ -52,10 +52,59 @@ def config_value(key: str, *env_vars: str, default: str | None = None) -> str | 
     return default
 
 
+def engine_value(value: Any) -> Any:
+    """One property as the engine sends it → as the providers and vendor APIs mean it.
+
+    The engine's RPC has one number type, so a whole number in the program (``600``) arrives as
+    ``600.0``; and an empty map or list (``spec: {}``) means "not set". Only top-level
+    properties are touched: inside a JSON value (OpenQASM inputs, a JSON Schema) a float is the
+    user's and stays one.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == {} or value == []:
+        return None
+    return value
+
+
+def engine_props(props: Any) -> Any:
+    """Every top-level property of a property map through :func:`engine_value`."""
+    if not isinstance(props, Mapping):
+        return props
+    return {k: v if k == "__provider" else engine_value(v) for k, v in props.items()}
+
+
+_PROPS_ARGS = {"check": (0, 1), "diff": (1, 2), "create": (0,), "read": (1,)}
+_PROPS_ARGS |= {"update": (1, 2), "delete": (1,)}
+
+
+def _normalising(method: Any, positions: tuple[int, ...]) -> Any:
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any) -> Any:
+        args = tuple(engine_props(a) if i in positions else a for i, a in enumerate(args))
+        return method(self, *args)
+
+    wrapper.__engine_normalised__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class QuantumProvider(ResourceProvider):
-    """Base class of every provider in this package; holds no state of its own."""
+    """Base class of every provider in this package; holds no state of its own.
+
+    Every CRUD method of a subclass receives its property maps normalised once, here at the
+    boundary (:func:`engine_props`), so no provider has to remember that ``600.0`` means 600.
+    """
 
     serialize_as_secret_always = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, positions in _PROPS_ARGS.items():
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "__engine_normalised__", False):
+                setattr(cls, name, _normalising(method, positions))
 
     def configure(self, req: ConfigureRequest) -> None:
         # Config is kept in a module-level holder, never on ``self``: even though configure runs

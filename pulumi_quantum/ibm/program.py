@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -104,6 +104,8 @@ class RuntimeProgramProvider(QuantumProvider):
 
         if news.get("import_id") is not None:
             checked["import_id"] = news["import_id"]
+        if news.get("urn_seed") is not None:
+            checked["urn_seed"] = news["urn_seed"]
         metadata = news.get("metadata")
         checked["metadata"] = metadata
         overrides = {f: news.get(f) for f in METADATA_FIELDS}
@@ -165,15 +167,17 @@ class RuntimeProgramProvider(QuantumProvider):
                     description=props["description"],
                     max_execution_time=int(props["max_execution_time"]),
                     is_public=bool(props.get("is_public")),
-                    spec=props.get("spec") or None,
+                    spec=wire_spec(props),
                 )
             except DuplicateProgramError:
-                retried = _same_upload(client, props)
+                own = own_programs_named(client, props["name"])
+                retried = _same_upload(own, props)
                 if retried is None:
-                    raise ProviderError(_duplicate_message(client, props["name"])) from None
+                    raise ProviderError(_duplicate_message(own, props)) from None
                 # The runtime API has no idempotency token: a create that uploaded and then
-                # crashed before Pulumi saved state left this program behind. Same owner, same
-                # name, same source — adopt it so the re-run converges instead of failing.
+                # crashed before Pulumi saved state left this program behind. The caller's own
+                # program, carrying this resource's marker, with the same source: this resource's
+                # earlier upload. Adopt it so the re-run converges instead of failing.
                 return self._adopt(retried, props)
             program_id = str(created["id"])
             if "creation_date" not in created:
@@ -200,6 +204,8 @@ class RuntimeProgramProvider(QuantumProvider):
                 ) from None
         current = _outputs_from_service(program_id, info, {})
         current["data_sha256"] = program_data_sha256(info)
+        if marker_of(info) != resource_marker(props):
+            current["spec"] = {"(marker)": None}  # not ours yet: the update writes our marker
         return CreateResult(program_id, self.update(program_id, current, props).outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -212,14 +218,15 @@ class RuntimeProgramProvider(QuantumProvider):
             if "data_sha256" in changed:
                 client.update_program_data(id_, source.base64())
             fields = {
-                f: (news.get(f) or {}) if f == "spec" else news.get(f)
+                f: (wire_spec(news) or {}) if f == "spec" else news.get(f)
                 for f in ("name", "description", "max_execution_time", "spec")
                 if f in changed
             }
             try:
                 client.update_program_metadata(id_, fields)
             except DuplicateProgramError:
-                raise ProviderError(_duplicate_message(client, news["name"])) from None
+                own = own_programs_named(client, news["name"])
+                raise ProviderError(_duplicate_message(own, news)) from None
             if "is_public" in changed:
                 client.set_program_visibility(id_, bool(news.get("is_public")))
             info = client.get_program(id_)
@@ -263,33 +270,97 @@ def _source_for_upload(props: Mapping[str, Any]) -> ProgramSource:
     return source
 
 
-def _same_upload(client: Any, props: Mapping[str, Any]) -> str | None:
-    """Id of this account's program with the wanted name *and* source, if there is one."""
+#: Key of the marker a create puts in the program's ``spec``: which resource uploaded it. The
+#: runtime API has no tags or idempotency token; the spec is the one free-form field it returns,
+#: and read strips the marker again, so it never shows up as an input or a diff.
+MARKER_KEY = "x-pulumi-quantum-resource"
+
+
+def resource_marker(props: Mapping[str, Any]) -> str | None:
+    """A stable, non-revealing id of this resource (its URN parts, hashed); None without them."""
+    import hashlib
+
+    seed = props.get("urn_seed")
+    if not seed or is_unknown(seed):
+        return None
+    return hashlib.sha256(f"RuntimeProgram\n{seed}".encode()).hexdigest()[:32]
+
+
+def marker_of(info: Mapping[str, Any]) -> str | None:
+    spec = info.get("spec")
+    return spec.get(MARKER_KEY) if isinstance(spec, Mapping) else None
+
+
+def wire_spec(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The spec as sent: the user's spec plus this resource's marker."""
+    spec = dict(props.get("spec") or {})
+    marker = resource_marker(props)
+    if marker:
+        spec[MARKER_KEY] = marker
+    return spec or None
+
+
+def user_spec(spec: Any) -> Any:
+    """The spec as the user wrote it: the marker removed (None when nothing else is left)."""
+    if not isinstance(spec, Mapping):
+        return spec or None
+    shown = {k: v for k, v in spec.items() if k != MARKER_KEY}
+    return shown or None
+
+
+def own_programs_named(client: Any, name: str) -> list[dict[str, Any]]:
+    """The caller's own programs called ``name``, each as GET returns it to its owner.
+
+    The listing also holds other accounts' public programs (names are unique per owner only);
+    the service returns a program's source only to its owner, so "GET returns the data" is the
+    proof of ownership. Never another account's program: those are read-only to the caller.
+    """
+    own = []
+    for listed in client.list_programs():
+        if listed.get("name") != name:
+            continue
+        full = listed if listed.get("data") else client.get_program(str(listed["id"]))
+        if full.get("data"):
+            own.append(dict(full))
+    return own
+
+
+def _same_upload(own: list[dict[str, Any]], props: Mapping[str, Any]) -> str | None:
+    """Id of the caller's program that is this resource's earlier upload, if there is one:
+    its marker is this resource's and it holds the same source. A program another stack or
+    resource uploaded (another marker) or one made outside Pulumi (none) is never adopted
+    silently; ``import_id`` does that on purpose."""
     from ..clients.ibm_runtime import program_data_sha256
 
-    found = client.find_program_by_name(props["name"])
-    if found and program_data_sha256(found) == props.get("data_sha256"):
-        return str(found["id"])
-    if found and "data" not in found:  # listings may omit the source: ask for the program
-        full = client.get_program(str(found["id"]))
-        if program_data_sha256(full) == props.get("data_sha256"):
-            return str(found["id"])
+    marker = resource_marker(props)
+    for program in own:
+        if (
+            marker
+            and marker_of(program) == marker
+            and program_data_sha256(program) == props.get("data_sha256")
+        ):
+            return str(program["id"])
     return None
 
 
-def _duplicate_message(client: Any, name: str) -> str:
-    existing = None
-    try:
-        found = client.find_program_by_name(name)
-        existing = found.get("id") if found else None
-    except Exception:  # the hint is best effort; the duplicate error is what matters
-        existing = None
-    how = (
-        f"adopt it by adding import_id={existing or '<its program id>'!r} to this resource's inputs"
-    )
+def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> str:
+    name = props["name"]
+    if not own:
+        return (
+            f"name: a program named {name!r} already exists in this account; choose another name "
+            "or delete the existing program"
+        )
+    existing = str(own[0]["id"])
+    if marker_of(own[0]) and marker_of(own[0]) != resource_marker(props):
+        whose = "another Pulumi resource (another stack, or another name) manages it"
+    elif marker_of(own[0]):
+        whose = "this resource uploaded it earlier, with another source"
+    else:
+        whose = "it was made outside Pulumi"
     return (
-        f"name: a program named {name!r} already exists in this account; choose another name, "
-        f"delete the existing program, or {how}"
+        f"name: a program named {name!r} already exists in this account (id {existing!r}; "
+        f"{whose}); choose another name, delete the existing program, or adopt it by adding "
+        f"import_id={existing!r} to this resource's inputs"
     )
 
 
@@ -329,7 +400,7 @@ def _outputs_from_service(
         "description": info.get("description"),
         "max_execution_time": info.get("cost", info.get("max_execution_time")),
         "is_public": bool(info.get("is_public", False)),
-        "spec": info.get("spec") or None,
+        "spec": user_spec(info.get("spec")),
         "data_sha256": previous.get("data_sha256"),
         "data_size": data_size,
         "creation_date": info.get("creation_date"),
@@ -380,6 +451,8 @@ class RuntimeProgram(Resource, module="quantum/ibm", name="RuntimeProgram"):
     with keyword arguments: ``RuntimeProgram("hello", data="hello.py", metadata="hello.json")``.
     """
 
+    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/ibm:RuntimeProgram"
+
     program_id: pulumi.Output[str]
     name: pulumi.Output[str]
     description: pulumi.Output[str]
@@ -398,5 +471,9 @@ class RuntimeProgram(Resource, module="quantum/ibm", name="RuntimeProgram"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
+        from ..braket._common import urn_seed
+
         args = resolve_args(RuntimeProgramArgs, args, kwargs)
-        super().__init__(RuntimeProgramProvider(), resource_name, args.to_props(), opts)
+        props = args.to_props()
+        props["urn_seed"] = urn_seed(self.TYPE, resource_name, opts)
+        super().__init__(RuntimeProgramProvider(), resource_name, props, opts)

@@ -34,7 +34,15 @@ def vendor(cloud_env):
 
 def checked(name: str, **extra):
     result = RuntimeProgramProvider().check(
-        {}, {"data": "prog.py", "name": name, "description": "d", "max_execution_time": 60, **extra}
+        {},
+        {
+            "data": "prog.py",
+            "name": name,
+            "description": "d",
+            "max_execution_time": 60,
+            "urn_seed": f"proj::stack::RuntimeProgram::{name}",
+            **extra,
+        },
     )
     assert result.failures == []
     return result.inputs
