@@ -43,12 +43,17 @@ class Faults:
             error_rate=float(env.get("PQ_LOCAL_ERROR_RATE", "0") or 0),
         )
 
-    def update(self, values: dict[str, Any]) -> None:
-        known = {f.name: f.type for f in fields(self)}
+    def update(self, values: Any) -> None:
+        """Set knobs from a JSON object: all of them or, on any bad value, none (ValueError).
+
+        Values are checked here because every later request reads them: a string latency used
+        to turn every request into a 500.
+        """
+        if not isinstance(values, dict):
+            raise ValueError(f"fault knobs must be a JSON object, got {type(values).__name__}")
+        checked = {key: _check_knob(key, value) for key, value in values.items()}
         with self._lock:
-            for key, value in values.items():
-                if key not in known:
-                    raise ValueError(f"unknown fault knob {key!r}; known: {sorted(known)}")
+            for key, value in checked.items():
                 setattr(self, key, value)
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,3 +75,29 @@ class Faults:
 
     def should_fail(self) -> bool:
         return self._roll(self.error_rate)
+
+
+_RATES = ("throttle_rate", "error_rate")
+_COUNTS = ("latency_ms", "max_concurrent_tasks")
+#: Latency above this is a typo, not a fault to inject (it would wedge every client).
+MAX_LATENCY_MS = 60_000
+
+
+def _check_knob(key: str, value: Any) -> Any:
+    known = sorted(f.name for f in fields(Faults) if not f.name.startswith("_"))
+    if key not in known:
+        raise ValueError(f"unknown fault knob {key!r}; known: {known}")
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in _RATES:
+        if not number or not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"{key} must be a number from 0 to 1, got {value!r}")
+        return float(value)
+    if key in _COUNTS:
+        if not number or float(value) != int(value) or int(value) < 0:
+            raise ValueError(f"{key} must be a whole number >= 0, got {value!r}")
+        if key == "latency_ms" and int(value) > MAX_LATENCY_MS:
+            raise ValueError(f"latency_ms must be at most {MAX_LATENCY_MS}, got {value!r}")
+        return int(value)
+    if value is not None and (not number or float(value) != int(value)):
+        raise ValueError(f"{key} must be a whole number or null, got {value!r}")
+    return value

@@ -12,10 +12,12 @@ moto's backends are process-global: one S3Service per process at a time (``resto
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
@@ -42,6 +44,50 @@ _XML_ERROR = (
     '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
     "<Message>{message}</Message></Error>"
 )
+
+
+_S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_INTERNAL = ("500 Internal Server Error", "InternalError", "We encountered an internal error.")
+
+
+def _s3_auth_code(message: str) -> str:
+    """The S3 error code for the shared verifier's refusal (S3 names them apart; Braket not)."""
+    text = message.lower()
+    if "signature we calculated" in text:
+        return "SignatureDoesNotMatch"
+    if "access key" in text or "security token" in text:
+        return "InvalidAccessKeyId"
+    if "expired" in text or "minutes off" in text:
+        return "RequestTimeTooSkewed"
+    return "AccessDenied"
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the (size-limited, see limits.py) body once and put it back for moto."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _xml_problem(body: bytes) -> str | None:
+    """Why an S3 request body is not acceptable XML (None when it is, or is empty).
+
+    S3 bodies never need a DTD, so any is refused: that is what stops entity expansion
+    ("billion laughs") before a parser sees it.
+    """
+    if not body.strip():
+        return None
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        return "DTDs and entity declarations are not allowed"
+    import xml.etree.ElementTree as ET
+
+    try:
+        ET.fromstring(body)
+    except ET.ParseError as exc:
+        return str(exc)
+    return None
 
 
 # moto answers anonymous requests with 403 (it models public-access rules) but does not verify
@@ -74,11 +120,19 @@ class _MotoS3:
 class S3Service:
     """moto S3 plus a durable mirror; ``app`` is the WSGI application to serve."""
 
-    def __init__(self, store: Store, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: Faults | None = None,
+        secrets: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
         from werkzeug.test import Client
 
         self.store = store
         self.faults = faults or Faults()
+        # access key id -> secret, read per request (the same keys the local Braket accepts);
+        # without any, every API request is refused.
+        self.secrets = secrets or dict
         self.store.migrate(DDL)
         self._moto = _MotoS3()
         self._client = Client(self._moto)
@@ -118,12 +172,12 @@ class S3Service:
                 except (ValueError, TypeError) as exc:
                     return self._json(start_response, {"message": str(exc)}, "400 Bad Request")
             return self._json(start_response, self.faults.as_dict())
+        refused = self._refusal(environ)
+        if refused:
+            return self._xml_error(start_response, *refused)
         fault = self._fault()
         if fault:
-            status, code, message = fault
-            body = _XML_ERROR.format(code=code, message=message).encode()
-            start_response(status, [("Content-Type", "application/xml")])
-            return [body]
+            return self._xml_error(start_response, *fault)
 
         captured: dict[str, Any] = {}
 
@@ -140,18 +194,120 @@ class S3Service:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body_in = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body_in)
-        result = self._moto(environ, capture)
         try:
-            chunks = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close:
-                close()
+            result = self._moto(environ, capture)
+            try:
+                chunks = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+        except Exception:  # moto's own bug on an odd request: still S3's error form, not HTML
+            log.exception("moto failed on %s %s", method, environ.get("PATH_INFO"))
+            return self._xml_error(start_response, *_INTERNAL)
         status_code = int(captured["status"].split()[0])
+        content_type = dict((k.lower(), v) for k, v in captured["headers"]).get("content-type", "")
+        if status_code >= 500 and "xml" not in content_type:
+            return self._xml_error(start_response, *_INTERNAL)
         if method in ("PUT", "POST", "DELETE") and status_code < 300:
             self._mirror(environ, method, body_in)
         start_response(captured["status"], captured["headers"])
         return [chunks]
+
+    @staticmethod
+    def _xml_error(
+        start_response: Callable[..., Any], status: str, code: str, message: str
+    ) -> list[bytes]:
+        from xml.sax.saxutils import escape
+
+        body = _XML_ERROR.format(code=escape(code), message=escape(message)).encode()
+        start_response(status, [("Content-Type", "application/xml")])
+        return [body]
+
+    def _refusal(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
+        """Why this request must not reach moto (None when it may): moto's admin API is never
+        served; methods S3 lacks; SigV4 as for Braket; bodies that do not match what was signed;
+        XML bodies that are not plain, well-formed XML."""
+        method = environ["REQUEST_METHOD"]
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return "404 Not Found", "NoSuchBucket", "The specified bucket does not exist"
+        if method not in _S3_METHODS:
+            return "405 Method Not Allowed", "MethodNotAllowed", f"{method} is not an S3 method"
+        denied = self._authenticate(environ)
+        if denied:
+            return denied
+        claimed = environ.get("HTTP_X_AMZ_CONTENT_SHA256", "")
+        body: bytes | None = None
+        if _HEX64.fullmatch(claimed):
+            body = _read_body(environ)
+            if hashlib.sha256(body).hexdigest() != claimed:
+                return (
+                    "400 Bad Request",
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                )
+        if method in ("PUT", "POST") and self._xml_body_expected(environ):
+            body = _read_body(environ) if body is None else body
+            problem = _xml_problem(body)
+            if problem:
+                return (
+                    "400 Bad Request",
+                    "MalformedXML",
+                    f"The XML you provided was not well-formed or did not validate: {problem}",
+                )
+        return None
+
+    def _xml_body_expected(self, environ: dict[str, Any]) -> bool:
+        key = self._target(environ)[1]
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if "policy" in query:
+            return False  # the one JSON sub-resource
+        return key is None or ("uploadId" in query and environ["REQUEST_METHOD"] == "POST")
+
+    def _authenticate(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
+        """SigV4 with the local Braket's own verifier and keys; S3's error codes."""
+        from .braket.auth import verify_sigv4
+        from .braket.exceptions import BraketError
+
+        headers = {
+            name[5:].replace("_", "-").lower(): value
+            for name, value in environ.items()
+            if name.startswith("HTTP_")
+        }
+        for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(name):
+                headers[name.replace("_", "-").lower()] = environ[name]
+        if "authorization" not in headers:
+            return "403 Forbidden", "AccessDenied", "Anonymous access is not allowed"
+        if "x-amz-content-sha256" not in headers:
+            return (
+                "400 Bad Request",
+                "InvalidRequest",
+                "Missing required header for this request: x-amz-content-sha256",
+            )
+        raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+        if raw:
+            raw_path, _, query = raw.partition("?")
+        else:
+            raw_path, query = quote(environ.get("PATH_INFO", "")), environ.get("QUERY_STRING", "")
+        # S3 signs the path as sent; the shared verifier re-encodes it the way SigV4 does for
+        # other services, so it gets the decoded path (same result for every key without a
+        # literal '?' or '#').
+        url = f"http://{headers.get('host', 'localhost')}{unquote(raw_path)}"
+        if query:
+            url += f"?{query}"
+        try:
+            verify_sigv4(
+                method=environ["REQUEST_METHOD"],
+                url=url,
+                headers=headers,
+                body=b"",  # the payload is covered by the signed x-amz-content-sha256 header
+                secrets=self.secrets(),
+                service="s3",
+            )
+        except BraketError as exc:
+            return "403 Forbidden", _s3_auth_code(exc.message), exc.message
+        return None
 
     def _fault(self) -> tuple[str, str, str] | None:
         self.faults.delay()

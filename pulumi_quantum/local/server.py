@@ -164,7 +164,7 @@ class LocalCloud:
     def _start_s3(self) -> None:
         from .s3 import S3Service
 
-        self.s3 = S3Service(self.store)
+        self.s3 = S3Service(self.store, self.faults, lambda: self.credentials.aws)
         buckets, objects = self.s3.restore()
         log.info("S3 restored %d bucket(s), %d object(s)", buckets, objects)
         from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -201,7 +201,9 @@ class LocalCloud:
         self._serve("ibm", self.ibm)
 
     def _serve(self, name: str, app: Callable[..., Any], handler: type | None = None) -> None:
-        server = _Server(name, self.host, self.ports[name], app, handler)
+        from .limits import guard
+
+        server = _Server(name, self.host, self.ports[name], guard(name, app), handler)
         self._servers[name] = server
         server.start()
 

@@ -1,0 +1,163 @@
+"""Request limits in front of every local service: size, JSON depth, paging numbers.
+
+One WSGI middleware, applied by the server to Braket, S3 and IBM alike, so a bad request is a
+clear 4xx in the service's own error format instead of a 500 (RecursionError on deeply nested
+JSON, OverflowError on a 20-digit offset) or a 50 MB body read before anyone checked who sent it:
+
+* a body larger than the service's limit → 413, decided from Content-Length (or by reading at
+  most one byte past the limit) *before* authentication reads anything;
+* a JSON body nested deeper than :data:`MAX_JSON_DEPTH` → 400 naming the limit;
+* a paging query parameter (``offset``, ``limit``, ``skip``, ``maxResults``) that is not a whole
+  number from 0 to 2**31-1 → 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+MAX_JSON_BODY = 8 * 1024 * 1024
+"""Braket and IBM requests: the largest real ones (a program upload) are a few hundred KB."""
+MAX_S3_BODY = 256 * 1024 * 1024
+"""S3 objects on the local cloud: task results are KBs; far below S3's 5 GB, on purpose."""
+MAX_JSON_DEPTH = 64
+MAX_PAGING = 2**31 - 1
+PAGING_PARAMS = ("offset", "limit", "skip", "maxResults")
+
+Renderer = Callable[[int, str, str], tuple[list[tuple[str, str]], bytes]]
+
+
+def braket_error(status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    """AWS REST-JSON: boto3 reads the code from ``x-amzn-ErrorType``."""
+    code = "ValidationException" if status == 400 else code
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+    return headers, json.dumps({"message": message}).encode()
+
+
+def ibm_error(status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    """Both shapes the IBM clients read (see ``local/ibm/errors.py``)."""
+    body = {
+        "error": {"code": code, "message": message, "status_code": status},
+        "errors": [{"code": code, "message": message}],
+    }
+    return [("Content-Type", "application/json")], json.dumps(body).encode()
+
+
+def s3_error(status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    """S3's error XML (botocore parses ``Error/Code``)."""
+    from xml.sax.saxutils import escape
+
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+    )
+    return [("Content-Type", "application/xml")], body.encode()
+
+
+_REASONS = {400: "400 Bad Request", 413: "413 Request Entity Too Large"}
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than ``limit`` (strings skipped).
+
+    A byte scan, not a parse: json.loads itself is what recurses too deep.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def paging_problem(query: str) -> str | None:
+    for name, values in parse_qs(query, keep_blank_values=True).items():
+        if name not in PAGING_PARAMS:
+            continue
+        for value in values:
+            if not (value.isascii() and value.isdigit() and int(value) <= MAX_PAGING):
+                return f"{name} must be a whole number from 0 to {MAX_PAGING}, got {value[:40]!r}"
+    return None
+
+
+class RequestLimits:
+    """WSGI middleware enforcing the limits above; ``render`` speaks the service's error form."""
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        render: Renderer,
+        *,
+        max_body: int = MAX_JSON_BODY,
+        json_bodies: bool = True,
+    ) -> None:
+        self.app, self.render, self.max_body, self.json_bodies = app, render, max_body, json_bodies
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable:
+        problem = self._problem(environ)
+        if problem is not None:
+            status, code, message = problem
+            headers, body = self.render(status, code, message)
+            # The body was not read: tell the client not to reuse the connection for it.
+            start_response(_REASONS[status], [*headers, ("Connection", "close")])
+            return [body]
+        return self.app(environ, start_response)
+
+    def _problem(self, environ: dict[str, Any]) -> tuple[int, str, str] | None:
+        if environ.get("PATH_INFO", "").startswith("/_local/"):
+            return None
+        query_problem = paging_problem(environ.get("QUERY_STRING", ""))
+        if query_problem:
+            return 400, "InvalidArgument", query_problem
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        try:
+            length = int(length_text) if length_text else None
+        except ValueError:
+            return 400, "InvalidArgument", f"Content-Length {length_text[:20]!r} is not a number"
+        too_big = (
+            413,
+            "EntityTooLarge",
+            f"the request body is larger than this service's limit of {self.max_body} bytes",
+        )
+        if length is not None and length > self.max_body:
+            return too_big
+        if not self.json_bodies:
+            return None
+        if length is None and not environ.get("wsgi.input_terminated"):
+            return None  # no body
+        body = environ["wsgi.input"].read(self.max_body + 1 if length is None else length)
+        if len(body) > self.max_body:
+            return too_big
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        if json_depth_exceeds(body):
+            return (
+                400,
+                "InvalidArgument",
+                f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels; flatten it",
+            )
+        return None
+
+
+def guard(name: str, app: Callable[..., Any]) -> Callable[..., Any]:
+    """The limits for service ``name`` (braket, s3, ibm) around its WSGI app."""
+    if name == "s3":
+        return RequestLimits(app, s3_error, max_body=MAX_S3_BODY, json_bodies=False)
+    return RequestLimits(app, braket_error if name == "braket" else ibm_error)
