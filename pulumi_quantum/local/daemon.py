@@ -118,7 +118,7 @@ def _client_env_for(endpoints: dict[str, str]) -> dict[str, str]:
 
 def serve(args: argparse.Namespace) -> int:
     """Run in the foreground until SIGTERM/SIGINT."""
-    from .server import LocalCloud, LocalCredentials
+    from .server import DEFAULT_IBM_TOKENS, LocalCloud, LocalCredentials
 
     data_dir = data_dir_of(args)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -126,6 +126,11 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from . import logredact
+
+    credentials = LocalCredentials.from_env()
+    tokens = [token for token, _instance in DEFAULT_IBM_TOKENS.values()]
+    logredact.install([*credentials.aws.values(), credentials.ibm_token, *tokens])
     cloud = LocalCloud(
         data_dir,
         braket_port=args.braket_port,
@@ -134,7 +139,7 @@ def serve(args: argparse.Namespace) -> int:
         faults=_faults(args),
         workers=args.workers,
         sim_processes=args.sim_processes,
-        credentials=LocalCredentials.from_env(),
+        credentials=credentials,
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -187,6 +192,8 @@ def start(args: argparse.Namespace) -> int:
         value = getattr(args, knob, None)
         if value is not None:
             command += [f"--{knob.replace('_', '-')}", str(value)]
+    if getattr(args, "verbose", False):
+        command.append("--verbose")  # the daemon logs at DEBUG to its log file
     with open(data_dir / LOGFILE, "ab") as log_file:
         child = subprocess.Popen(
             command,
