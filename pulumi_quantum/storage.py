@@ -20,31 +20,15 @@ Braket resources); boto3 is imported only when the provider runs.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ._provider import CheckErrors, ProviderError, QuantumProvider, diff_properties, is_unknown
+from .rules import bucket_name_problem
 
-# S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase letters, digits, dots
-# and hyphens, starting and ending with a letter or digit, not shaped like an IP address.
-_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 OUTPUTS = ("adopted", "region")
-
-
-def bucket_name_problem(name: Any) -> str | None:
-    """Why ``name`` is not a valid S3 bucket name, or None when it is."""
-    if not isinstance(name, str):
-        return f"bucket must be a string, got {name!r}"
-    if not _NAME.match(name) or ".." in name or _IP.match(name):
-        return (
-            f"bucket {name!r} is not a valid S3 bucket name: use 3-63 lowercase letters, digits,"
-            " '.' and '-', starting and ending with a letter or digit"
-        )
-    return None
 
 
 def _error_code(exc: Exception) -> str:

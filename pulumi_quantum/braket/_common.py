@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
+from ..rules import tag_problems
 
 # A fixed namespace, so the same seed always yields the same token on any machine.
 _TOKEN_NAMESPACE = uuid.UUID("9b0f8f4e-5d0c-4c36-9a43-5f1e4b2b7c11")
@@ -130,9 +131,15 @@ def string_map(value: Any, prop: str, errors: CheckErrors) -> Any:
     if not isinstance(value, Mapping):
         errors.add(prop, f"{prop} must be a map of strings to strings, got {type(value).__name__}")
         return value
+    typed = True
     for key, item in value.items():
         if not isinstance(item, str) and not is_unknown(item):
             errors.add(prop, f"{prop}[{key!r}] must be a string, got {item!r}")
+            typed = False
+    if typed:  # Braket's tag rules, the same function the local Braket applies
+        known = {k: v for k, v in value.items() if not is_unknown(v)}
+        for problem in tag_problems(known):
+            errors.add(prop, f"{prop}: {problem}")
     return dict(value)
 
 

@@ -81,6 +81,28 @@ def validate_request(
         _check_value(shape.members[member], value, prop(member), errors.add, top=prop(member))
 
 
+def body_problems(
+    operation: str, document: Mapping[str, Any], service: str = "braket"
+) -> list[str]:
+    """Every way a request *body* (raw JSON, API member names) breaks the operation's shapes.
+
+    The local Braket runs this before botocore's parser, which would coerce ``"10"`` or ``1.5``
+    into a long: the service refuses what the preview refuses, by the same code.
+    """
+    shape = input_shape(operation, service)
+    problems: list[str] = []
+    for member, value in document.items():
+        member_shape = shape.members.get(member)
+        if member_shape is None or value is None:
+            continue
+        if member_shape.serialization.get("location"):
+            continue  # a URI, query or header member: not in the body
+        _check_value(
+            member_shape, value, member, lambda _top, reason: problems.append(reason), top=member
+        )
+    return problems
+
+
 def _check_value(
     shape: Any, value: Any, path: str, report: Callable[[str, str], None], *, top: str
 ) -> None:

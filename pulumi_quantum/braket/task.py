@@ -35,6 +35,7 @@ from .._provider import (
     is_unknown,
     resolve_args,
 )
+from ..rules import bucket_name_problem
 from . import _common
 from .durations import parse_duration
 from .model_check import validate_request
@@ -206,6 +207,11 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
         inputs["device_parameters"] = canonical_json(params)
     inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    bucket = inputs.get("output_s3_bucket")
+    if isinstance(bucket, str) and not is_unknown(bucket):
+        problem = bucket_name_problem(bucket)
+        if problem:
+            errors.add("output_s3_bucket", f"output_s3_bucket: {problem}")
     wait = inputs.get("wait_for_completion")
     if wait is None:
         inputs["wait_for_completion"] = True

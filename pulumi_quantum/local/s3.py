@@ -236,6 +236,13 @@ class S3Service:
         denied = self._authenticate(environ)
         if denied:
             return denied
+        bucket, key = self._target(environ)
+        if method == "PUT" and bucket and key is None and not environ.get("QUERY_STRING"):
+            from ..rules import bucket_name_problem
+
+            problem = bucket_name_problem(bucket)  # the preview's rule, one truth
+            if problem:
+                return "400 Bad Request", "InvalidBucketName", problem
         claimed = environ.get("HTTP_X_AMZ_CONTENT_SHA256", "")
         body: bytes | None = None
         if _HEX64.fullmatch(claimed):

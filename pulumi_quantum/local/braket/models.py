@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 
 from botocore.utils import parse_timestamp
 
+from ...rules import MAX_TAGS, tag_problems  # one truth with the preview check
 from ..faults import Faults
 from ..store import Store
 from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device
@@ -40,10 +40,7 @@ ACCOUNT_ID = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 ACTIVE = ("CREATED", "QUEUED", "RUNNING", "CANCELLING")
 MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
-MAX_TAGS = 50
 BUCKET_CACHE_SECONDS = 5.0
-_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]{1,128}")
-_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]{0,256}")
 
 DDL = """
 CREATE TABLE IF NOT EXISTS braket_tasks (
@@ -103,21 +100,8 @@ def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str | No
 
 
 def validate_tags(tags: dict[str, str], field: str = "tags") -> None:
-    errors = []
-    if len(tags) > MAX_TAGS:
-        errors.append(f"at most {MAX_TAGS} tags are allowed, got {len(tags)}")
-    for key, value in tags.items():
-        if not _TAG_KEY.fullmatch(key):
-            errors.append(
-                f"tag key {key!r} must be 1-128 letters, digits, spaces or _.:/=+-@ characters"
-            )
-        elif key.lower().startswith("aws:"):
-            errors.append(f"tag key {key!r} uses the reserved prefix 'aws:'")
-        if not _TAG_VALUE.fullmatch(value):
-            errors.append(
-                f"tag value for {key!r} must be at most 256 letters, digits, spaces or "
-                "_.:/=+-@ characters"
-            )
+    """Braket's tag rules: the function the preview ``check`` applies too (``rules``)."""
+    errors = tag_problems(tags)
     if errors:
         raise ValidationException(f"{field}: " + "; ".join(errors))
 

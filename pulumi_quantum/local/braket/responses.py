@@ -43,6 +43,13 @@ def parse_request(
             raise ValidationException(f"request body is not valid JSON: {exc}") from None
         if not isinstance(document, dict):
             raise ValidationException("request body must be a JSON object")
+        from ...braket.model_check import body_problems  # the preview's checks, one truth
+
+        problems = body_problems(operation.name, document)
+        if problems:
+            raise ValidationException(
+                f"{len(problems)} validation error(s) in {operation.name}: " + "; ".join(problems)
+            )
     try:
         params = RestJSONParser().parse(
             {"body": body or b"{}", "headers": dict(headers), "status_code": 200}, shape

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...rules import program_field_schema
 from .errors import bad_request
 
 MAX_TIME_LIMIT = 8 * 3600
@@ -18,15 +19,12 @@ MAX_TIME_LIMIT = 8 * 3600
 PROGRAM_CREATE = {
     "type": "object",
     "properties": {
-        "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$",
-        },
+        # name and description: the shipped runtime-program schema's rules, one truth with the
+        # preview check (pulumi_quantum.rules).
+        "name": program_field_schema("name"),
         "data": {"type": "string", "minLength": 1},
         "cost": {"type": "integer", "minimum": 1, "maximum": MAX_TIME_LIMIT},
-        "description": {"type": "string", "maxLength": 10000},
+        "description": program_field_schema("description"),
         "is_public": {"type": "boolean"},
         "spec": {"type": "object"},
     },

@@ -1,0 +1,80 @@
+r"""Validation rules that the preview ``check`` and the local servers share: one truth per rule.
+
+A rule that lives twice drifts: a name the preview accepts and the service refuses (or the
+reverse) is found only at ``up``, half-way through a deployment. So each rule that is not already
+carried by a vendor's data (botocore's service model, checked by ``braket/model_check.py`` on both
+sides; the shipped runtime-program JSON Schema) lives here, and both sides call it:
+
+* S3 bucket names — ``ResultsBucket`` / ``QuantumTask.output_s3_bucket`` at preview, the local S3's
+  CreateBucket;
+* Braket tags — every resource's ``tags`` at preview, the local Braket's TagResource and creates;
+* program name and description — the shipped runtime-program JSON Schema is the truth: the
+  preview validates metadata with it and the local IBM server takes its ``name`` and
+  ``description`` subschemas from it (:func:`program_field_schema`). Its name pattern ends in
+  ``(?![\s\S])`` rather than ``$``, which in Python's ``re`` also matches before a final newline.
+
+Every function returns problems as text (empty when fine) and touches no remote API.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase letters, digits, dots
+# and hyphens, starting and ending with a letter or digit, no "..", not shaped like an IP address.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+# Braket (and AWS generally): tag keys 1-128, values 0-256 of letters, digits, spaces, _.:/=+-@;
+# at most 50 tags; keys starting with "aws:" are reserved.
+MAX_TAGS = 50
+_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]{1,128}")
+_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]{0,256}")
+
+
+def bucket_name_problem(name: Any) -> str | None:
+    """Why ``name`` is not a valid S3 bucket name, or None when it is."""
+    if not isinstance(name, str):
+        return f"bucket must be a string, got {name!r}"
+    if not _BUCKET.fullmatch(name) or ".." in name or _IP.fullmatch(name):
+        return (
+            f"bucket {name!r} is not a valid S3 bucket name: use 3-63 lowercase letters, digits,"
+            " '.' and '-', starting and ending with a letter or digit (no '..')"
+        )
+    return None
+
+
+def tag_problems(tags: Mapping[str, Any]) -> list[str]:
+    """Every way ``tags`` break Braket's tag rules."""
+    problems = []
+    if len(tags) > MAX_TAGS:
+        problems.append(f"at most {MAX_TAGS} tags are allowed, got {len(tags)}")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not _TAG_KEY.fullmatch(key):
+            problems.append(
+                f"tag key {key!r} must be 1-128 letters, digits, spaces or _.:/=+-@ characters"
+            )
+        elif key.lower().startswith("aws:"):
+            problems.append(f"tag key {key!r} uses the reserved prefix 'aws:'")
+        if not isinstance(value, str) or not _TAG_VALUE.fullmatch(value):
+            problems.append(
+                f"tag value for {key!r} must be at most 256 letters, digits, spaces or "
+                "_.:/=+-@ characters"
+            )
+    return problems
+
+
+@functools.cache
+def _program_schema() -> dict[str, Any]:
+    from .schema import schema_text
+
+    return json.loads(schema_text())
+
+
+def program_field_schema(field: str) -> dict[str, Any]:
+    """The shipped schema's subschema for a program field (what the local IBM server enforces)."""
+    return dict(_program_schema()["properties"][field])
