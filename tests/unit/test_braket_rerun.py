@@ -105,3 +105,27 @@ def test_spending_limit_destroy_then_create_makes_a_new_limit(cloud_env):
     assert second.id != first.id
     assert provider.read(second.id, second.outs).id == second.id
     provider.delete(second.id, second.outs)
+
+
+def test_spending_limit_import_adopts_the_limit_then_plans_nothing(cloud_env):
+    braket = boto3.client("braket")
+    arn = braket.create_spending_limit(
+        clientToken=marker(), deviceArn=SV1_ARN, spendingLimit="7.00"
+    )["spendingLimitArn"]
+    provider = SpendingLimitProvider()
+    news = {
+        "device_arn": SV1_ARN,
+        "spending_limit": "9.50",
+        "urn_seed": f"proj::stack::SpendingLimit::{marker()}",
+        "import_id": arn,
+        "__provider": "x",
+    }
+    props = provider.check({}, news).inputs
+    adopted = provider.create(dict(props))
+    assert adopted.id == arn  # adopted, not created
+    [live] = [
+        s for s in braket.search_spending_limits()["spendingLimits"] if s["spendingLimitArn"] == arn
+    ]
+    assert live["spendingLimit"] in ("9.5", "9.50")  # brought to the program's amount
+    assert provider.diff(arn, adopted.outs, props).changes is False
+    provider.delete(arn, adopted.outs)
