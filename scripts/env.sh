@@ -23,6 +23,9 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-local-quickstart}"
 # (`pulumi stack output`, `pulumi-quantum results task_arns.bell`) work in a fresh shell. Values
 # already set win. scripts/test sets PQ_ENV_TOOLS_ONLY=1: tests build their own backends and clouds.
 if [[ -z "${PQ_ENV_TOOLS_ONLY:-}" ]]; then
+  # `pulumi refresh` / `destroy` run the program, so providers get the *current* stack config
+  # (an endpoint changed since the last `up` is honoured instead of the one recorded then).
+  export PULUMI_RUN_PROGRAM="${PULUMI_RUN_PROGRAM:-true}"
   export PQ_STATE_DIR="${PQ_STATE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/pulumi-quantum}"
   export PQ_LOCAL_DATA_DIR="${PQ_LOCAL_DATA_DIR:-$PQ_STATE_DIR/cloud}"
   export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PQ_STATE_DIR/backend}"
