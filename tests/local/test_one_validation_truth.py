@@ -138,3 +138,39 @@ def task_news(**overrides):
 
 def limit_news(**overrides):
     return {"device_arn": SV1_ARN, "spending_limit": "5", "urn_seed": "p::s::L::t", **overrides}
+
+
+# ------------------------------------------------------------------------------ qubits
+def test_qubits_above_the_advertised_count_refused_by_the_server(cloud_env, results_bucket):
+    """The advertised qubitCount needs GetDevice (a remote call), so preview cannot know it;
+    the server refuses the task before it is created, naming both numbers."""
+    braket = boto3.client("braket")
+    device = braket.get_device(deviceArn=SV1_ARN)
+    advertised = json.loads(device["deviceCapabilities"])["paradigm"]["qubitCount"]
+    too_many = advertised + 1
+    source = f"OPENQASM 3.0;\nqubit[{too_many}] q;\nbit[{too_many}] c;\nh q[0];\nc = measure q;\n"
+    mark = uuid.uuid4().hex[:10]
+    task = QuantumTaskProvider().check({}, task_news(source=source))
+    assert task.failures == []  # nothing preview can know without the device
+    with pytest.raises(ClientError) as refused:
+        braket.create_quantum_task(
+            clientToken=mark,
+            deviceArn=SV1_ARN,
+            outputS3Bucket=results_bucket,
+            outputS3KeyPrefix="p",
+            shots=10,
+            action=json.dumps(
+                {
+                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                    "source": source,
+                }
+            ),
+            tags={"mark": mark},
+        )
+    message = refused.value.response["Error"]["Message"]
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert f"{too_many} qubits" in message and str(advertised) in message
+    found = braket.search_quantum_tasks(
+        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
+    )["quantumTasks"]
+    assert found == []

@@ -23,10 +23,10 @@ from typing import Any
 
 from botocore.utils import parse_timestamp
 
-from ...rules import MAX_TAGS, tag_problems  # one truth with the preview check
+from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import Store
-from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device
+from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device, capabilities_json
 from .exceptions import (
     ConflictException,
     DeviceOfflineException,
@@ -202,6 +202,10 @@ class BraketBackend:
             Program.parse_obj(action)
         except Exception as exc:
             raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
+        advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
+        too_many = qubit_problem(str(action.get("source", "")), advertised, device.arn)
+        if too_many:
+            raise ValidationException(f"action: {too_many}")
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])
