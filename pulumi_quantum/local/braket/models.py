@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +27,8 @@ from botocore.utils import parse_timestamp
 
 from ..faults import Faults
 from ..store import Store
-from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device
+from . import qpu_rules
+from .devices import DEVICES, OPENQASM_ACTION, REQUEST_REGION, Device
 from .exceptions import (
     ConflictException,
     DeviceOfflineException,
@@ -71,6 +73,19 @@ CREATE TABLE IF NOT EXISTS braket_tags (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS braket_reservations (
+    arn TEXT PRIMARY KEY,
+    device_arn TEXT NOT NULL,
+    start_at REAL NOT NULL,
+    end_at REAL NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS braket_task_associations (
+    task_arn TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (task_arn, arn)
 );
 CREATE TABLE IF NOT EXISTS braket_spending_limits (
     arn TEXT PRIMARY KEY,
@@ -166,18 +181,42 @@ class BraketBackend:
     # ----------------------------------------------------------------- devices
     def device(self, arn: str, field: str = "deviceArn") -> Device:
         device = DEVICES.get(arn)
+        region = REQUEST_REGION.get()
         if device is None:
+            here = sorted(d.arn for d in DEVICES.values() if d.available_in(region))
             raise ValidationException(
                 f"{field}: {arn!r} is not a device of this Braket endpoint; "
-                f"available devices: {sorted(DEVICES)}"
+                f"available devices in {region}: {here}"
+            )
+        if not device.available_in(region):
+            raise ValidationException(
+                f"{field}: device {arn} is not available in region {region}; send the request to "
+                f"{' or '.join(device.regions)}"
             )
         return device
 
     def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
         device = DEVICES.get(params["deviceArn"])
-        if device is None:
+        if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
-        return device.describe()
+        return device.describe(self.queue_counts(device.arn))
+
+    def queue_counts(self, device_arn: str) -> dict[str, int]:
+        """Tasks waiting for a device, as GetDevice's deviceQueueInfo reports them.
+
+        Priority tasks are the ones Hybrid Jobs submit (they carry a jobToken); tasks that wait
+        for a reservation are not in the public queue. The local cloud runs no hybrid jobs.
+        """
+        rows = self.store.query(
+            "SELECT job_token IS NOT NULL AS priority, COUNT(*) AS n FROM braket_tasks"
+            " WHERE device_arn = ? AND status IN ('CREATED', 'QUEUED') AND arn NOT IN"
+            " (SELECT task_arn FROM braket_task_associations) GROUP BY priority",
+            (device_arn,),
+        )
+        counts = {"normal": 0, "priority": 0, "jobs": 0}
+        for row in rows:
+            counts["priority" if row["priority"] else "normal"] = row["n"]
+        return counts
 
     def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {
@@ -187,7 +226,8 @@ class BraketBackend:
             "deviceType": "deviceType",
             "deviceStatus": "deviceStatus",
         }
-        summaries = [d.summary() for d in DEVICES.values()]
+        region = REQUEST_REGION.get()
+        summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
         for f in params.get("filters", []):
             if f["name"] not in fields:
                 raise ValidationException(
@@ -207,17 +247,18 @@ class BraketBackend:
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
         name = header.get("name") if isinstance(header, dict) else None
-        if name != OPENQASM_ACTION:
+        if name not in device.actions:
             raise ValidationException(
                 f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
-                f"send an OpenQASM 3 program ({OPENQASM_ACTION!r})"
+                f"send a {device.actions[0]!r} program"
             )
-        from braket.ir.openqasm import Program
+        if name == OPENQASM_ACTION:
+            from braket.ir.openqasm import Program
 
-        try:
-            Program.parse_obj(action)
-        except Exception as exc:
-            raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
+            try:
+                program = Program.parse_obj(action)
+            except Exception as exc:
+                raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])
@@ -225,11 +266,15 @@ class BraketBackend:
                 raise ValidationException(f"deviceParameters: not valid JSON ({exc})") from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
-        low = 0 if device.type == "SIMULATOR" else 1
-        if not low <= params["shots"] <= MAX_SHOTS:
+        low, high = device.shots_range
+        if not low <= params["shots"] <= high:
             raise ValidationException(
-                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {MAX_SHOTS}]"
+                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {high}]"
             )
+        if device.qpu is not None and name == OPENQASM_ACTION:
+            qpu_rules.check_openqasm(device.qpu, program.source)
+        elif device.qpu is not None:
+            qpu_rules.check_ahs(device.qpu, action)
 
     def _check_device_usable(self, device: Device) -> None:
         if device.status == "RETIRED":
@@ -244,8 +289,9 @@ class BraketBackend:
         if existing:
             return {"quantumTaskArn": existing}
         self._check_device_usable(device)
-        if params.get("associations"):
-            raise ValidationException("associations: reservations are not available locally")
+        associations = params.get("associations") or []
+        for association in associations:
+            self._check_reservation(device, association["arn"])
         self._check_action(device, params)
         validate_tags(params.get("tags") or {})
         bucket = params["outputS3Bucket"]
@@ -255,7 +301,7 @@ class BraketBackend:
                 "create it first"
             )
         task_id = str(uuid.uuid4())
-        arn = f"arn:aws:braket:{self.region}:{ACCOUNT_ID}:quantum-task/{task_id}"
+        arn = f"arn:aws:braket:{REQUEST_REGION.get()}:{ACCOUNT_ID}:quantum-task/{task_id}"
         now = time.time()
         with self.store.transaction() as conn:
             row = conn.execute(
@@ -288,16 +334,78 @@ class BraketBackend:
                 "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)",
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
+            conn.executemany(
+                "INSERT INTO braket_task_associations (task_arn, arn, type) VALUES (?, ?, ?)",
+                [(arn, a["arn"], a["type"]) for a in associations],
+            )
         self.queue(arn)
         return {"quantumTaskArn": arn}
 
     def queue(self, arn: str) -> None:
-        """CREATED -> QUEUED, then hand the task to the runner."""
+        """CREATED -> QUEUED, then hand the task to the runner (at its reservation's start)."""
         self.store.execute(
             "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
             (arn,),
         )
-        self.submit(arn)
+        row = self.store.query_one(
+            "SELECT MAX(r.start_at) AS start_at FROM braket_task_associations a"
+            " JOIN braket_reservations r ON r.arn = a.arn WHERE a.task_arn = ?",
+            (arn,),
+        )
+        wait = (row["start_at"] or 0) - time.time() if row else 0
+        if wait > 0:  # Braket keeps such tasks QUEUED until the reservation begins
+            timer = threading.Timer(wait, self.submit, (arn,))
+            timer.daemon = True
+            timer.start()
+        else:
+            self.submit(arn)
+
+    # ------------------------------------------------------------ reservations
+    def create_reservation(self, device_arn: str, start_at: float, end_at: float) -> str:
+        """A Braket Direct reservation window for one QPU (local admin endpoint / CLI only)."""
+        device = DEVICES.get(device_arn)
+        if device is None or device.type != "QPU":
+            raise ValidationException(
+                f"deviceArn: {device_arn!r} is not a QPU; reservations are for one QPU device"
+            )
+        if end_at <= start_at:
+            raise ValidationException("endAt: the reservation must end after it starts")
+        arn = f"arn:aws:braket:{device.regions[0]}:{ACCOUNT_ID}:reservation/{uuid.uuid4()}"
+        self.store.execute(
+            "INSERT INTO braket_reservations (arn, device_arn, start_at, end_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (arn, device_arn, start_at, end_at, time.time()),
+        )
+        return arn
+
+    def list_reservations(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "reservationArn": r["arn"],
+                "deviceArn": r["device_arn"],
+                "startAt": r["start_at"],
+                "endAt": r["end_at"],
+            }
+            for r in self.store.query("SELECT * FROM braket_reservations ORDER BY created_at")
+        ]
+
+    def _check_reservation(self, device: Device, arn: str) -> None:
+        """A reservation ARN is valid for the one QPU it reserves, until its window ends."""
+        if device.type == "SIMULATOR":
+            raise ValidationException(
+                f"associations: reservation ARNs cannot be used with simulator {device.arn}; "
+                "reservations are only for QPUs"
+            )
+        row = self.store.query_one("SELECT * FROM braket_reservations WHERE arn = ?", (arn,))
+        if row is None:
+            raise ValidationException(f"associations: reservation {arn} does not exist")
+        if row["device_arn"] != device.arn:
+            raise ValidationException(
+                f"associations: reservation {arn} is for device {row['device_arn']}, "
+                f"not {device.arn}"
+            )
+        if row["end_at"] <= time.time():
+            raise ValidationException(f"associations: reservation {arn} has already ended")
 
     @staticmethod
     def _same_request(row: Any, request_hash: str) -> None:
@@ -395,14 +503,44 @@ class BraketBackend:
             actionMetadata={"actionType": OPENQASM_ACTION, "programCount": 1},
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
+        associations = self.store.query(
+            "SELECT arn, type FROM braket_task_associations WHERE task_arn = ?", (row["arn"],)
+        )
+        if associations:
+            out["associations"] = [{"arn": a["arn"], "type": a["type"]} for a in associations]
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
-            position = "0" if row["status"] in ("CREATED", "QUEUED") else "None"
-            out["queueInfo"] = {
-                "queue": "QUANTUM_TASKS_QUEUE",
-                "position": position,
-                "queuePriority": "Normal",
-            }
+            out["queueInfo"] = self._queue_info(row, bool(associations))
         return out
+
+    def _queue_info(self, row: Any, reserved: bool) -> dict[str, str]:
+        """Braket's queueInfo: 1-based position among the device's waiting tasks of the same
+        priority (capped as '>2000'), or "None" with a message outside the queue."""
+        priority = "Priority" if row["job_token"] else "Normal"
+        info = {"queue": "QUANTUM_TASKS_QUEUE", "queuePriority": priority}
+        if row["status"] not in ("CREATED", "QUEUED"):
+            return {
+                **info,
+                "position": "None",
+                "message": f"Task is in {row['status']} status. AmazonBraket does not show queue "
+                "position for this status.",
+            }
+        if reserved:
+            return {
+                **info,
+                "position": "None",
+                "message": "Queue position is not shown for quantum tasks that run in a "
+                "reservation: only your tasks run during your reservation.",
+            }
+        (ahead,) = self.store.query_one(
+            "SELECT COUNT(*) FROM braket_tasks WHERE device_arn = ? AND status IN"
+            " ('CREATED', 'QUEUED') AND (job_token IS NOT NULL) = ? AND"
+            " (created_at < ? OR (created_at = ? AND rowid < (SELECT rowid FROM braket_tasks"
+            " WHERE arn = ?))) AND arn NOT IN (SELECT task_arn FROM braket_task_associations)",
+            (row["device_arn"], priority == "Priority", row["created_at"], row["created_at"],
+             row["arn"]),
+        )  # fmt: skip
+        position = ahead + 1
+        return {**info, "position": ">2000" if position > 2000 else str(position)}
 
     def cancel_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["quantumTaskArn"]
