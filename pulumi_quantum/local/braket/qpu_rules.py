@@ -16,6 +16,8 @@ gates in a verbatim box only on connected qubits) use the same ``[line N]`` shap
 
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any
 
 from .exceptions import ValidationException
@@ -126,7 +128,27 @@ def check_ahs(qpu: Qpu, action: dict[str, Any]) -> None:
         raise ValidationException(
             f"Used {sites} qubits, which is more than the device qubit count of {qpu.qubit_count}"
         )
-    try:
-        validate_program(program, aquila_constants())
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise ValidationException(str(exc)) from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            validate_program(program, aquila_constants())
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ValidationException(str(exc)) from None
+    # The simulator only warns about values outside the device's ranges; the QPU refuses them.
+    errors = [m for w in caught if (m := _RANGE_WARNING.search(str(w.message)))]
+    if errors:
+        lines = [
+            f"  Value {m['index']} ({m['value']}) in {m['field']} time_series outside the allowed "
+            f"range [{float(m['low'])}, {float(m['high'])}] (type=value_error)"
+            for m in errors
+        ]
+        raise ValidationException(
+            f"{len(lines)} validation error{'s' if len(lines) > 1 else ''} for "
+            "DrivingFieldValidator\n__root__\n" + "\n".join(lines)
+        )
+
+
+_RANGE_WARNING = re.compile(
+    r"Value (?P<index>\d+) \((?P<value>[^)]+)\) in (?P<field>\w+) time series outside the "
+    r"typical range \[(?P<low>[^,\]]+), (?P<high>[^\]]+)\]"
+)
