@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import daemon
+from .reservations import add_reservation_commands
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +61,7 @@ def add_local_commands(subparsers: Any) -> argparse.ArgumentParser:
         if server:
             _server_options(parser)
         parser.set_defaults(func=func)
+    add_reservation_commands(commands, _common)
     return local
 
 

@@ -51,7 +51,6 @@ REQUEST_REGION: ContextVar[str] = ContextVar("braket_request_region", default=DE
 """The region the current request was signed for (set by the app from the SigV4 scope)."""
 
 
-
 @dataclass(frozen=True)
 class Device:
     arn: str
