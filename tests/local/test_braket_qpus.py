@@ -235,3 +235,25 @@ def test_aquila_rejects_a_program_outside_its_limits(cloud_env, results_bucket):
     message = _rejected(AQUILA, _ahs(20.0e6), results_bucket)
     assert "validation error for DrivingFieldValidator" in message
     assert "15800000" in message
+
+
+def test_qpu_spending_limit_counts_task_and_shot_prices(cloud_env, results_bucket):
+    from botocore.exceptions import ClientError
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    braket = boto3.client("braket")
+    # Forte 1: 0.30 per task + 0.08 per shot -> one 100-shot task costs 8.30
+    limit = braket.create_spending_limit(deviceArn=FORTE_ENTERPRISE, spendingLimit="10.00")
+    device = AwsDevice(FORTE_ENTERPRISE)
+    first = device.run(Circuit().h(0), (results_bucket, "spend"), shots=100)
+    assert first.result().measurement_counts
+    with pytest.raises(ClientError) as info:
+        device.run(Circuit().h(0), (results_bucket, "spend"), shots=100)
+    assert info.value.response["Error"]["Code"] == "ServiceQuotaExceededException"
+    spent = braket.search_spending_limits(
+        filters=[{"name": "deviceArn", "operator": "EQUAL", "values": [FORTE_ENTERPRISE]}]
+    )["spendingLimits"][0]
+    assert spent["spendingLimitArn"] == limit["spendingLimitArn"]
+    assert spent["totalSpend"] == "8.30"
+    braket.delete_spending_limit(spendingLimitArn=limit["spendingLimitArn"])

@@ -39,6 +39,7 @@ OFFLINE_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/offline-qpu"
 RETIRED_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
 
 MAX_SHOTS = 100_000
+MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
 OPENQASM_ACTION = "braket.ir.openqasm.program"
 # The regions Braket runs in (the SDK's ``AwsDevice.REGIONS``); SV1 and DM1 are served in all of
 # them, TN1 only in three (AWS Braket Developer Guide, "Amazon Braket supported regions and
@@ -75,6 +76,13 @@ class Device:
 
     def available_in(self, region: str) -> bool:
         return region in self.regions
+
+    def task_cost(self, shots: int, seconds: float) -> float:
+        """USD Braket charges for one task: per task + per shot on a QPU, per minute of
+        simulation (at least MIN_BILLED_SECONDS) on a simulator."""
+        if self.qpu is not None:
+            return self.qpu.price_per_task + shots * self.qpu.price_per_shot
+        return self.cost_per_minute * max(MIN_BILLED_SECONDS, seconds) / 60
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ task twice for one clientToken.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -28,7 +29,7 @@ from botocore.utils import parse_timestamp
 from ..faults import Faults
 from ..store import Store
 from . import qpu_rules
-from .devices import DEVICES, OPENQASM_ACTION, REQUEST_REGION, Device
+from .devices import DEVICES, MIN_BILLED_SECONDS, OPENQASM_ACTION, REQUEST_REGION, Device
 from .exceptions import (
     ConflictException,
     DeviceOfflineException,
@@ -41,7 +42,6 @@ from .exceptions import (
 ACCOUNT_ID = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 ACTIVE = ("CREATED", "QUEUED", "RUNNING", "CANCELLING")
-MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
 MAX_TAGS = 50
 BUCKET_CACHE_SECONDS = 5.0
 _TAG_KEY = re.compile(r"[\w\s.:/=+\-@]{1,128}")
@@ -311,7 +311,7 @@ class BraketBackend:
             if row:  # a concurrent duplicate won the race
                 self._same_request(row, request_hash)
                 return {"quantumTaskArn": row["arn"]}
-            self._check_quotas(conn, device, now)
+            self._check_quotas(conn, device, now, params["shots"])
             conn.execute(
                 "INSERT INTO braket_tasks (arn, client_token, request_hash, device_arn, status,"
                 " shots, bucket, directory, action, device_parameters, job_token, created_at)"
@@ -354,10 +354,15 @@ class BraketBackend:
         )
         wait = (row["start_at"] or 0) - time.time() if row else 0
         if wait > 0:  # Braket keeps such tasks QUEUED until the reservation begins
-            timer = threading.Timer(wait, self.submit, (arn,))
+            timer = threading.Timer(wait, self._submit_later, (arn,))
             timer.daemon = True
             timer.start()
         else:
+            self.submit(arn)
+
+    def _submit_later(self, arn: str) -> None:
+        # If the runner shut down meanwhile, the task stays QUEUED for the next start.
+        with contextlib.suppress(RuntimeError):
             self.submit(arn)
 
     # ------------------------------------------------------------ reservations
@@ -424,7 +429,7 @@ class BraketBackend:
         self._same_request(row, request_hash)
         return row["arn"]
 
-    def _check_quotas(self, conn: Any, device: Device, now: float) -> None:
+    def _check_quotas(self, conn: Any, device: Device, now: float, shots: int = 0) -> None:
         limit = self.faults.max_concurrent_tasks
         if limit:
             (active,) = conn.execute(
@@ -441,7 +446,7 @@ class BraketBackend:
             (device.arn, now, now),
         ).fetchall():
             queued, total = self._spend(conn, row)
-            next_cost = device.cost_per_minute * MIN_BILLED_SECONDS / 60
+            next_cost = device.task_cost(shots, MIN_BILLED_SECONDS)
             if queued + total + next_cost > float(row["spending_limit"]):
                 raise ServiceQuotaExceededException(
                     f"Spending limit {row['arn']} ({row['spending_limit']} USD) for "
@@ -455,17 +460,20 @@ class BraketBackend:
         ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
         inside a transaction, or the Store itself for a read.
         """
-        rate = DEVICES[limit_row["device_arn"]].cost_per_minute / 60
+        device = DEVICES[limit_row["device_arn"]]
         queued = total = 0.0
         for row in conn.execute(
-            "SELECT status, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
+            "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
             " AND created_at >= ? AND created_at < ?",
             (limit_row["device_arn"], limit_row["start_at"], limit_row["end_at"]),
         ).fetchall():
             if row["status"] in ACTIVE:
-                queued += rate * MIN_BILLED_SECONDS
+                queued += device.task_cost(row["shots"], MIN_BILLED_SECONDS)
             elif row["started_at"] is not None and row["ended_at"] is not None:
-                total += rate * max(MIN_BILLED_SECONDS, row["ended_at"] - row["started_at"])
+                if device.qpu is not None and row["status"] != "COMPLETED":
+                    continue  # QPU tasks are billed only when they complete
+                seconds = row["ended_at"] - row["started_at"]
+                total += device.task_cost(row["shots"], seconds)
         return queued, total
 
     def _task_row(self, arn: str) -> Any:
