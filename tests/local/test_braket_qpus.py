@@ -257,3 +257,37 @@ def test_qpu_spending_limit_counts_task_and_shot_prices(cloud_env, results_bucke
     assert spent["spendingLimitArn"] == limit["spendingLimitArn"]
     assert spent["totalSpend"] == "8.30"
     braket.delete_spending_limit(spendingLimitArn=limit["spendingLimitArn"])
+
+
+def _raw_rejection(bucket: str, source: str, device_arn: str = FORTE) -> str:
+    """CreateQuantumTask with a hand-written program (the SDK would refuse some client-side)."""
+    import json
+    import uuid
+
+    braket = boto3.client("braket", config=NO_RETRY)
+    action = {"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+              "source": source}  # fmt: skip
+    with pytest.raises(braket.exceptions.ValidationException) as info:
+        braket.create_quantum_task(
+            clientToken=str(uuid.uuid4()), deviceArn=device_arn, shots=10, outputS3Bucket=bucket,
+            outputS3KeyPrefix="raw", action=json.dumps(action),
+        )  # fmt: skip
+    return info.value.response["Error"]["Message"]
+
+
+def test_result_types_a_qpu_cannot_return_are_rejected(cloud_env, results_bucket):
+    source = "OPENQASM 3.0;\nqubit[1] q;\nh q[0];\n#pragma braket result state_vector\n"
+    message = _raw_rejection(results_bucket, source)
+    assert message.startswith("[line 4] requests the result type state_vector")
+
+
+def test_unsupported_gate_inside_a_gate_definition_is_rejected(cloud_env, results_bucket):
+    source = (
+        "OPENQASM 3.0;\ngate mine a, b { cphaseshift(0.1) a, b; }\nqubit[2] q;\nmine q[0], q[1];\n"
+    )
+    assert "uses a gate: cphaseshift" in _raw_rejection(results_bucket, source)
+
+
+def test_gate_modifiers_are_rejected(cloud_env, results_bucket):
+    source = "OPENQASM 3.0;\nqubit[2] q;\nctrl @ x q[0], q[1];\n"
+    assert "[line 3] uses a gate modifier: ctrl" in _raw_rejection(results_bucket, source)

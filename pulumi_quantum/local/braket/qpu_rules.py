@@ -57,6 +57,12 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
     def gate(stmt: ast.QuantumGate, in_verbatim: bool) -> None:
         line = stmt.span.start_line if stmt.span else 0
         name = stmt.name.name.lower()
+        if stmt.modifiers:
+            modifier = stmt.modifiers[0].modifier.name
+            raise ValidationException(
+                f"[line {line}] uses a gate modifier: {modifier} which is not supported by the "
+                "device"
+            )
         targets = [physical(q, line) for q in stmt.qubits]
         if in_verbatim:
             if name not in native and name not in defined:
@@ -80,11 +86,14 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
         nonlocal declared, verbatim_next
         for stmt in statements:
             if isinstance(stmt, ast.Pragma):
-                verbatim_next = stmt.command.strip() == "braket verbatim"
+                command = stmt.command.strip()
+                verbatim_next = command == "braket verbatim"
+                _check_result_pragma(command, stmt.span.start_line if stmt.span else 0)
                 continue
             if isinstance(stmt, ast.Box):
                 walk(stmt.body, in_verbatim or verbatim_next)
             elif isinstance(stmt, ast.QuantumGateDefinition):
+                walk(stmt.body, False)  # its body must use what the device supports
                 defined.add(stmt.name.name.lower())
             elif isinstance(stmt, ast.QubitDeclaration):
                 size = stmt.size.value if isinstance(stmt.size, ast.IntegerLiteral) else 1
@@ -106,6 +115,20 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
         raise ValidationException(
             f"Used {used} qubits, which is more than the device qubit count of {qpu.qubit_count}"
         )
+
+
+# Result types a QPU returns (its supportedResultTypes): the rest need a simulator.
+_QPU_RESULTS = {"sample", "expectation", "variance", "probability"}
+
+
+def _check_result_pragma(command: str, line: int) -> None:
+    if command.startswith("braket result "):
+        kind = command.split()[2]
+        if kind not in _QPU_RESULTS:
+            raise ValidationException(
+                f"[line {line}] requests the result type {kind}, which the device does not "
+                f"support; a QPU returns {sorted(_QPU_RESULTS)}"
+            )
 
 
 def _connected(qpu: Qpu, a: int, b: int) -> bool:
