@@ -112,16 +112,33 @@ def test_get_devices_across_regions(cloud_env):
     assert retired == {ANKAA}
 
 
-def test_bell_on_forte_runs(cloud_env, results_bucket):
+@pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS])
+def test_bell_on_every_online_gate_qpu_runs(cloud_env, results_bucket, arn):
     from braket.aws import AwsDevice
     from braket.circuits import Circuit
 
-    task = AwsDevice(FORTE).run(Circuit().h(0).cnot(0, 1), (results_bucket, "qpu"), shots=200)
+    task = AwsDevice(arn).run(Circuit().h(0).cnot(0, 1), (results_bucket, "qpu"), shots=200)
     result = task.result()
     counts = result.measurement_counts
     assert sum(counts.values()) == 200
-    assert set(counts) <= {"00", "11"} and counts["00"] and counts["11"]
-    assert result.task_metadata.deviceId == FORTE
+    assert set(counts) <= {"00", "11"} and counts["00"] and counts["11"]  # P(fail) = 2**-199
+    assert result.task_metadata.deviceId == arn
+    assert task.id.startswith(f"arn:aws:braket:{arn.split(':')[3]}:")  # created in its region
+
+
+def test_rigetti_verbatim_with_rewiring_disabled(cloud_env, results_bucket):
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    # rx(pi) flips $10; iswap moves the excitation to its neighbour $11 (with a phase).
+    native = Circuit().rx(10, 3.141592653589793).iswap(10, 11)
+    task = AwsDevice(CEPHEUS).run(
+        Circuit().add_verbatim_box(native), (results_bucket, "rigetti"), shots=30,
+        disable_qubit_rewiring=True,
+    )  # fmt: skip
+    result = task.result()
+    assert result.measured_qubits == [10, 11]
+    assert result.measurement_counts == {"01": 30}
 
 
 def test_verbatim_native_program_on_garnet_runs(cloud_env, results_bucket):
