@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import daemon
-from .reservations import add_reservation_commands
+from .reservation_cli import add_reservation_commands
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -246,6 +246,8 @@ def test_aquila_runs_analog_hamiltonian_simulation(cloud_env, results_bucket):
     result = task.result()
     assert len(result.measurements) == 20
     assert all(len(m.post_sequence) == 2 for m in result.measurements)
+    described = boto3.client("braket").get_quantum_task(quantumTaskArn=task.id)
+    assert described["actionMetadata"]["actionType"] == "braket.ir.ahs.program"
 
 
 def test_aquila_rejects_a_program_outside_its_limits(cloud_env, results_bucket):

@@ -115,13 +115,13 @@ class BraketApp:
         for one hour) -> ``{"reservationArn": ...}``; ``GET`` lists them.
         """
         if request.method != "POST":
-            body = {"reservations": self.backend.list_reservations()}
+            body = {"reservations": self.backend.reservations.list()}
             return Response(json.dumps(body), mimetype="application/json")
         try:
             doc = json.loads(request.get_data() or b"{}")
             start = _when(doc.get("startAt"), default=time.time())
             end = _when(doc.get("endAt"), default=start + 3600)
-            arn = self.backend.create_reservation(str(doc.get("deviceArn")), start, end)
+            arn = self.backend.reservations.create(str(doc.get("deviceArn")), start, end)
         except (ValueError, TypeError, BraketError) as exc:
             message = exc.message if isinstance(exc, BraketError) else str(exc)
             return Response(

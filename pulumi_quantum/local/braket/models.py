@@ -38,6 +38,8 @@ from .exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
+from .queue_info import device_queue_counts, task_queue_info
+from .reservations import Reservations
 
 ACCOUNT_ID = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -73,19 +75,6 @@ CREATE TABLE IF NOT EXISTS braket_tags (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (arn, key)
-);
-CREATE TABLE IF NOT EXISTS braket_reservations (
-    arn TEXT PRIMARY KEY,
-    device_arn TEXT NOT NULL,
-    start_at REAL NOT NULL,
-    end_at REAL NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS braket_task_associations (
-    task_arn TEXT NOT NULL,
-    arn TEXT NOT NULL,
-    type TEXT NOT NULL,
-    PRIMARY KEY (task_arn, arn)
 );
 CREATE TABLE IF NOT EXISTS braket_spending_limits (
     arn TEXT PRIMARY KEY,
@@ -166,6 +155,7 @@ class BraketBackend:
 
     def __post_init__(self) -> None:
         self.store.migrate(DDL)
+        self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
 
     def _bucket_ok(self, bucket: str) -> bool:
@@ -199,24 +189,7 @@ class BraketBackend:
         device = DEVICES.get(params["deviceArn"])
         if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
-        return device.describe(self.queue_counts(device.arn))
-
-    def queue_counts(self, device_arn: str) -> dict[str, int]:
-        """Tasks waiting for a device, as GetDevice's deviceQueueInfo reports them.
-
-        Priority tasks are the ones Hybrid Jobs submit (they carry a jobToken); tasks that wait
-        for a reservation are not in the public queue. The local cloud runs no hybrid jobs.
-        """
-        rows = self.store.query(
-            "SELECT job_token IS NOT NULL AS priority, COUNT(*) AS n FROM braket_tasks"
-            " WHERE device_arn = ? AND status IN ('CREATED', 'QUEUED') AND arn NOT IN"
-            " (SELECT task_arn FROM braket_task_associations) GROUP BY priority",
-            (device_arn,),
-        )
-        counts = {"normal": 0, "priority": 0, "jobs": 0}
-        for row in rows:
-            counts["priority" if row["priority"] else "normal"] = row["n"]
-        return counts
+        return device.describe(device_queue_counts(self.store, device.arn))
 
     def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {
@@ -290,8 +263,7 @@ class BraketBackend:
             return {"quantumTaskArn": existing}
         self._check_device_usable(device)
         associations = params.get("associations") or []
-        for association in associations:
-            self._check_reservation(device, association["arn"])
+        self.reservations.check(device, associations)
         self._check_action(device, params)
         validate_tags(params.get("tags") or {})
         bucket = params["outputS3Bucket"]
@@ -334,10 +306,7 @@ class BraketBackend:
                 "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)",
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
-            conn.executemany(
-                "INSERT INTO braket_task_associations (task_arn, arn, type) VALUES (?, ?, ?)",
-                [(arn, a["arn"], a["type"]) for a in associations],
-            )
+            self.reservations.record(conn, arn, associations)
         self.queue(arn)
         return {"quantumTaskArn": arn}
 
@@ -347,12 +316,7 @@ class BraketBackend:
             "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
             (arn,),
         )
-        row = self.store.query_one(
-            "SELECT MAX(r.start_at) AS start_at FROM braket_task_associations a"
-            " JOIN braket_reservations r ON r.arn = a.arn WHERE a.task_arn = ?",
-            (arn,),
-        )
-        wait = (row["start_at"] or 0) - time.time() if row else 0
+        wait = self.reservations.seconds_until_start(arn)
         if wait > 0:  # Braket keeps such tasks QUEUED until the reservation begins
             timer = threading.Timer(wait, self._submit_later, (arn,))
             timer.daemon = True
@@ -364,53 +328,6 @@ class BraketBackend:
         # If the runner shut down meanwhile, the task stays QUEUED for the next start.
         with contextlib.suppress(RuntimeError):
             self.submit(arn)
-
-    # ------------------------------------------------------------ reservations
-    def create_reservation(self, device_arn: str, start_at: float, end_at: float) -> str:
-        """A Braket Direct reservation window for one QPU (local admin endpoint / CLI only)."""
-        device = DEVICES.get(device_arn)
-        if device is None or device.type != "QPU":
-            raise ValidationException(
-                f"deviceArn: {device_arn!r} is not a QPU; reservations are for one QPU device"
-            )
-        if end_at <= start_at:
-            raise ValidationException("endAt: the reservation must end after it starts")
-        arn = f"arn:aws:braket:{device.regions[0]}:{ACCOUNT_ID}:reservation/{uuid.uuid4()}"
-        self.store.execute(
-            "INSERT INTO braket_reservations (arn, device_arn, start_at, end_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (arn, device_arn, start_at, end_at, time.time()),
-        )
-        return arn
-
-    def list_reservations(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "reservationArn": r["arn"],
-                "deviceArn": r["device_arn"],
-                "startAt": r["start_at"],
-                "endAt": r["end_at"],
-            }
-            for r in self.store.query("SELECT * FROM braket_reservations ORDER BY created_at")
-        ]
-
-    def _check_reservation(self, device: Device, arn: str) -> None:
-        """A reservation ARN is valid for the one QPU it reserves, until its window ends."""
-        if device.type == "SIMULATOR":
-            raise ValidationException(
-                f"associations: reservation ARNs cannot be used with simulator {device.arn}; "
-                "reservations are only for QPUs"
-            )
-        row = self.store.query_one("SELECT * FROM braket_reservations WHERE arn = ?", (arn,))
-        if row is None:
-            raise ValidationException(f"associations: reservation {arn} does not exist")
-        if row["device_arn"] != device.arn:
-            raise ValidationException(
-                f"associations: reservation {arn} is for device {row['device_arn']}, "
-                f"not {device.arn}"
-            )
-        if row["end_at"] <= time.time():
-            raise ValidationException(f"associations: reservation {arn} has already ended")
 
     @staticmethod
     def _same_request(row: Any, request_hash: str) -> None:
@@ -508,47 +425,15 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=None,
-            actionMetadata={"actionType": OPENQASM_ACTION, "programCount": 1},
+            actionMetadata={"actionType": DEVICES[row["device_arn"]].actions[0], "programCount": 1},
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
-        associations = self.store.query(
-            "SELECT arn, type FROM braket_task_associations WHERE task_arn = ?", (row["arn"],)
-        )
+        associations = self.reservations.of_task(row["arn"])
         if associations:
-            out["associations"] = [{"arn": a["arn"], "type": a["type"]} for a in associations]
+            out["associations"] = associations
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
-            out["queueInfo"] = self._queue_info(row, bool(associations))
+            out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out
-
-    def _queue_info(self, row: Any, reserved: bool) -> dict[str, str]:
-        """Braket's queueInfo: 1-based position among the device's waiting tasks of the same
-        priority (capped as '>2000'), or "None" with a message outside the queue."""
-        priority = "Priority" if row["job_token"] else "Normal"
-        info = {"queue": "QUANTUM_TASKS_QUEUE", "queuePriority": priority}
-        if row["status"] not in ("CREATED", "QUEUED"):
-            return {
-                **info,
-                "position": "None",
-                "message": f"Task is in {row['status']} status. AmazonBraket does not show queue "
-                "position for this status.",
-            }
-        if reserved:
-            return {
-                **info,
-                "position": "None",
-                "message": "Queue position is not shown for quantum tasks that run in a "
-                "reservation: only your tasks run during your reservation.",
-            }
-        (ahead,) = self.store.query_one(
-            "SELECT COUNT(*) FROM braket_tasks WHERE device_arn = ? AND status IN"
-            " ('CREATED', 'QUEUED') AND (job_token IS NOT NULL) = ? AND"
-            " (created_at < ? OR (created_at = ? AND rowid < (SELECT rowid FROM braket_tasks"
-            " WHERE arn = ?))) AND arn NOT IN (SELECT task_arn FROM braket_task_associations)",
-            (row["device_arn"], priority == "Priority", row["created_at"], row["created_at"],
-             row["arn"]),
-        )  # fmt: skip
-        position = ahead + 1
-        return {**info, "position": ">2000" if position > 2000 else str(position)}
 
     def cancel_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["quantumTaskArn"]
