@@ -1,9 +1,10 @@
 """State and rules of the local Braket: tasks, tags and spending limits over the SQLite Store.
 
 Wire concerns (parsing, shape constraints, serialisation) live in ``responses``; this module holds
-the rules the model cannot express: devices must exist and be ONLINE, actions must be OpenQASM
-programs the device supports, clientTokens make creates idempotent, the concurrent-task quota and
-spending limits are enforced, and task status only moves forward
+the rules the model cannot express: devices must exist in the caller's region and be ONLINE,
+actions must be programs the device accepts (``qpu_rules`` for QPUs), reservations must fit,
+clientTokens make creates idempotent, the concurrent-task quota and spending limits are
+enforced, and task status only moves forward
 (CREATED -> QUEUED -> RUNNING -> COMPLETED | FAILED, or -> CANCELLING -> CANCELLED).
 
 Every write is one Store transaction, so concurrent requests can neither lose updates nor create a
