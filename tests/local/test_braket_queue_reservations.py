@@ -165,3 +165,28 @@ def test_reservation_cli_creates_and_lists(local_cloud_process, tmp_path):
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert bad.returncode == 2 and "not a QPU" in bad.stderr
+
+
+def test_reserved_task_still_waits_for_its_window_after_a_restart(
+    tmp_path, local_cloud_process, wait_until
+):
+    from .test_braket_restart import clients
+
+    first = local_cloud_process(tmp_path)
+    braket, s3 = clients(first)
+    s3.create_bucket(Bucket="results")
+    start = time.time() + 40.0  # time enough to kill and restart the cloud on a busy machine
+    arn = reserve(first, FORTE, start=start, end=start + 3600)
+    task = braket.create_quantum_task(
+        clientToken=str(uuid.uuid4()), deviceArn=FORTE, shots=10, outputS3Bucket="results",
+        outputS3KeyPrefix="restart", action=program(),
+        associations=[{"arn": arn, "type": RESERVATION}],
+    )["quantumTaskArn"]  # fmt: skip
+    first.kill()
+
+    second = local_cloud_process(tmp_path)
+    braket, _ = clients(second)
+    assert time.time() < start, "the restart took longer than the test's margin"
+    assert braket.get_quantum_task(quantumTaskArn=task)["status"] == "QUEUED"
+    wait_until(lambda: braket.get_quantum_task(quantumTaskArn=task)["status"] == "COMPLETED", 90)
+    assert braket.get_quantum_task(quantumTaskArn=task)["endedAt"].timestamp() >= start
