@@ -164,6 +164,20 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "AccessDeniedException": lambda msg, ctx: (
         f"access denied ({msg}); check the AWS credentials boto3 finds and quantum:target"
     ),
+    **{
+        code: lambda msg, ctx: (
+            f"AWS did not accept the request's credentials ({msg}); check the AWS credentials "
+            "boto3 finds (access key, secret key, session token), the machine's clock, "
+            "and quantum:target"
+        )
+        for code in (
+            "UnrecognizedClientException",
+            "InvalidSignatureException",
+            "MissingAuthenticationTokenException",
+            "IncompleteSignatureException",
+            "ExpiredTokenException",
+        )
+    },
     "ThrottlingException": lambda msg, ctx: (
         f"still throttled after botocore's retries ({msg}); raise quantum:awsMaxAttempts or set "
         "quantum:awsRetryMode to adaptive"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import daemon
+from .reservation_cli import add_reservation_commands
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +62,7 @@ def add_local_commands(subparsers: Any) -> argparse.ArgumentParser:
         if server:
             _server_options(parser)
         parser.set_defaults(func=func)
+    add_reservation_commands(commands, _common)
     return local
 
 

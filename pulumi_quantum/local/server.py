@@ -191,7 +191,7 @@ class LocalCloud:
         app = BraketApp(self.braket, self.faults, lambda: self.credentials.aws, self.runner)
         self._serve("braket", app)
         for arn in self.braket.recover():
-            self.runner.submit(arn)
+            self.braket.queue(arn)  # honours a reservation that has not started yet
 
     def _start_ibm(self) -> None:
         from .ibm import create_app, recover

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 import uuid
+from urllib.parse import quote
 
 import boto3
 import pytest
 import requests
 from botocore import UNSIGNED
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from .test_braket_tasks import SV1, create, status_of
 
@@ -34,46 +41,151 @@ def knobs(local_cloud):
     pause(False)
 
 
-def test_unsigned_request_is_denied(cloud_env):
+def auth_error(call) -> dict:
+    """The error response of a call that must fail authentication (not modelled: ClientError)."""
+    with pytest.raises(ClientError) as info:
+        call()
+    return info.value.response
+
+
+def test_unsigned_request_is_missing_authentication_token(cloud_env):
     braket = boto3.client("braket", config=Config(signature_version=UNSIGNED))
-    with pytest.raises(braket.exceptions.AccessDeniedException) as info:
-        braket.get_device(deviceArn=SV1)
-    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    error = auth_error(lambda: braket.get_device(deviceArn=SV1))
+    assert error["Error"] == {
+        "Code": "MissingAuthenticationTokenException",
+        "Message": "Missing Authentication Token",
+    }
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_unknown_access_key_is_denied(cloud_env):
+def test_unknown_access_key_is_unrecognized_client(cloud_env):
     braket = boto3.client(
         "braket", aws_access_key_id="AKIAUNKNOWN000000000", aws_secret_access_key="whatever"
     )
-    with pytest.raises(braket.exceptions.AccessDeniedException, match="unknown access key"):
-        braket.get_device(deviceArn=SV1)
+    error = auth_error(lambda: braket.get_device(deviceArn=SV1))
+    assert error["Error"]["Code"] == "UnrecognizedClientException"
+    assert error["Error"]["Message"] == "The security token included in the request is invalid."
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_wrong_secret_is_denied_and_not_echoed(cloud_env):
+def test_session_token_not_issued_here_is_unrecognized(cloud_env):
+    braket = boto3.client(
+        "braket",
+        aws_access_key_id=cloud_env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=cloud_env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token="FwoGZXIvYXdzEBogus",
+    )
+    error = auth_error(lambda: braket.get_device(deviceArn=SV1))
+    assert error["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_wrong_secret_is_invalid_signature_and_not_echoed(cloud_env):
     braket = boto3.client(
         "braket",
         aws_access_key_id=cloud_env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key="not-the-secret-key",
     )
-    with pytest.raises(braket.exceptions.AccessDeniedException, match="signature") as info:
-        braket.get_device(deviceArn=SV1)
-    assert cloud_env["AWS_SECRET_ACCESS_KEY"] not in str(info.value.response)
+    error = auth_error(lambda: braket.get_device(deviceArn=SV1))
+    assert error["Error"]["Code"] == "InvalidSignatureException"
+    assert error["Error"]["Message"].startswith(
+        "The request signature we calculated does not match the signature you provided."
+    )
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert cloud_env["AWS_SECRET_ACCESS_KEY"] not in str(error)
 
 
-def test_plain_http_without_signature_gets_modelled_error(local_cloud):
+def _signed_at(cloud_env, url: str, when: dt.datetime) -> requests.Response:
+    """A GET signed with botocore's own SigV4 signer by a client whose clock says ``when``."""
+    signer = SigV4Auth(
+        Credentials(cloud_env["AWS_ACCESS_KEY_ID"], cloud_env["AWS_SECRET_ACCESS_KEY"]),
+        "braket",
+        "us-east-1",
+    )
+    request = AWSRequest(method="GET", url=url)
+    request.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
+    request.headers["X-Amz-Date"] = request.context["timestamp"]
+    canonical = signer.canonical_request(request)
+    signature = signer.signature(signer.string_to_sign(request, canonical), request)
+    signed = signer.signed_headers(signer.headers_to_sign(request))
+    request.headers["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
+        f"SignedHeaders={signed}, Signature={signature}"
+    )
+    return requests.get(url, headers=dict(request.headers.items()), timeout=5)
+
+
+def test_clock_skew_is_signature_expired(cloud_env, local_cloud):
+    url = f"{local_cloud.endpoints['braket']}/device/{quote(SV1, safe='')}"
+    now = dt.datetime.now(dt.UTC)
+    assert _signed_at(cloud_env, url, now - dt.timedelta(minutes=1)).status_code == 200
+    late = _signed_at(cloud_env, url, now - dt.timedelta(minutes=6))
+    assert late.status_code == 403
+    assert late.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert re.fullmatch(
+        r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z "
+        r"\(\d{8}T\d{6}Z - 5 min\.\)",
+        late.json()["message"],
+    )
+    early = _signed_at(cloud_env, url, now + dt.timedelta(minutes=6))
+    assert early.status_code == 403 and "Signature not yet current" in early.json()["message"]
+
+
+def test_malformed_authorization_is_incomplete_signature(local_cloud):
+    r = requests.get(
+        f"{local_cloud.endpoints['braket']}/device/x",
+        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20300101/us-east-1/braket"},
+        timeout=5,
+    )
+    assert r.status_code == 403
+    assert r.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
+    assert "Authorization header requires 'Signature' parameter." in r.json()["message"]
+    assert "Authorization header requires 'SignedHeaders' parameter." in r.json()["message"]
+
+
+def test_plain_http_without_signature_gets_aws_error(local_cloud):
     r = requests.get(f"{local_cloud.endpoints['braket']}/device/x", timeout=5)
     assert r.status_code == 403
-    assert r.headers["x-amzn-ErrorType"] == "AccessDeniedException"
-    assert "Signature Version 4" in r.json()["message"]
+    assert r.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert r.json() == {"message": "Missing Authentication Token"}
 
 
-def test_throttling_is_http_400_throttling_exception(cloud_env, knobs):
+@pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
+def test_signature_errors_are_not_retried_by_any_retry_mode(cloud_env, mode):
+    braket = boto3.client(
+        "braket",
+        aws_access_key_id=cloud_env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key="not-the-secret-key",
+        config=Config(retries={"total_max_attempts": 5, "mode": mode}),
+    )
+    sent = []
+    braket.meta.events.register("before-send.braket.GetDevice", lambda **kw: sent.append(1))
+    error = auth_error(lambda: braket.get_device(deviceArn=SV1))
+    assert error["Error"]["Code"] == "InvalidSignatureException"
+    assert error["ResponseMetadata"]["RetryAttempts"] == 0 and len(sent) == 1
+
+
+@pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
+def test_throttling_is_http_429_and_retried_by_every_retry_mode(cloud_env, knobs, mode):
+    set_faults, _ = knobs
+    set_faults(throttle_rate=1.0)
+    braket = boto3.client("braket", config=Config(retries={"total_max_attempts": 3, "mode": mode}))
+    sent = []
+    braket.meta.events.register("before-send.braket.GetDevice", lambda **kw: sent.append(1))
+    with pytest.raises(braket.exceptions.ThrottlingException) as info:
+        braket.get_device(deviceArn=SV1)
+    meta = info.value.response["ResponseMetadata"]
+    assert meta["HTTPStatusCode"] == 429
+    assert info.value.response["Error"]["Message"] == "Rate exceeded"
+    assert meta["RetryAttempts"] == 2 and len(sent) == 3
+
+
+def test_throttling_is_http_429_throttling_exception(cloud_env, knobs):
     set_faults, _ = knobs
     set_faults(throttle_rate=1.0)
     braket = boto3.client("braket", config=NO_RETRY)
     with pytest.raises(braket.exceptions.ThrottlingException) as info:
         braket.get_device(deviceArn=SV1)
-    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
 
 
 def test_throttling_is_retried_by_botocore(cloud_env, knobs):

@@ -9,6 +9,7 @@ import sys
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 
 def cli(data_dir, *args, env=None):
@@ -102,5 +103,6 @@ def test_configured_credentials_replace_the_defaults(tmp_path, monkeypatch):
             aws_secret_access_key="local-quantum-secret-key-0001",
             **kwargs,
         )
-        with pytest.raises(default.exceptions.AccessDeniedException):
+        with pytest.raises(ClientError) as denied:  # the default key is not configured
             default.search_devices(filters=[])
+        assert denied.value.response["Error"]["Code"] == "UnrecognizedClientException"

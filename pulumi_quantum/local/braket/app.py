@@ -1,15 +1,19 @@
 """The local Braket as a WSGI application.
 
-Request pipeline: admin endpoints (``/_local/health``, ``/_local/faults``, unauthenticated on
-loopback) -> route by the model -> SigV4 check -> fault knobs -> parse + validate by the model ->
-the backend rule -> serialise by the model. Every failure on the way is a modelled Braket error.
+Request pipeline: admin endpoints (``/_local/health``, ``/_local/faults``,
+``/_local/reservations``, unauthenticated on loopback) -> route by the model -> SigV4 check (its
+credential scope's region becomes the request's region) -> fault knobs -> parse + validate by the
+model -> the backend rule -> serialise by the model. Every failure on the way is the error AWS
+sends for it (modelled Braket errors, or AWS's SigV4 errors).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -20,11 +24,13 @@ from werkzeug.wrappers import Request, Response
 from ..faults import Faults
 from . import responses
 from .auth import verify_sigv4
+from .devices import REQUEST_REGION
 from .exceptions import (
     BraketError,
     InternalServiceException,
     NotImplementedOperation,
     ThrottlingException,
+    ValidationException,
 )
 from .models import BraketBackend
 from .urls import resolve
@@ -93,12 +99,37 @@ class BraketApp:
                         json.dumps({"message": str(exc)}), status=400, mimetype="application/json"
                     )
             return Response(json.dumps(self.faults.as_dict()), mimetype="application/json")
+        if request.path == "/_local/reservations":
+            return self._reservations(request)
         if request.path == "/_local/runner" and self.runner is not None:
             if request.method == "POST":
                 doc = json.loads(request.get_data() or b"{}")
                 self.runner.pause(bool(doc.get("paused")))
             return Response(json.dumps({"paused": self.runner.paused}), mimetype="application/json")
         return None
+
+    def _reservations(self, request: Request) -> Response:
+        """Braket Direct reservations, which AWS sells through its console: a local window.
+
+        ``POST {"deviceArn", "startAt", "endAt"}`` (ISO 8601 or epoch seconds; default: now,
+        for one hour) -> ``{"reservationArn": ...}``; ``GET`` lists them.
+        """
+        if request.method != "POST":
+            body = {"reservations": self.backend.reservations.list()}
+            return Response(json.dumps(body), mimetype="application/json")
+        try:
+            doc = json.loads(request.get_data() or b"{}")
+            start = _when(doc.get("startAt"), default=time.time())
+            end = _when(doc.get("endAt"), default=start + 3600)
+            arn = self.backend.reservations.create(str(doc.get("deviceArn")), start, end)
+        except (ValueError, TypeError, BraketError) as exc:
+            message = exc.message if isinstance(exc, BraketError) else str(exc)
+            return Response(
+                json.dumps({"message": message}), status=400, mimetype="application/json"
+            )
+        body = {"reservationArn": arn, "deviceArn": doc["deviceArn"], "startAt": start,
+                "endAt": end}  # fmt: skip
+        return Response(json.dumps(body), status=201, mimetype="application/json")
 
     def _handle(self, request: Request) -> Response:
         raw_uri = _raw_uri(request.environ)
@@ -112,6 +143,7 @@ class BraketApp:
             body=body,
             secrets=self.secrets(),
         )
+        REQUEST_REGION.set(caller.region)
         self.faults.delay()
         if self.faults.should_throttle():
             raise ThrottlingException("Rate exceeded")
@@ -130,3 +162,15 @@ class BraketApp:
             status=operation.http.get("responseCode", 200),
             mimetype="application/json",
         )
+
+
+def _when(value: Any, default: float) -> float:
+    """Epoch seconds from an ISO 8601 string or a number (None -> default)."""
+    if value is None:
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValidationException(f"{value!r}: give a time zone (e.g. 2030-01-01T10:00:00Z)")
+    return when.timestamp()

@@ -1,9 +1,19 @@
-"""SigV4 verification for the local Braket.
+"""SigV4 verification for the local Braket, failing the way AWS fails.
 
 The request is rebuilt from what arrived on the wire (raw path, query, the headers the client says
 it signed, body) and signed again with botocore's own ``SigV4Auth`` using the secret configured for
-the access key in the credential scope. A mismatch, a missing signature or an unknown key is an
-AccessDeniedException, as on AWS. Secrets never appear in error messages.
+the access key in the credential scope. Each failure is the error AWS's front end sends for it
+(status 403, ``x-amzn-ErrorType`` = code, ``{"message": ...}``), checked in AWS's order:
+
+* no ``Authorization`` header            -> MissingAuthenticationTokenException
+* header not a complete SigV4 header     -> IncompleteSignatureException
+* unknown access key, or a session token
+  this endpoint never issued             -> UnrecognizedClientException
+* X-Amz-Date more than 5 minutes off     -> InvalidSignatureException "Signature expired: ..."
+* signature mismatch                     -> InvalidSignatureException
+
+The local cloud issues no STS session tokens, so ExpiredTokenException (an expired STS token) never
+arises here. Secrets never appear in error messages.
 """
 
 from __future__ import annotations
@@ -18,20 +28,37 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from .exceptions import AccessDeniedException
+from .exceptions import (
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    MissingAuthenticationTokenException,
+    UnrecognizedClientException,
+)
 
 _AUTH = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
     r"(?P<service>[^/]+)/aws4_request,\s*SignedHeaders=(?P<signed>[^,\s]+),\s*"
     r"Signature=(?P<signature>[0-9a-f]{64})\s*\Z"
 )
-MAX_CLOCK_SKEW = dt.timedelta(minutes=15)
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+_STAMP = "%Y%m%dT%H%M%SZ"
 
 
 @dataclass(frozen=True)
 class Caller:
     access_key: str
     region: str
+
+
+def _incomplete(authorization: str) -> IncompleteSignatureException:
+    """AWS lists every part the Authorization header lacks, then echoes the header."""
+    missing = [
+        f"Authorization header requires '{part}' parameter."
+        for part in ("Credential", "Signature", "SignedHeaders")
+        if f"{part}=" not in authorization
+    ]
+    detail = " ".join(missing) or "Authorization header is not a valid AWS4-HMAC-SHA256 header."
+    return IncompleteSignatureException(f"{detail} Authorization={authorization}")
 
 
 def verify_sigv4(
@@ -42,44 +69,54 @@ def verify_sigv4(
     body: bytes,
     secrets: Mapping[str, str],
     service: str = "braket",
+    now: dt.datetime | None = None,
 ) -> Caller:
-    """Check the request's SigV4 signature; return who signed it or raise AccessDenied.
+    """Check the request's SigV4 signature; return who signed it or raise AWS's auth error.
 
     ``url`` must carry the path exactly as sent (still percent-encoded) plus the query string.
     """
     lower = {k.lower(): v for k, v in headers.items()}
     authorization = lower.get("authorization")
     if not authorization:
-        raise AccessDeniedException(
-            "Missing Authentication Token: requests must be signed with AWS Signature Version 4"
-        )
+        raise MissingAuthenticationTokenException("Missing Authentication Token")
     m = _AUTH.match(authorization)
     if not m:
-        raise AccessDeniedException("The Authorization header is not a valid SigV4 header")
-    key = m["key"]
-    secret = secrets.get(key)
-    if secret is None:
-        raise AccessDeniedException(
-            f"The security token included in the request is invalid: unknown access key {key}"
-        )
-    if m["service"] != service:
-        raise AccessDeniedException(
-            f"Credential should be scoped to the correct service: '{service}', not '{m['service']}'"
-        )
+        raise _incomplete(authorization)
     amz_date = lower.get("x-amz-date", "")
     try:
-        signed_at = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        signed_at = dt.datetime.strptime(amz_date, _STAMP).replace(tzinfo=dt.UTC)
     except ValueError:
-        raise AccessDeniedException("X-Amz-Date header is missing or malformed") from None
-    if abs(dt.datetime.now(dt.UTC) - signed_at) > MAX_CLOCK_SKEW:
-        raise AccessDeniedException("Signature expired: X-Amz-Date is more than 15 minutes off")
-    if not amz_date.startswith(m["date"]):
-        raise AccessDeniedException("Credential scope date does not match X-Amz-Date")
-
+        raise IncompleteSignatureException(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+            f"header. Authorization={authorization}"
+        ) from None
+    key = m["key"]
+    secret = secrets.get(key)
+    if secret is None or "x-amz-security-token" in lower:
+        raise UnrecognizedClientException("The security token included in the request is invalid.")
+    now = now or dt.datetime.now(dt.UTC)
+    if signed_at < now - MAX_CLOCK_SKEW:
+        raise InvalidSignatureException(
+            f"Signature expired: {amz_date} is now earlier than "
+            f"{(now - MAX_CLOCK_SKEW).strftime(_STAMP)} ({now.strftime(_STAMP)} - 5 min.)"
+        )
+    if signed_at > now + MAX_CLOCK_SKEW:
+        raise InvalidSignatureException(
+            f"Signature not yet current: {amz_date} is still later than "
+            f"{(now + MAX_CLOCK_SKEW).strftime(_STAMP)} ({now.strftime(_STAMP)} + 5 min.)"
+        )
+    if m["service"] != service or not amz_date.startswith(m["date"]):
+        raise InvalidSignatureException(
+            f"Credential should be scoped to a valid region and to the service '{service}' on "
+            f"the date of X-Amz-Date; got {m['date']}/{m['region']}/{m['service']}."
+        )
     signed_names = m["signed"].split(";")
-    missing = [n for n in signed_names if n not in lower]
-    if missing:
-        raise AccessDeniedException(f"Signed headers missing from the request: {missing}")
+    if any(n not in lower for n in signed_names) or "host" not in signed_names:
+        raise InvalidSignatureException(
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method. Consult the service "
+            "documentation for details."
+        )
     request = AWSRequest(
         method=method, url=url, headers={n: lower[n] for n in signed_names}, data=body
     )
@@ -88,8 +125,9 @@ def verify_sigv4(
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, m["signature"]):
-        raise AccessDeniedException(
+        raise InvalidSignatureException(
             "The request signature we calculated does not match the signature you provided. "
-            "Check your AWS Secret Access Key and signing method."
+            "Check your AWS Secret Access Key and signing method. Consult the service "
+            "documentation for details."
         )
     return Caller(access_key=key, region=m["region"])

@@ -5,6 +5,14 @@ capabilities are the ones amazon-braket-default-simulator itself publishes (so w
 what we can run), with the service block adjusted to what SV1/DM1/TN1 advertise on AWS (shot range,
 cost) and a short poll interval, which the Braket SDK honours, so local results arrive quickly.
 
+The QPUs Braket offers (``qpus``) keep their real regional ARNs, names, providers and capabilities;
+gate-model tasks on them run on the state-vector simulator once ``qpu_rules`` has accepted them as
+that QPU would, and QuEra Aquila's analog programs run on the default simulator's AHS simulator.
+
+Regions: a regional QPU exists only in its own region and the simulators in the regions Braket
+serves them from; the region is the one the caller signed the request for (SigV4 credential
+scope), so ``AwsDevice`` switching its session to the device's region works as against AWS.
+
 Two QPU-style devices exist only so that DeviceOfflineException / DeviceRetiredException are real:
 one is OFFLINE, one RETIRED. Their capabilities use the IonQ schema of amazon-braket-schemas because
 the SDK can only parse capabilities whose schema header it knows; the provider name says "Local".
@@ -16,9 +24,13 @@ speed-up (the local cloud runs tiny circuits).
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from .qpus import AHS_ACTION, QPUS, Qpu
+from .qpus import capabilities as qpu_capabilities
 
 SV1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 DM1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
@@ -27,7 +39,17 @@ OFFLINE_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/offline-qpu"
 RETIRED_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
 
 MAX_SHOTS = 100_000
+MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
 OPENQASM_ACTION = "braket.ir.openqasm.program"
+# The regions Braket runs in (the SDK's ``AwsDevice.REGIONS``); SV1 and DM1 are served in all of
+# them, TN1 only in three (AWS Braket Developer Guide, "Amazon Braket supported regions and
+# devices").
+REGIONS = ("us-east-1", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1")
+TN1_REGIONS = ("us-east-1", "us-west-2", "eu-west-2")
+DEFAULT_REGION = "us-east-1"
+
+REQUEST_REGION: ContextVar[str] = ContextVar("braket_request_region", default=DEFAULT_REGION)
+"""The region the current request was signed for (set by the app from the SigV4 scope)."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +59,30 @@ class Device:
     provider: str
     type: str  # SIMULATOR | QPU
     status: str  # ONLINE | OFFLINE | RETIRED
-    backend: str | None  # "state_vector" | "density_matrix" | None (cannot run anything)
+    backend: str | None  # "state_vector" | "density_matrix" | "ahs" | None (runs nothing)
     cost_per_minute: float
+    regions: tuple[str, ...] = REGIONS
+    qpu: Qpu | None = None
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return (AHS_ACTION,) if self.backend == "ahs" else (OPENQASM_ACTION,)
+
+    @property
+    def shots_range(self) -> tuple[int, int]:
+        if self.qpu is not None:
+            return self.qpu.shots_range
+        return (0 if self.type == "SIMULATOR" else 1, MAX_SHOTS)
+
+    def available_in(self, region: str) -> bool:
+        return region in self.regions
+
+    def task_cost(self, shots: int, seconds: float) -> float:
+        """USD Braket charges for one task: per task + per shot on a QPU, per minute of
+        simulation (at least MIN_BILLED_SECONDS) on a simulator."""
+        if self.qpu is not None:
+            return self.qpu.price_per_task + shots * self.qpu.price_per_shot
+        return self.cost_per_minute * max(MIN_BILLED_SECONDS, seconds) / 60
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -49,16 +93,45 @@ class Device:
             "deviceStatus": self.status,
         }
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, counts: dict[str, int] | None = None) -> dict[str, Any]:
+        """GetDevice's answer; ``counts`` are the local queue's sizes (normal, priority, jobs)."""
+        counts = counts or {}
         return {
             **self.summary(),
             "deviceCapabilities": capabilities_json(self.arn),
             "deviceQueueInfo": [
-                {"queue": "QUANTUM_TASKS_QUEUE", "queueSize": "0", "queuePriority": "Normal"},
-                {"queue": "QUANTUM_TASKS_QUEUE", "queueSize": "0", "queuePriority": "Priority"},
-                {"queue": "JOBS_QUEUE", "queueSize": "0"},
+                {
+                    "queue": "QUANTUM_TASKS_QUEUE",
+                    "queueSize": _size(counts.get("normal", 0), 4000),
+                    "queuePriority": "Normal",
+                },
+                {
+                    "queue": "QUANTUM_TASKS_QUEUE",
+                    "queueSize": _size(counts.get("priority", 0), 4000),
+                    "queuePriority": "Priority",
+                },
+                {"queue": "JOBS_QUEUE", "queueSize": _size(counts.get("jobs", 0), 1000)},
             ],
         }
+
+
+def _size(n: int, cap: int) -> str:
+    """Braket caps what it shows: '>4000' tasks, '>1000' jobs (per the SDK's queue_depth docs)."""
+    return f">{cap}" if n > cap else str(n)
+
+
+def _qpu_device(qpu: Qpu) -> Device:
+    return Device(
+        qpu.arn,
+        qpu.name,
+        qpu.provider,
+        "QPU",
+        qpu.status,
+        "ahs" if qpu.family == "quera" else "state_vector",
+        0.0,
+        regions=(qpu.region,),
+        qpu=qpu,
+    )
 
 
 DEVICES: dict[str, Device] = {
@@ -66,18 +139,45 @@ DEVICES: dict[str, Device] = {
     for d in (
         Device(SV1_ARN, "SV1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.075),
         Device(DM1_ARN, "dm1", "Amazon Braket", "SIMULATOR", "ONLINE", "density_matrix", 0.075),
-        Device(TN1_ARN, "TN1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.275),
-        Device(OFFLINE_QPU_ARN, "Offline QPU", "Local", "QPU", "OFFLINE", None, 0.3),
-        Device(RETIRED_QPU_ARN, "Retired QPU", "Local", "QPU", "RETIRED", None, 0.3),
+        Device(
+            TN1_ARN, "TN1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.275,
+            regions=TN1_REGIONS,
+        ),
+        Device(
+            OFFLINE_QPU_ARN, "Offline QPU", "Local", "QPU", "OFFLINE", None, 0.3,
+            regions=("us-east-1",),
+        ),
+        Device(
+            RETIRED_QPU_ARN, "Retired QPU", "Local", "QPU", "RETIRED", None, 0.3,
+            regions=("us-east-1",),
+        ),
+        *(_qpu_device(q) for q in QPUS),
     )
-}
+}  # fmt: skip
 
 
 def simulator_for(backend: str) -> Any:
     """A new default-simulator instance (imported lazily: the package is slow to import)."""
+    if backend == "ahs":
+        from braket.analog_hamiltonian_simulator.rydberg.rydberg_simulator import (
+            RydbergAtomSimulator,
+        )
+
+        return RydbergAtomSimulator()
     from braket.default_simulator import DensityMatrixSimulator, StateVectorSimulator
 
     return DensityMatrixSimulator() if backend == "density_matrix" else StateVectorSimulator()
+
+
+def parse_action(action: str) -> Any:
+    """The action JSON as its braket.ir program class (OpenQASM or AHS), by its schema header."""
+    if json.loads(action).get("braketSchemaHeader", {}).get("name") == AHS_ACTION:
+        from braket.ir.ahs import Program as AhsProgram
+
+        return AhsProgram.parse_raw(action)
+    from braket.ir.openqasm import Program
+
+    return Program.parse_raw(action)
 
 
 def _service_block(device: Device) -> dict[str, Any]:
@@ -105,6 +205,8 @@ def _service_block(device: Device) -> dict[str, Any]:
 def capabilities_json(arn: str) -> str:
     """Capabilities document for a device, validated by amazon-braket-schemas' own models."""
     device = DEVICES[arn]
+    if device.qpu is not None:
+        return qpu_capabilities(device.qpu)
     if device.backend is not None:
         caps = json.loads(simulator_for(device.backend).properties.json())
         caps["service"] = _service_block(device)

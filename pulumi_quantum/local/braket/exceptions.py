@@ -45,9 +45,39 @@ DeviceOfflineException = _error_class("DeviceOfflineException")
 DeviceRetiredException = _error_class("DeviceRetiredException")
 ServiceQuotaExceededException = _error_class("ServiceQuotaExceededException")
 InternalServiceException = _error_class("InternalServiceException")
-# The model says 429, but Braket actually answers throttling with HTTP 400 (botocore retries it on
-# the error code, not the status), so the local cloud does the same.
-ThrottlingException = _error_class("ThrottlingException", status=400)
+ThrottlingException = _error_class("ThrottlingException")  # 429, as the model says
+
+
+class AuthError(BraketError):
+    """A SigV4 failure, answered before any operation runs, as AWS's front end answers it.
+
+    These codes are not in the braket model (no service models them): boto3 raises a plain
+    ClientError carrying the code, and its retry modes do not retry them. Status 403 and the
+    messages follow AWS's documented SigV4 errors (API Gateway's gateway responses
+    MISSING_AUTHENTICATION_TOKEN, INVALID_SIGNATURE, EXPIRED_TOKEN, UNAUTHORIZED).
+    """
+
+    status = 403
+
+
+class MissingAuthenticationTokenException(AuthError):
+    code = "MissingAuthenticationTokenException"
+
+
+class IncompleteSignatureException(AuthError):
+    code = "IncompleteSignatureException"
+
+
+class InvalidSignatureException(AuthError):
+    code = "InvalidSignatureException"
+
+
+class UnrecognizedClientException(AuthError):
+    code = "UnrecognizedClientException"
+
+
+class ExpiredTokenException(AuthError):
+    code = "ExpiredTokenException"
 
 
 class UnknownOperation(BraketError):

@@ -1,9 +1,10 @@
 """State and rules of the local Braket: tasks, tags and spending limits over the SQLite Store.
 
 Wire concerns (parsing, shape constraints, serialisation) live in ``responses``; this module holds
-the rules the model cannot express: devices must exist and be ONLINE, actions must be OpenQASM
-programs the device supports, clientTokens make creates idempotent, the concurrent-task quota and
-spending limits are enforced, and task status only moves forward
+the rules the model cannot express: devices must exist in the caller's region and be ONLINE,
+actions must be programs the device accepts (``qpu_rules`` for QPUs), reservations must fit,
+clientTokens make creates idempotent, the concurrent-task quota and spending limits are
+enforced, and task status only moves forward
 (CREATED -> QUEUED -> RUNNING -> COMPLETED | FAILED, or -> CANCELLING -> CANCELLED).
 
 Every write is one Store transaction, so concurrent requests can neither lose updates nor create a
@@ -13,8 +14,10 @@ task twice for one clientToken.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +29,15 @@ from botocore.utils import parse_timestamp
 from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import Store
-from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device, capabilities_json
+from . import qpu_rules
+from .devices import (
+    DEVICES,
+    MIN_BILLED_SECONDS,
+    OPENQASM_ACTION,
+    REQUEST_REGION,
+    Device,
+    capabilities_json,
+)
 from .exceptions import (
     ConflictException,
     DeviceOfflineException,
@@ -35,11 +46,12 @@ from .exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
+from .queue_info import device_queue_counts, task_queue_info
+from .reservations import Reservations
 
 ACCOUNT_ID = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 ACTIVE = ("CREATED", "QUEUED", "RUNNING", "CANCELLING")
-MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
 BUCKET_CACHE_SECONDS = 5.0
 
 DDL = """
@@ -135,6 +147,7 @@ class BraketBackend:
 
     def __post_init__(self) -> None:
         self.store.migrate(DDL)
+        self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
 
     def _bucket_ok(self, bucket: str) -> bool:
@@ -150,18 +163,25 @@ class BraketBackend:
     # ----------------------------------------------------------------- devices
     def device(self, arn: str, field: str = "deviceArn") -> Device:
         device = DEVICES.get(arn)
+        region = REQUEST_REGION.get()
         if device is None:
+            here = sorted(d.arn for d in DEVICES.values() if d.available_in(region))
             raise ValidationException(
                 f"{field}: {arn!r} is not a device of this Braket endpoint; "
-                f"available devices: {sorted(DEVICES)}"
+                f"available devices in {region}: {here}"
+            )
+        if not device.available_in(region):
+            raise ValidationException(
+                f"{field}: device {arn} is not available in region {region}; send the request to "
+                f"{' or '.join(device.regions)}"
             )
         return device
 
     def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
         device = DEVICES.get(params["deviceArn"])
-        if device is None:
+        if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
-        return device.describe()
+        return device.describe(device_queue_counts(self.store, device.arn))
 
     def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {
@@ -171,7 +191,8 @@ class BraketBackend:
             "deviceType": "deviceType",
             "deviceStatus": "deviceStatus",
         }
-        summaries = [d.summary() for d in DEVICES.values()]
+        region = REQUEST_REGION.get()
+        summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
         for f in params.get("filters", []):
             if f["name"] not in fields:
                 raise ValidationException(
@@ -191,21 +212,23 @@ class BraketBackend:
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
         name = header.get("name") if isinstance(header, dict) else None
-        if name != OPENQASM_ACTION:
+        if name not in device.actions:
             raise ValidationException(
                 f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
-                f"send an OpenQASM 3 program ({OPENQASM_ACTION!r})"
+                f"send a {device.actions[0]!r} program"
             )
-        from braket.ir.openqasm import Program
+        if name == OPENQASM_ACTION:
+            from braket.ir.openqasm import Program
 
-        try:
-            Program.parse_obj(action)
-        except Exception as exc:
-            raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
-        advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
-        too_many = qubit_problem(str(action.get("source", "")), advertised, device.arn)
-        if too_many:
-            raise ValidationException(f"action: {too_many}")
+            try:
+                program = Program.parse_obj(action)
+            except Exception as exc:
+                raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
+            if device.qpu is None:  # QPUs: qpu_rules below answers as Braket does
+                advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
+                too_many = qubit_problem(program.source, advertised, device.arn)
+                if too_many:
+                    raise ValidationException(f"action: {too_many}")
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])
@@ -213,11 +236,15 @@ class BraketBackend:
                 raise ValidationException(f"deviceParameters: not valid JSON ({exc})") from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
-        low = 0 if device.type == "SIMULATOR" else 1
-        if not low <= params["shots"] <= MAX_SHOTS:
+        low, high = device.shots_range
+        if not low <= params["shots"] <= high:
             raise ValidationException(
-                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {MAX_SHOTS}]"
+                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {high}]"
             )
+        if device.qpu is not None and name == OPENQASM_ACTION:
+            qpu_rules.check_openqasm(device.qpu, program.source)
+        elif device.qpu is not None:
+            qpu_rules.check_ahs(device.qpu, action)
 
     def _check_device_usable(self, device: Device) -> None:
         if device.status == "RETIRED":
@@ -232,8 +259,8 @@ class BraketBackend:
         if existing:
             return {"quantumTaskArn": existing}
         self._check_device_usable(device)
-        if params.get("associations"):
-            raise ValidationException("associations: reservations are not available locally")
+        associations = params.get("associations") or []
+        self.reservations.check(device, associations)
         self._check_action(device, params)
         validate_tags(params.get("tags") or {})
         bucket = params["outputS3Bucket"]
@@ -243,7 +270,7 @@ class BraketBackend:
                 "create it first"
             )
         task_id = str(uuid.uuid4())
-        arn = f"arn:aws:braket:{self.region}:{ACCOUNT_ID}:quantum-task/{task_id}"
+        arn = f"arn:aws:braket:{REQUEST_REGION.get()}:{ACCOUNT_ID}:quantum-task/{task_id}"
         now = time.time()
         with self.store.transaction() as conn:
             row = conn.execute(
@@ -253,7 +280,7 @@ class BraketBackend:
             if row:  # a concurrent duplicate won the race
                 self._same_request(row, request_hash)
                 return {"quantumTaskArn": row["arn"]}
-            self._check_quotas(conn, device, now)
+            self._check_quotas(conn, device, now, params["shots"])
             conn.execute(
                 "INSERT INTO braket_tasks (arn, client_token, request_hash, device_arn, status,"
                 " shots, bucket, directory, action, device_parameters, job_token, created_at)"
@@ -276,16 +303,28 @@ class BraketBackend:
                 "INSERT INTO braket_tags (arn, key, value) VALUES (?, ?, ?)",
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
+            self.reservations.record(conn, arn, associations)
         self.queue(arn)
         return {"quantumTaskArn": arn}
 
     def queue(self, arn: str) -> None:
-        """CREATED -> QUEUED, then hand the task to the runner."""
+        """CREATED -> QUEUED, then hand the task to the runner (at its reservation's start)."""
         self.store.execute(
             "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
             (arn,),
         )
-        self.submit(arn)
+        wait = self.reservations.seconds_until_start(arn)
+        if wait > 0:  # Braket keeps such tasks QUEUED until the reservation begins
+            timer = threading.Timer(wait, self._submit_later, (arn,))
+            timer.daemon = True
+            timer.start()
+        else:
+            self.submit(arn)
+
+    def _submit_later(self, arn: str) -> None:
+        # If the runner shut down meanwhile, the task stays QUEUED for the next start.
+        with contextlib.suppress(RuntimeError):
+            self.submit(arn)
 
     @staticmethod
     def _same_request(row: Any, request_hash: str) -> None:
@@ -304,7 +343,7 @@ class BraketBackend:
         self._same_request(row, request_hash)
         return row["arn"]
 
-    def _check_quotas(self, conn: Any, device: Device, now: float) -> None:
+    def _check_quotas(self, conn: Any, device: Device, now: float, shots: int = 0) -> None:
         limit = self.faults.max_concurrent_tasks
         if limit:
             (active,) = conn.execute(
@@ -321,7 +360,7 @@ class BraketBackend:
             (device.arn, now, now),
         ).fetchall():
             queued, total = self._spend(conn, row)
-            next_cost = device.cost_per_minute * MIN_BILLED_SECONDS / 60
+            next_cost = device.task_cost(shots, MIN_BILLED_SECONDS)
             if queued + total + next_cost > float(row["spending_limit"]):
                 raise ServiceQuotaExceededException(
                     f"Spending limit {row['arn']} ({row['spending_limit']} USD) for "
@@ -335,17 +374,20 @@ class BraketBackend:
         ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
         inside a transaction, or the Store itself for a read.
         """
-        rate = DEVICES[limit_row["device_arn"]].cost_per_minute / 60
+        device = DEVICES[limit_row["device_arn"]]
         queued = total = 0.0
         for row in conn.execute(
-            "SELECT status, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
+            "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
             " AND created_at >= ? AND created_at < ?",
             (limit_row["device_arn"], limit_row["start_at"], limit_row["end_at"]),
         ).fetchall():
             if row["status"] in ACTIVE:
-                queued += rate * MIN_BILLED_SECONDS
+                queued += device.task_cost(row["shots"], MIN_BILLED_SECONDS)
             elif row["started_at"] is not None and row["ended_at"] is not None:
-                total += rate * max(MIN_BILLED_SECONDS, row["ended_at"] - row["started_at"])
+                if device.qpu is not None and row["status"] != "COMPLETED":
+                    continue  # QPU tasks are billed only when they complete
+                seconds = row["ended_at"] - row["started_at"]
+                total += device.task_cost(row["shots"], seconds)
         return queued, total
 
     def _task_row(self, arn: str) -> Any:
@@ -380,16 +422,14 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=None,
-            actionMetadata={"actionType": OPENQASM_ACTION, "programCount": 1},
+            actionMetadata={"actionType": DEVICES[row["device_arn"]].actions[0], "programCount": 1},
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
+        associations = self.reservations.of_task(row["arn"])
+        if associations:
+            out["associations"] = associations
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
-            position = "0" if row["status"] in ("CREATED", "QUEUED") else "None"
-            out["queueInfo"] = {
-                "queue": "QUANTUM_TASKS_QUEUE",
-                "position": position,
-                "queuePriority": "Normal",
-            }
+            out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out
 
     def cancel_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:

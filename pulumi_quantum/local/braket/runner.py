@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-from .devices import DEVICES, simulator_for
+from .devices import DEVICES, parse_action, simulator_for
 from .models import BraketBackend
 
 log = logging.getLogger(__name__)
@@ -120,10 +120,8 @@ def simulate(device_arn: str, action: str, shots: int, task_arn: str) -> bytes:
 
     Module level (picklable) so it can run in a worker process.
     """
-    from braket.ir.openqasm import Program
-
     device = DEVICES[device_arn]
-    program = Program.parse_raw(action)
+    program = parse_action(action)  # OpenQASM, or AHS for QuEra Aquila
     result = simulator_for(device.backend).run(program, shots=shots)
     document = json.loads(result.json())
     metadata = document["taskMetadata"]

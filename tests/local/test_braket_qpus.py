@@ -1,0 +1,312 @@
+"""The QPU catalogue of the local Braket, driven only through the unmodified Braket SDK / boto3.
+
+Facts asserted here (ARNs, regions, qubit counts, native gates) are the catalogue's; where each
+comes from is in docs/braket-devices.md.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.config import Config
+
+FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
+FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
+ARIA = "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"
+GARNET = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
+EMERALD = "arn:aws:braket:eu-north-1::device/qpu/iqm/Emerald"
+ANKAA = "arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3"
+CEPHEUS = "arn:aws:braket:us-west-1::device/qpu/rigetti/Cepheus-1-108Q"
+AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def _classes():
+    from braket.device_schema.ionq import IonqDeviceCapabilities
+    from braket.device_schema.iqm import IqmDeviceCapabilities
+    from braket.device_schema.quera import QueraDeviceCapabilities
+    from braket.device_schema.rigetti import RigettiDeviceCapabilities
+
+    return {
+        FORTE: (IonqDeviceCapabilities, "Forte 1", "IonQ", "ONLINE", 36),
+        FORTE_ENTERPRISE: (IonqDeviceCapabilities, "Forte Enterprise 1", "IonQ", "ONLINE", 36),
+        ARIA: (IonqDeviceCapabilities, "Aria 1", "IonQ", "RETIRED", 25),
+        GARNET: (IqmDeviceCapabilities, "Garnet", "IQM", "ONLINE", 20),
+        EMERALD: (IqmDeviceCapabilities, "Emerald", "IQM", "ONLINE", 54),
+        ANKAA: (RigettiDeviceCapabilities, "Ankaa-3", "Rigetti", "RETIRED", 84),
+        CEPHEUS: (RigettiDeviceCapabilities, "Cepheus-1-108Q", "Rigetti", "ONLINE", 108),
+        AQUILA: (QueraDeviceCapabilities, "Aquila", "QuEra", "ONLINE", 256),
+    }
+
+
+@pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, ARIA, GARNET, EMERALD, ANKAA, CEPHEUS,
+                                 AQUILA])  # fmt: skip
+def test_aws_device_parses_real_qpu_into_its_typed_capabilities(cloud_env, arn):
+    from braket.aws import AwsDevice
+
+    cls, name, provider, status, qubits = _classes()[arn]
+    device = AwsDevice(arn)
+    assert type(device.properties) is cls
+    assert (device.name, device.provider_name, device.status) == (name, provider, status)
+    assert device.properties.paradigm.qubitCount == qubits
+    assert device.type.value == "QPU"
+    assert device.aws_session.region == arn.split(":")[3]  # the SDK went to the device's region
+
+
+def test_gate_model_facts(cloud_env):
+    from braket.aws import AwsDevice
+
+    forte, garnet, ankaa = AwsDevice(FORTE), AwsDevice(GARNET), AwsDevice(ANKAA)
+    assert forte.properties.paradigm.nativeGateSet == ["gpi", "gpi2", "zz"]
+    assert forte.properties.paradigm.connectivity.fullyConnected
+    assert garnet.properties.paradigm.nativeGateSet == ["cz", "prx"]
+    graph = garnet.properties.paradigm.connectivity.connectivityGraph
+    assert sorted(graph, key=int)[0] == "1" and len(graph) == 20  # IQM numbers qubits from 1
+    assert sum(len(v) for v in graph.values()) == 2 * 30  # Garnet has 30 couplers
+    assert set(ankaa.properties.paradigm.nativeGateSet) == {"rx", "rz", "iswap"}
+    assert garnet.topology_graph.number_of_nodes() == 20
+
+
+def test_regional_devices_live_in_their_region_only(cloud_env):
+    east = boto3.client("braket", region_name="us-east-1", config=NO_RETRY)
+    north = boto3.client("braket", region_name="eu-north-1", config=NO_RETRY)
+    with pytest.raises(east.exceptions.ResourceNotFoundException):
+        east.get_device(deviceArn=GARNET)
+    assert north.get_device(deviceArn=GARNET)["deviceName"] == "Garnet"
+    in_north = {d["deviceArn"] for d in north.search_devices(filters=[])["devices"]}
+    assert GARNET in in_north and EMERALD in in_north and SV1 in in_north
+    assert FORTE not in in_north and CEPHEUS not in in_north
+    west = boto3.client("braket", region_name="us-west-1")
+    in_west = {d["deviceArn"] for d in west.search_devices(filters=[])["devices"]}
+    assert CEPHEUS in in_west and GARNET not in in_west
+    assert "arn:aws:braket:::device/quantum-simulator/amazon/tn1" not in in_west
+
+
+def test_search_devices_filters(cloud_env):
+    braket = boto3.client("braket")
+
+    def arns(*filters):
+        return {d["deviceArn"] for d in braket.search_devices(filters=list(filters))["devices"]}
+
+    assert arns({"name": "providerName", "values": ["IonQ"]}) == {FORTE, FORTE_ENTERPRISE, ARIA}
+    assert arns({"name": "deviceName", "values": ["Aquila"]}) == {AQUILA}
+    assert arns({"name": "deviceArn", "values": [FORTE, GARNET]}) == {FORTE}  # Garnet: eu-north-1
+    assert arns(
+        {"name": "deviceType", "values": ["QPU"]}, {"name": "deviceStatus", "values": ["RETIRED"]}
+    ) >= {ARIA}
+    assert ARIA not in arns({"name": "deviceStatus", "values": ["ONLINE"]})
+
+
+def test_get_devices_across_regions(cloud_env):
+    from braket.aws import AwsDevice
+
+    ionq = {d.arn for d in AwsDevice.get_devices(provider_names=["IonQ"])}
+    assert ionq == {FORTE, FORTE_ENTERPRISE}  # RETIRED Aria 1 is left out by default
+    qpus = {d.arn for d in AwsDevice.get_devices(types=["QPU"], statuses=["ONLINE"])}
+    assert {FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS, AQUILA} <= qpus
+    assert ANKAA not in qpus
+    retired = {
+        d.arn for d in AwsDevice.get_devices(statuses=["RETIRED"], provider_names=["Rigetti"])
+    }
+    assert retired == {ANKAA}
+
+
+@pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS])
+def test_bell_on_every_online_gate_qpu_runs(cloud_env, results_bucket, arn):
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    task = AwsDevice(arn).run(Circuit().h(0).cnot(0, 1), (results_bucket, "qpu"), shots=200)
+    result = task.result()
+    counts = result.measurement_counts
+    assert sum(counts.values()) == 200
+    assert set(counts) <= {"00", "11"} and counts["00"] and counts["11"]  # P(fail) = 2**-199
+    assert result.task_metadata.deviceId == arn
+    assert task.id.startswith(f"arn:aws:braket:{arn.split(':')[3]}:")  # created in its region
+
+
+def test_rigetti_verbatim_with_rewiring_disabled(cloud_env, results_bucket):
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    # rx(pi) flips $10; iswap moves the excitation to its neighbour $11 (with a phase).
+    native = Circuit().rx(10, 3.141592653589793).iswap(10, 11)
+    task = AwsDevice(CEPHEUS).run(
+        Circuit().add_verbatim_box(native), (results_bucket, "rigetti"), shots=30,
+        disable_qubit_rewiring=True,
+    )  # fmt: skip
+    result = task.result()
+    assert result.measured_qubits == [10, 11]
+    assert result.measurement_counts == {"01": 30}
+
+
+def test_verbatim_native_program_on_garnet_runs(cloud_env, results_bucket):
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    # prx(pi, 0) is an X up to phase: $1 flips, $2 stays |0>; cz leaves basis states alone.
+    native = Circuit().prx(1, 3.141592653589793, 0).cz(1, 2)
+    task = AwsDevice(GARNET).run(Circuit().add_verbatim_box(native), (results_bucket, "iqm"),
+                                 shots=50)  # fmt: skip
+    counts = task.result().measurement_counts
+    assert counts == {"10": 50}
+
+
+def _rejected(device_arn, circuit, bucket, shots=10, **kwargs):
+    from botocore.exceptions import ClientError
+    from braket.aws import AwsDevice
+
+    device = AwsDevice(device_arn)
+    before = len(device.aws_session.braket_client.search_quantum_tasks(filters=[])["quantumTasks"])
+    with pytest.raises(ClientError) as info:
+        device.run(circuit, (bucket, "rejected"), shots=shots, **kwargs)
+    after = len(device.aws_session.braket_client.search_quantum_tasks(filters=[])["quantumTasks"])
+    error = info.value.response
+    assert error["Error"]["Code"] == "ValidationException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert after == before  # nothing was created
+    return error["Error"]["Message"]
+
+
+def test_unsupported_gate_is_rejected_like_braket(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+
+    message = _rejected(FORTE, Circuit().h(0).cphaseshift(0, 1, 0.3), results_bucket)
+    assert message == (
+        "[line 5] uses a gate: cphaseshift which is not supported by the device or defined "
+        "via a defcal"
+    )
+
+
+def test_too_many_qubits_is_rejected_like_braket(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+
+    circuit = Circuit().h(0)
+    for q in range(20):
+        circuit.cnot(q, q + 1)
+    message = _rejected(GARNET, circuit, results_bucket)
+    assert message == "Used 21 qubits, which is more than the device qubit count of 20"
+
+
+def test_non_native_gate_in_verbatim_box_is_rejected(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+
+    message = _rejected(GARNET, Circuit().add_verbatim_box(Circuit().h(1)), results_bucket)
+    assert "uses a gate: h which is not a native gate" in message and "['cz', 'prx']" in message
+
+
+def test_verbatim_two_qubit_gate_needs_a_coupler(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+
+    message = _rejected(GARNET, Circuit().add_verbatim_box(Circuit().cz(1, 3)), results_bucket)
+    assert "$1 and $3" in message and "not connected" in message
+
+
+def test_shots_outside_the_qpu_range_are_rejected(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+
+    message = _rejected(FORTE, Circuit().h(0), results_bucket, shots=5001)
+    assert "shots" in message and "[1, 5000]" in message
+
+
+def test_retired_qpu_refuses_tasks(cloud_env, results_bucket):
+    from botocore.exceptions import ClientError
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    with pytest.raises(ClientError) as info:
+        AwsDevice(ANKAA).run(Circuit().h(0), (results_bucket, "x"), shots=10)
+    assert info.value.response["Error"]["Code"] == "DeviceRetiredException"
+
+
+def _ahs(amplitude_max: float):
+    from braket.ahs.analog_hamiltonian_simulation import AnalogHamiltonianSimulation
+    from braket.ahs.atom_arrangement import AtomArrangement
+    from braket.ahs.driving_field import DrivingField
+    from braket.timings.time_series import TimeSeries
+
+    register = AtomArrangement().add((0.0, 0.0)).add((0.0, 10e-6))
+    t = [0.0, 0.1e-6, 0.9e-6, 1.0e-6]
+    amplitude = TimeSeries()
+    for when, value in zip(t, [0.0, amplitude_max, amplitude_max, 0.0], strict=True):
+        amplitude.put(when, value)
+    detuning, phase = TimeSeries(), TimeSeries()
+    for when in (0.0, 1.0e-6):
+        detuning.put(when, 0.0)
+        phase.put(when, 0.0)
+    drive = DrivingField(amplitude=amplitude, detuning=detuning, phase=phase)
+    return AnalogHamiltonianSimulation(register=register, hamiltonian=drive)
+
+
+def test_aquila_runs_analog_hamiltonian_simulation(cloud_env, results_bucket):
+    from braket.aws import AwsDevice
+
+    task = AwsDevice(AQUILA).run(_ahs(15.0e6), (results_bucket, "ahs"), shots=20)
+    result = task.result()
+    assert len(result.measurements) == 20
+    assert all(len(m.post_sequence) == 2 for m in result.measurements)
+    described = boto3.client("braket").get_quantum_task(quantumTaskArn=task.id)
+    assert described["actionMetadata"]["actionType"] == "braket.ir.ahs.program"
+
+
+def test_aquila_rejects_a_program_outside_its_limits(cloud_env, results_bucket):
+    message = _rejected(AQUILA, _ahs(20.0e6), results_bucket)
+    assert "validation error for DrivingFieldValidator" in message
+    assert "15800000" in message
+
+
+def test_qpu_spending_limit_counts_task_and_shot_prices(cloud_env, results_bucket):
+    from botocore.exceptions import ClientError
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    braket = boto3.client("braket")
+    # Forte 1: 0.30 per task + 0.08 per shot -> one 100-shot task costs 8.30
+    limit = braket.create_spending_limit(deviceArn=FORTE_ENTERPRISE, spendingLimit="10.00")
+    device = AwsDevice(FORTE_ENTERPRISE)
+    first = device.run(Circuit().h(0), (results_bucket, "spend"), shots=100)
+    assert first.result().measurement_counts
+    with pytest.raises(ClientError) as info:
+        device.run(Circuit().h(0), (results_bucket, "spend"), shots=100)
+    assert info.value.response["Error"]["Code"] == "ServiceQuotaExceededException"
+    spent = braket.search_spending_limits(
+        filters=[{"name": "deviceArn", "operator": "EQUAL", "values": [FORTE_ENTERPRISE]}]
+    )["spendingLimits"][0]
+    assert spent["spendingLimitArn"] == limit["spendingLimitArn"]
+    assert spent["totalSpend"] == "8.30"
+    braket.delete_spending_limit(spendingLimitArn=limit["spendingLimitArn"])
+
+
+def _raw_rejection(bucket: str, source: str, device_arn: str = FORTE) -> str:
+    """CreateQuantumTask with a hand-written program (the SDK would refuse some client-side)."""
+    import json
+    import uuid
+
+    braket = boto3.client("braket", config=NO_RETRY)
+    action = {"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+              "source": source}  # fmt: skip
+    with pytest.raises(braket.exceptions.ValidationException) as info:
+        braket.create_quantum_task(
+            clientToken=str(uuid.uuid4()), deviceArn=device_arn, shots=10, outputS3Bucket=bucket,
+            outputS3KeyPrefix="raw", action=json.dumps(action),
+        )  # fmt: skip
+    return info.value.response["Error"]["Message"]
+
+
+def test_result_types_a_qpu_cannot_return_are_rejected(cloud_env, results_bucket):
+    source = "OPENQASM 3.0;\nqubit[1] q;\nh q[0];\n#pragma braket result state_vector\n"
+    message = _raw_rejection(results_bucket, source)
+    assert message.startswith("[line 4] requests the result type state_vector")
+
+
+def test_unsupported_gate_inside_a_gate_definition_is_rejected(cloud_env, results_bucket):
+    source = (
+        "OPENQASM 3.0;\ngate mine a, b { cphaseshift(0.1) a, b; }\nqubit[2] q;\nmine q[0], q[1];\n"
+    )
+    assert "uses a gate: cphaseshift" in _raw_rejection(results_bucket, source)
+
+
+def test_gate_modifiers_are_rejected(cloud_env, results_bucket):
+    source = "OPENQASM 3.0;\nqubit[2] q;\nctrl @ x q[0], q[1];\n"
+    assert "[line 3] uses a gate modifier: ctrl" in _raw_rejection(results_bucket, source)
