@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from .results import RUNNABLE_ACTIONS
+
 SV1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 DM1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
 TN1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/tn1"
@@ -108,7 +110,7 @@ def capabilities_json(arn: str) -> str:
     if device.backend is not None:
         caps = json.loads(simulator_for(device.backend).properties.json())
         caps["service"] = _service_block(device)
-        caps["action"] = {k: v for k, v in caps["action"].items() if k == OPENQASM_ACTION}
+        caps["action"] = {k: v for k, v in caps["action"].items() if k in RUNNABLE_ACTIONS}
         from braket.device_schema.simulators import GateModelSimulatorDeviceCapabilities
 
         return GateModelSimulatorDeviceCapabilities.parse_obj(caps).json()

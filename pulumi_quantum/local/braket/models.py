@@ -26,7 +26,7 @@ from botocore.utils import parse_timestamp
 
 from ..faults import Faults
 from ..store import Store
-from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device
+from .devices import DEVICES, MAX_SHOTS, OPENQASM_ACTION, Device, capabilities_json
 from .exceptions import (
     ConflictException,
     DeviceOfflineException,
@@ -207,17 +207,18 @@ class BraketBackend:
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
         name = header.get("name") if isinstance(header, dict) else None
-        if name != OPENQASM_ACTION:
+        supported = list(json.loads(capabilities_json(device.arn))["action"])
+        if name not in supported:
             raise ValidationException(
                 f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
-                f"send an OpenQASM 3 program ({OPENQASM_ACTION!r})"
+                f"send one of {supported} (OpenQASM 3: {OPENQASM_ACTION!r})"
             )
-        from braket.ir.openqasm import Program
+        from .results import parse_action
 
         try:
-            Program.parse_obj(action)
+            parse_action(action)
         except Exception as exc:
-            raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
+            raise ValidationException(f"action: invalid {name}: {exc}") from None
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])
