@@ -1,0 +1,74 @@
+"""Simulation worker processes: a killed worker costs a retry, never a task or the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import boto3
+import pytest
+
+from tests.local.test_braket_tasks import TERMINAL, create, status_of
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    """An in-process local cloud with its default runner settings (no flags)."""
+    from pulumi_quantum.local.server import LocalCloud
+
+    with LocalCloud(tmp_path) as cloud:
+        yield cloud
+
+
+def clients(cloud):
+    env = cloud.client_env()
+    kwargs = {
+        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+        "region_name": "us-east-1",
+    }
+    return (
+        boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs),
+        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs),
+    )
+
+
+def kill_workers(cloud, wait_until) -> set[int]:
+    pids = set(wait_until(lambda: cloud.runner.sim_pool.pids() or None, timeout=60))
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+def test_default_runs_simulations_in_worker_processes(cloud):
+    pool = cloud.runner.sim_pool
+    assert pool is not None and pool.processes == cloud.workers
+    assert os.getpid() not in pool.pids()
+
+
+def test_killed_workers_are_replaced_and_the_task_still_completes(cloud, wait_until):
+    braket, s3 = clients(cloud)
+    s3.create_bucket(Bucket="workers")
+    first = create(braket, "workers", shots=10)
+    wait_until(lambda: status_of(braket, first) == "COMPLETED", timeout=60)
+
+    # A task held RUNNING (runner paused) while every worker process is killed under it.
+    cloud.runner.pause(True)
+    held = create(braket, "workers", shots=10)
+    wait_until(lambda: status_of(braket, held) == "RUNNING", timeout=60)
+    dead = kill_workers(cloud, wait_until)
+    cloud.runner.pause(False)
+    wait_until(lambda: status_of(braket, held) in TERMINAL, timeout=60)
+    assert status_of(braket, held) == "COMPLETED"
+
+    # The pool was rebuilt with new processes, and keeps serving.
+    assert not dead & set(cloud.runner.sim_pool.pids())
+    more = [create(braket, "workers", shots=10) for _ in range(4)]
+    wait_until(lambda: all(status_of(braket, a) in TERMINAL for a in more), timeout=60)
+    assert {status_of(braket, a) for a in more} == {"COMPLETED"}
+    for arn in [held, *more]:
+        key = f"tasks/{arn.rsplit('/', 1)[1]}/results.json"
+        body = s3.get_object(Bucket="workers", Key=key)["Body"].read()
+        from braket.task_result import GateModelTaskResult
+
+        assert len(GateModelTaskResult.parse_raw(body).measurements) == 10
