@@ -49,7 +49,7 @@ def soak_circuit(rng: np.random.Generator, dm: bool) -> tuple[Any, int, int]:
         else:
             circuit.state_vector()
         return circuit, 0, 3
-    circuit.expectation(Observable.X(), target=[n - 1]).probability(target=[0, 1])
+    circuit.expectation(Observable.Z(), target=[n - 1]).probability(target=[0, 1])
     return circuit, 100, 2
 
 
