@@ -72,3 +72,43 @@ def test_killed_workers_are_replaced_and_the_task_still_completes(cloud, wait_un
         from braket.task_result import GateModelTaskResult
 
         assert len(GateModelTaskResult.parse_raw(body).measurements) == 10
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc; the forkserver and its workers)."""
+    children: dict[int, set[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, set()).add(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_server_killed_with_sigkill_leaves_no_worker_processes(
+    tmp_path, local_cloud_process, wait_until
+):
+    """Reads the process tree from /proc (Linux)."""
+    server = local_cloud_process(tmp_path)
+    # resource tracker + forkserver + one process per worker (2 by default)
+    workers = wait_until(
+        lambda: descendants(server.pid) if len(descendants(server.pid)) >= 4 else None, timeout=60
+    )
+    server.kill()
+    wait_until(lambda: not any(alive(p) for p in workers), timeout=30)

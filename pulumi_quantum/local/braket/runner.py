@@ -17,9 +17,11 @@ Worker processes (a ``ProcessPoolExecutor`` on the ``forkserver`` start method, 
 inherit the server's threads or locks) isolate each simulation: one simulation per process, each
 process with its own numba runtime, and the simulation no longer competes with request handling
 for the server's GIL. The workers are started and warmed (simulator imported) when the runner is
-created, so the first task does not pay for it. If a worker dies (killed, out of memory, a crash
-in native code) the pool is broken (``BrokenProcessPool``): the runner builds a new pool and runs
-the task again, so one bad worker costs one retry, not the daemon.
+created, so the first task does not pay for it. Each worker watches the server process and exits
+when it is gone, so a server killed with SIGKILL leaves no orphans behind (ProcessPoolExecutor
+workers would otherwise wait on their call queue for ever). If a worker dies (killed, out of
+memory, a crash in native code) the pool is broken (``BrokenProcessPool``): the runner builds a
+new pool and runs the task again, so one bad worker costs one retry, not the daemon.
 
 ``sim_processes=0`` keeps simulation in the server process, serialised by a lock (still safe, for
 embedding where extra processes are unwanted).
@@ -33,7 +35,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -66,7 +71,10 @@ class SimulationPool:
     def _new_executor(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         executor = ProcessPoolExecutor(
-            max_workers=self.processes, mp_context=context, initializer=_warm_up
+            max_workers=self.processes,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         )
         # Start (and warm) every worker now rather than on the first tasks.
         for _ in range(self.processes):
@@ -190,12 +198,30 @@ class TaskRunner:
         return self.backend.finish(arn)
 
 
-def _warm_up() -> None:
-    """Import the simulator once per worker process, before the first task needs it."""
+def _worker_init(server_pid: int) -> None:
+    """Worker start-up: exit with the server; import the simulator before the first task."""
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True).start()
     import braket.default_simulator
     import braket.ir.jaqcd
     import braket.ir.openqasm
     import braket.task_result  # noqa: F401
+
+
+def _exit_with(server_pid: int) -> None:
+    """Block until process ``server_pid`` has exited, then end this worker."""
+    try:
+        fd = os.pidfd_open(server_pid)  # Linux: readable once the process has exited
+        select.select([fd], [], [])
+    except (AttributeError, OSError):  # no pidfd: poll
+        while True:
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+    os._exit(0)
 
 
 def simulate(
