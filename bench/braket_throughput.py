@@ -35,16 +35,18 @@ SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 
 
 def start_server(
-    data_dir: Path, workers: int, sim_processes: int
+    data_dir: Path, workers: int | None, sim_processes: int | None
 ) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``serve`` with the server's own defaults, unless a knob is given explicitly."""
     endpoints_file = data_dir / "endpoints.json"
+    command = [sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
+               "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0"]  # fmt: skip
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if sim_processes is not None:
+        command += ["--sim-processes", str(sim_processes)]
     with open(data_dir / "serve.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
-             "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", "--workers", str(workers),
-             "--sim-processes", str(sim_processes)],
-            stdout=subprocess.DEVNULL, stderr=log,
-        )  # fmt: skip
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if endpoints_file.exists():
@@ -68,8 +70,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--shots", type=int, default=100)
     parser.add_argument("--poll-ms", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2, help="server task worker threads")
-    parser.add_argument("--sim-processes", type=int, default=0, help="server simulation processes")
+    parser.add_argument("--workers", type=int, help="server task workers (default: server's)")
+    parser.add_argument(
+        "--sim-processes", type=int, help="server simulation processes (default: server's)"
+    )
     parser.add_argument("--braket-endpoint")
     parser.add_argument("--s3-endpoint")
     parser.add_argument("--warmup", type=int, default=16)
@@ -152,8 +156,8 @@ def main() -> int:
         "tasks": args.tasks,
         "concurrency": args.concurrency,
         "shots": args.shots,
-        "server_workers": args.workers,
-        "server_sim_processes": args.sim_processes,
+        "server_workers": args.workers or "default",
+        "server_sim_processes": "default" if args.sim_processes is None else args.sim_processes,
         "elapsed_s": round(elapsed, 2),
         "throughput_tasks_per_s": round(args.tasks / elapsed, 1),
         "create_latency_ms": {
