@@ -59,6 +59,31 @@ def start_server(
     raise SystemExit("server did not start within 60 s")
 
 
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user+system) of a process and, separately, of all its live descendants.
+
+    Load-independent cost per task: on a machine shared with other work, tasks/s measures the
+    share of the CPU the benchmark got; CPU seconds per task measure what a task costs.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats, children = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    below, todo = 0.0, list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        below += stats.get(child, 0.0)
+        todo += children.get(child, [])
+    return {"server": stats.get(pid, 0.0), "workers": below}
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -145,7 +170,11 @@ def main() -> int:
     try:
         run(args.warmup)
         latencies.clear()
+        before = cpu_seconds(proc.pid) if proc else None
+        client_before = time.process_time()
         elapsed = run(args.tasks)
+        client_cpu = time.process_time() - client_before
+        after = cpu_seconds(proc.pid) if proc else None
     finally:
         if proc is not None:
             proc.terminate()
@@ -166,6 +195,15 @@ def main() -> int:
             "max": round(max(ms), 1),
         },
         "failed": len(failures),
+        "cpu_ms_per_task": {
+            "client": round(client_cpu * 1000 / args.tasks, 1),
+            **(
+                {k: round((after[k] - before[k]) * 1000 / args.tasks, 1) for k in after}
+                if before and after
+                else {}
+            ),
+        },
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}",
     }
