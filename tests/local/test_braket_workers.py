@@ -8,7 +8,7 @@ import signal
 import boto3
 import pytest
 
-from tests.local.test_braket_tasks import TERMINAL, create, status_of
+from tests.local.test_braket_tasks import DM1, SV1, TERMINAL, create, status_of
 
 
 @pytest.fixture
@@ -112,3 +112,25 @@ def test_server_killed_with_sigkill_leaves_no_worker_processes(
     )
     server.kill()
     wait_until(lambda: not any(alive(p) for p in workers), timeout=30)
+
+
+def test_in_process_simulation_is_serialised(tmp_path, wait_until):
+    """``sim_processes=0``: simulations share the server process, one at a time (a lock), so
+    numba's workqueue layer never sees two at once (it would abort this very test process)."""
+    from pulumi_quantum.local.server import LocalCloud
+    from tests.local.test_braket_tasks import program
+
+    lines = ["OPENQASM 3.0;", "qubit[8] q;"]
+    lines += [f"h q[{i}];\nrx(0.3) q[{i}];" for i in range(8)]
+    lines += [f"cnot q[{i}], q[{i + 1}];" for i in range(7)]
+    action = program("\n".join(lines))
+    with LocalCloud(tmp_path, workers=4, sim_processes=0) as cloud:
+        assert cloud.runner.sim_pool is None
+        braket, s3 = clients(cloud)
+        s3.create_bucket(Bucket="inproc")
+        arns = [
+            create(braket, "inproc", shots=200, action=action, deviceArn=device)
+            for device in (SV1, DM1) * 8
+        ]
+        wait_until(lambda: all(status_of(braket, a) in TERMINAL for a in arns), timeout=120)
+        assert {status_of(braket, a) for a in arns} == {"COMPLETED"}
