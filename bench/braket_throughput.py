@@ -35,16 +35,18 @@ SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 
 
 def start_server(
-    data_dir: Path, workers: int, sim_processes: int
+    data_dir: Path, workers: int | None, sim_processes: int | None
 ) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``serve`` with the server's own defaults, unless a knob is given explicitly."""
     endpoints_file = data_dir / "endpoints.json"
+    command = [sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
+               "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0"]  # fmt: skip
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if sim_processes is not None:
+        command += ["--sim-processes", str(sim_processes)]
     with open(data_dir / "serve.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_quantum.local", "serve", "--data-dir", str(data_dir),
-             "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", "--workers", str(workers),
-             "--sim-processes", str(sim_processes)],
-            stdout=subprocess.DEVNULL, stderr=log,
-        )  # fmt: skip
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if endpoints_file.exists():
@@ -55,6 +57,31 @@ def start_server(
             raise SystemExit(f"server exited; see {data_dir / 'serve.log'}")
         time.sleep(0.1)  # waiting for the server to come up, bounded by the deadline
     raise SystemExit("server did not start within 60 s")
+
+
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user+system) of a process and, separately, of all its live descendants.
+
+    Load-independent cost per task: on a machine shared with other work, tasks/s measures the
+    share of the CPU the benchmark got; CPU seconds per task measure what a task costs.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats, children = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    below, todo = 0.0, list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        below += stats.get(child, 0.0)
+        todo += children.get(child, [])
+    return {"server": stats.get(pid, 0.0), "workers": below}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -68,8 +95,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--shots", type=int, default=100)
     parser.add_argument("--poll-ms", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2, help="server task worker threads")
-    parser.add_argument("--sim-processes", type=int, default=0, help="server simulation processes")
+    parser.add_argument("--workers", type=int, help="server task workers (default: server's)")
+    parser.add_argument(
+        "--sim-processes", type=int, help="server simulation processes (default: server's)"
+    )
     parser.add_argument("--braket-endpoint")
     parser.add_argument("--s3-endpoint")
     parser.add_argument("--warmup", type=int, default=16)
@@ -141,7 +170,11 @@ def main() -> int:
     try:
         run(args.warmup)
         latencies.clear()
+        before = cpu_seconds(proc.pid) if proc else None
+        client_before = time.process_time()
         elapsed = run(args.tasks)
+        client_cpu = time.process_time() - client_before
+        after = cpu_seconds(proc.pid) if proc else None
     finally:
         if proc is not None:
             proc.terminate()
@@ -152,8 +185,8 @@ def main() -> int:
         "tasks": args.tasks,
         "concurrency": args.concurrency,
         "shots": args.shots,
-        "server_workers": args.workers,
-        "server_sim_processes": args.sim_processes,
+        "server_workers": args.workers or "default",
+        "server_sim_processes": "default" if args.sim_processes is None else args.sim_processes,
         "elapsed_s": round(elapsed, 2),
         "throughput_tasks_per_s": round(args.tasks / elapsed, 1),
         "create_latency_ms": {
@@ -162,6 +195,15 @@ def main() -> int:
             "max": round(max(ms), 1),
         },
         "failed": len(failures),
+        "cpu_ms_per_task": {
+            "client": round(client_cpu * 1000 / args.tasks, 1),
+            **(
+                {k: round((after[k] - before[k]) * 1000 / args.tasks, 1) for k in after}
+                if before and after
+                else {}
+            ),
+        },
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}",
     }

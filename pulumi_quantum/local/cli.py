@@ -34,8 +34,8 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sim-processes",
         type=int,
-        default=0,
-        help="run simulations in N worker processes (lower API latency under load; 0 = threads)",
+        default=None,
+        help="simulation worker processes (default: --workers; 0 = in the server, one at a time)",
     )
     parser.add_argument("--throttle-rate", type=float, help="fraction of requests throttled")
     parser.add_argument("--latency-ms", type=int, help="latency added to every request")

@@ -185,10 +185,9 @@ def start(args: argparse.Namespace) -> int:
         str(args.ibm_port),
         "--workers",
         str(args.workers),
-        "--sim-processes",
-        str(args.sim_processes),
     ]
-    for knob in ("throttle_rate", "latency_ms", "max_concurrent_tasks", "error_rate"):
+    knobs = ("sim_processes", "throttle_rate", "latency_ms", "max_concurrent_tasks", "error_rate")
+    for knob in knobs:
         value = getattr(args, knob, None)
         if value is not None:
             command += [f"--{knob.replace('_', '-')}", str(value)]

@@ -127,7 +127,7 @@ class LocalCloud:
         faults: Faults | None = None,
         credentials: LocalCredentials | None = None,
         workers: int = 2,
-        sim_processes: int = 0,
+        sim_processes: int | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")

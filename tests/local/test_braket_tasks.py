@@ -185,4 +185,4 @@ def test_simulation_in_worker_processes(tmp_path, wait_until):
         key = f"tasks/{arn.rsplit('/', 1)[1]}/results.json"
         doc = json.loads(s3.get_object(Bucket="procs", Key=key)["Body"].read())
         assert len(doc["measurements"]) == 30
-        assert {"".join(m) for m in doc["measurements"]} <= {"00", "11"}
+        assert {"".join(map(str, m)) for m in doc["measurements"]} <= {"00", "11"}

@@ -31,6 +31,7 @@ from typing import Any
 
 from .qpus import AHS_ACTION, QPUS, Qpu
 from .qpus import capabilities as qpu_capabilities
+from .results import RUNNABLE_ACTIONS
 
 SV1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 DM1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
@@ -169,17 +170,6 @@ def simulator_for(backend: str) -> Any:
     return DensityMatrixSimulator() if backend == "density_matrix" else StateVectorSimulator()
 
 
-def parse_action(action: str) -> Any:
-    """The action JSON as its braket.ir program class (OpenQASM or AHS), by its schema header."""
-    if json.loads(action).get("braketSchemaHeader", {}).get("name") == AHS_ACTION:
-        from braket.ir.ahs import Program as AhsProgram
-
-        return AhsProgram.parse_raw(action)
-    from braket.ir.openqasm import Program
-
-    return Program.parse_raw(action)
-
-
 def _service_block(device: Device) -> dict[str, Any]:
     return {
         "braketSchemaHeader": {
@@ -210,7 +200,7 @@ def capabilities_json(arn: str) -> str:
     if device.backend is not None:
         caps = json.loads(simulator_for(device.backend).properties.json())
         caps["service"] = _service_block(device)
-        caps["action"] = {k: v for k, v in caps["action"].items() if k == OPENQASM_ACTION}
+        caps["action"] = {k: v for k, v in caps["action"].items() if k in RUNNABLE_ACTIONS}
         from braket.device_schema.simulators import GateModelSimulatorDeviceCapabilities
 
         return GateModelSimulatorDeviceCapabilities.parse_obj(caps).json()

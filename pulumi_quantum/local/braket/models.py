@@ -212,23 +212,23 @@ class BraketBackend:
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
         name = header.get("name") if isinstance(header, dict) else None
-        if name not in device.actions:
+        supported = list(json.loads(capabilities_json(device.arn))["action"])
+        if name not in supported:
             raise ValidationException(
                 f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
-                f"send a {device.actions[0]!r} program"
+                f"send one of {supported}"
             )
-        if name == OPENQASM_ACTION:
-            from braket.ir.openqasm import Program
+        from .results import parse_action
 
-            try:
-                program = Program.parse_obj(action)
-            except Exception as exc:
-                raise ValidationException(f"action: invalid {OPENQASM_ACTION}: {exc}") from None
-            if device.qpu is None:  # QPUs: qpu_rules below answers as Braket does
-                advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
-                too_many = qubit_problem(program.source, advertised, device.arn)
-                if too_many:
-                    raise ValidationException(f"action: {too_many}")
+        try:
+            program = parse_action(action)
+        except Exception as exc:
+            raise ValidationException(f"action: invalid {name}: {exc}") from None
+        if name == OPENQASM_ACTION and device.qpu is None:  # QPUs: qpu_rules answers below
+            advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
+            too_many = qubit_problem(program.source, advertised, device.arn)
+            if too_many:
+                raise ValidationException(f"action: {too_many}")
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])

@@ -1,28 +1,114 @@
-"""Runs queued quantum tasks on amazon-braket-default-simulator in a bounded worker pool.
+"""Runs queued quantum tasks on amazon-braket-default-simulator, safely under any load.
 
-Simulation is CPU bound and the circuits the local cloud sees are tiny, so a small thread pool
-keeps up (a Bell circuit takes ~5 ms) without the start-up cost of worker processes. Results are
-written to S3 *before* the task is marked COMPLETED, so a client that sees COMPLETED can always
-read ``results.json``; a crash between the two re-runs the task on restart (results are simply
-overwritten with an equivalent run).
+Why simulations run in worker processes by default: the simulator's kernels are numba
+``parallel=True`` functions, and numba's default threading layer on this platform (workqueue) is
+not thread-safe — two simulations in two threads of one process make numba abort the *whole
+process* ("Numba workqueue threading layer is terminating: Concurrent access has been
+detected"), taking every task and request with it. Alternatives considered:
+
+* a thread-safe numba layer (``NUMBA_THREADING_LAYER=tbb``/``omp``): needs the ``tbb`` wheel or
+  an OpenMP runtime numba was built against, both platform-dependent, and must be set before
+  numba is first imported by anyone in the process — a default that silently falls back to
+  workqueue when they are missing is not safe;
+* a process-wide lock around simulation: safe, but every simulation then holds the server's GIL,
+  so API latency rises with load.
+
+Worker processes (a ``ProcessPoolExecutor`` on the ``forkserver`` start method, so workers never
+inherit the server's threads or locks) isolate each simulation: one simulation per process, each
+process with its own numba runtime, and the simulation no longer competes with request handling
+for the server's GIL. The workers are started and warmed (simulator imported) when the runner is
+created, so the first task does not pay for it. Each worker watches the server process and exits
+when it is gone, so a server killed with SIGKILL leaves no orphans behind (ProcessPoolExecutor
+workers would otherwise wait on their call queue for ever). If a worker dies (killed, out of
+memory, a crash in native code) the pool is broken (``BrokenProcessPool``): the runner builds a
+new pool and runs the task again, so one bad worker costs one retry, not the daemon.
+
+``sim_processes=0`` keeps simulation in the server process, serialised by a lock (still safe, for
+embedding where extra processes are unwanted).
+
+Results are written to S3 *before* the task is marked COMPLETED, so a client that sees COMPLETED
+can always read ``results.json``; a crash between the two re-runs the task on restart (results are
+simply overwritten with an equivalent run).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from .devices import DEVICES, parse_action, simulator_for
+from . import results
+from .devices import DEVICES, simulator_for
 from .models import BraketBackend
 
 log = logging.getLogger(__name__)
 
 ResultWriter = Callable[[str, str, bytes], None]
 """write(bucket, key, body) into S3."""
+
+SIMULATION_ATTEMPTS = 3
+"""Runs of one task when worker processes keep dying under it (then the task FAILS)."""
+
+_IN_PROCESS_LOCK = threading.Lock()
+"""Serialises in-process simulations (numba's workqueue layer is not thread-safe)."""
+
+
+class SimulationPool:
+    """Worker processes running :func:`simulate`, rebuilt when broken."""
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self._lock = threading.Lock()
+        self._closed = False
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        executor = ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
+        # Start (and warm) every worker now rather than on the first tasks.
+        for _ in range(self.processes):
+            executor.submit(int)
+        return executor
+
+    def pids(self) -> list[int]:
+        """Worker process ids (for tests and diagnostics)."""
+        return list(getattr(self._executor, "_processes", None) or {})
+
+    def run(self, *job: object) -> bytes:
+        """simulate(*job) in a worker; a broken pool is replaced and the job run again."""
+        for attempt in range(1, SIMULATION_ATTEMPTS + 1):
+            executor = self._executor
+            try:
+                return executor.submit(simulate, *job).result()
+            except BrokenProcessPool:
+                if self._closed or attempt == SIMULATION_ATTEMPTS:
+                    raise
+                log.warning("simulation worker died; rebuilding the pool (attempt %d)", attempt)
+                self._replace(executor)
+        raise AssertionError("unreachable")
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Swap in a fresh executor, once, however many threads saw ``broken`` fail."""
+        with self._lock:
+            if self._executor is broken and not self._closed:
+                self._executor = self._new_executor()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 class TaskRunner:
@@ -31,22 +117,16 @@ class TaskRunner:
         backend: BraketBackend,
         write_result: ResultWriter,
         workers: int = 2,
-        sim_processes: int = 0,
+        sim_processes: int | None = None,
     ):
-        """``workers`` tasks in flight at once; ``sim_processes`` > 0 moves the simulation itself
-        into that many worker processes, so it no longer competes for the server's GIL (API
-        latency under load drops), at the price of a slower start (each imports the simulator).
+        """``workers`` tasks in flight at once; their simulations run in ``sim_processes``
+        worker processes (default: ``workers``), or in this process one at a time if 0.
         """
         self.backend = backend
         self.write_result = write_result
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="braket-task")
-        self._sim_pool: Executor | None = None
-        if sim_processes > 0:
-            self._sim_pool = ProcessPoolExecutor(
-                max_workers=sim_processes,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_warm_up,
-            )
+        processes = workers if sim_processes is None else sim_processes
+        self.sim_pool: SimulationPool | None = SimulationPool(processes) if processes > 0 else None
         self._go = threading.Event()
         self._go.set()
         self._stopping = False
@@ -74,8 +154,8 @@ class TaskRunner:
         self._stopping = True
         self._go.set()  # release held workers; they leave their task RUNNING for recovery
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._sim_pool is not None:
-            self._sim_pool.shutdown(wait=True, cancel_futures=True)
+        if self.sim_pool is not None:
+            self.sim_pool.shutdown()
 
     def _run_logged(self, arn: str) -> None:
         try:
@@ -92,12 +172,21 @@ class TaskRunner:
         if self._stopping:
             return None
         try:
-            job = (row["device_arn"], row["action"], row["shots"], row["arn"])
-            if self._sim_pool is not None:
-                body = self._sim_pool.submit(simulate, *job).result()
+            job = (
+                row["device_arn"],
+                row["action"],
+                row["shots"],
+                row["arn"],
+                row["device_parameters"],
+            )
+            if self.sim_pool is not None:
+                body = self.sim_pool.run(*job)
             else:
-                body = simulate(*job)
+                with _IN_PROCESS_LOCK:
+                    body = simulate(*job)
         except Exception as exc:
+            if self._stopping:
+                return None  # shutting down mid-run: recovery re-runs it
             reason = f"{type(exc).__name__}: {exc}"[:1000]
             return self.backend.finish(arn, failure_reason=reason)
         if self.backend.is_cancelling(arn):
@@ -109,23 +198,44 @@ class TaskRunner:
         return self.backend.finish(arn)
 
 
-def _warm_up() -> None:
-    """Import the simulator once per worker process, before the first task needs it."""
+def _worker_init(server_pid: int) -> None:
+    """Worker start-up: exit with the server; import the simulator before the first task."""
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True).start()
     import braket.default_simulator
-    import braket.ir.openqasm  # noqa: F401
+    import braket.ir.jaqcd
+    import braket.ir.openqasm
+    import braket.task_result  # noqa: F401
 
 
-def simulate(device_arn: str, action: str, shots: int, task_arn: str) -> bytes:
-    """Run one OpenQASM program; returns results.json (GateModelTaskResult) bytes.
+def _exit_with(server_pid: int) -> None:
+    """Block until process ``server_pid`` has exited, then end this worker."""
+    try:
+        fd = os.pidfd_open(server_pid)  # Linux: readable once the process has exited
+        select.select([fd], [], [])
+    except (AttributeError, OSError):  # no pidfd: poll
+        while True:
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+    os._exit(0)
+
+
+def simulate(
+    device_arn: str,
+    action: str,
+    shots: int,
+    task_arn: str,
+    device_parameters: str | None = None,
+) -> bytes:
+    """Run one task's program; returns results.json (GateModelTaskResult) bytes.
 
     Module level (picklable) so it can run in a worker process.
     """
     device = DEVICES[device_arn]
-    program = parse_action(action)  # OpenQASM, or AHS for QuEra Aquila
-    result = simulator_for(device.backend).run(program, shots=shots)
-    document = json.loads(result.json())
-    metadata = document["taskMetadata"]
-    metadata["id"] = task_arn
-    metadata["deviceId"] = device_arn
-    metadata["shots"] = shots
-    return json.dumps(document).encode()
+    return results.simulate(
+        simulator_for(device.backend), action, shots, task_arn, device_arn, device_parameters
+    )
