@@ -349,6 +349,16 @@ def jobs(cfg: dict[str, Any]) -> dict[str, Any]:
     }
     out["listed"] = [j.job_id() for j in rt.jobs(limit=None, program_id=ghz_id)]
 
+    # Circuits through the built-in circuit-runner (QPY from terra 0.23, run by qiskit 1.x).
+    from qiskit import QuantumCircuit
+
+    bell = QuantumCircuit(2, 2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure([0, 1], [0, 1])
+    runner = provider.run_circuits(bell, backend_name="ibmq_qasm_simulator", shots=200)
+    out["run_circuits"] = runner.result(timeout=DEADLINE_SECONDS, wait=0.2).get_counts()
+
     # Cancel a running job.
     waiting_id = upload("waiting", WAITING_PROGRAM)
     started = work / "waiting-started"

@@ -24,9 +24,12 @@ SCENARIOS = Path(__file__).with_name("ibmq_scenarios.py")
 SCENARIO_TIMEOUT_SECONDS = 600
 
 
-def run_scenario(venv: ClientVenv, server: IbmServer, name: str, tmp_path: Path) -> dict[str, Any]:
+def run_scenario(
+    venv: ClientVenv, url: str, ca_file: Path | None, name: str, tmp_path: Path
+) -> dict[str, Any]:
+    assert url.startswith(("http://127.0.0.1:", "https://127.0.0.1:"))  # loopback only
     config = {
-        "url": server.url,
+        "url": url,
         "tokens": {u.name: u.token for u in DEFAULT_USERS},
         "instances": {u.name: u.default_instance for u in DEFAULT_USERS},
         "workdir": str(tmp_path),
@@ -40,11 +43,11 @@ def run_scenario(venv: ClientVenv, server: IbmServer, name: str, tmp_path: Path)
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),  # no ~/.qiskit of the machine's user
         "LANG": "C.UTF-8",
-        # The client's own trust settings (requests and websocket-client), not a patch.
-        "REQUESTS_CA_BUNDLE": str(server.ca_file),
-        "WEBSOCKET_CLIENT_CA_BUNDLE": str(server.ca_file),
         "NO_PROXY": "127.0.0.1,localhost",
     }
+    if ca_file is not None:
+        # The client's own trust settings (requests and websocket-client), not a patch.
+        env["REQUESTS_CA_BUNDLE"] = env["WEBSOCKET_CLIENT_CA_BUNDLE"] = str(ca_file)
     proc = subprocess.run(
         [str(venv.python), str(SCENARIOS), name, str(config_path), str(out_path)],
         env=env,
@@ -64,7 +67,9 @@ def run_scenario(venv: ClientVenv, server: IbmServer, name: str, tmp_path: Path)
 
 @pytest.fixture
 def scenario(ibmq_provider_venv: ClientVenv, ibm_tls_server: IbmServer, tmp_path: Path):
-    return lambda name: run_scenario(ibmq_provider_venv, ibm_tls_server, name, tmp_path)
+    return lambda name: run_scenario(
+        ibmq_provider_venv, ibm_tls_server.url, ibm_tls_server.ca_file, name, tmp_path
+    )
 
 
 def _user(name: str):
@@ -190,6 +195,9 @@ def test_jobs_results_streaming_cancel_and_failure(scenario) -> None:
     assert retrieved["inputs"]["n_qubits"] == 3 and retrieved["inputs"]["shots"] == 1000
     assert out["listed"] == [ghz["job_id"]]
 
+    assert set(out["run_circuits"]) == {"00", "11"}
+    assert sum(out["run_circuits"].values()) == 200
+
     assert out["before_cancel"] == "RUNNING"
     assert out["after_cancel"] == "CANCELLED"
     assert out["server_status_after_cancel"] == "CANCELLED"
@@ -199,3 +207,16 @@ def test_jobs_results_streaming_cancel_and_failure(scenario) -> None:
     assert "the program failed on purpose: test" in out["failing_result"]["message"]
     assert out["failing_status"] == "ERROR"
     assert "ValueError" in out["failing_logs"]
+
+
+def test_programs_against_the_local_cloud_as_the_daemon_serves_it(
+    ibmq_provider_venv: ClientVenv, local_cloud: Any, tmp_path: Path
+) -> None:
+    """The same client against LocalCloud (what ``pulumi-quantum local start`` runs, plain
+    http): login, providers, backends and the whole program surface."""
+    url = local_cloud.endpoints["ibm"]
+    out = run_scenario(ibmq_provider_venv, url, None, "programs", tmp_path)
+    assert out["uploaded_file"]["source"] == out["expected_source"]
+    assert out["duplicate"]["type"] == "RuntimeDuplicateProgramError"
+    assert out["carol_upload"]["type"] == "IBMQNotAuthorizedError"
+    assert out["delete_again"]["type"] == "RuntimeProgramNotFound"
