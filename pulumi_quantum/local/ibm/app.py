@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -117,6 +118,7 @@ class IbmRuntimeApp:
         self.programs = Programs(store)
         self.sessions = Sessions(store, self.accounts)
         self.jobs = Jobs(store, self.accounts, self.programs, self.sessions)
+        self._stopping = threading.Event()
         self._map = Map(
             [
                 Rule(path, methods=[method], endpoint=(name, auth), websocket=name in _WEBSOCKETS)
@@ -126,6 +128,7 @@ class IbmRuntimeApp:
         )
 
     def close(self) -> None:
+        self._stopping.set()  # ends open result streams
         self.jobs.executor.close()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -362,4 +365,6 @@ class IbmRuntimeApp:
         )
 
     def _job_stream(self, request: Request, user: IbmUser, jid: str) -> Response:
-        return stream.stream_job(request, lambda: self.jobs.interim_progress(user, jid))
+        return stream.stream_job(
+            request, lambda: self.jobs.interim_progress(user, jid), self._stopping
+        )

@@ -17,6 +17,7 @@ connection threads; a client that connects late gets every message from the firs
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -46,11 +47,13 @@ class _Detached(Response):
 def stream_job(
     request: Request,
     progress: Callable[[], tuple[list[str], bool]],
+    stopping: threading.Event,
 ) -> Response:
     """Serve the stream; ``progress()`` answers (messages so far, job is final).
 
     ``progress`` is called once before the upgrade so a missing or foreign job is answered
-    with the usual JSON error (404/403) instead of an accepted socket.
+    with the usual JSON error (404/403) instead of an accepted socket. ``stopping`` is set
+    when the server shuts down: open streams then close with 1001 (going away).
     """
     progress()
     if "werkzeug.socket" not in request.environ:
@@ -62,6 +65,9 @@ def stream_job(
         ws.send(AUTHENTICATED)
         sent = 0
         while ws.connected:
+            if stopping.is_set():
+                ws.close(1001, "the local IBM runtime is stopping")
+                break
             messages, final = progress()
             for message in messages[sent:]:
                 ws.send(message)
