@@ -3,12 +3,15 @@
 Used by the ``test_ibm_*`` files so they do not depend on the rest of the local cloud; it
 serves exactly what LocalCloud serves (``create_app`` behind werkzeug's threaded server).
 ``restart()`` stops the server and starts a new app over the same data directory, running
-``recover`` first as LocalCloud does at start-up.
+``recover`` first as LocalCloud does at start-up. ``tls=True`` serves HTTPS with a certificate
+for 127.0.0.1 from a test CA (trustme) whose PEM is ``ca_file``: qiskit-ibmq-provider only
+streams interim results when its runtime URL is ``https`` (it derives ``wss`` from it).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import ssl
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,8 +28,10 @@ BOB = ("local-ibm-token-bob", "local-hub/local-group/bob-project")
 
 
 class IbmServer:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, tls: bool = False) -> None:
         self.data_dir = Path(data_dir)
+        self.tls = tls
+        self.ca_file: Path | None = None
         self.faults = Faults()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -46,11 +51,26 @@ class IbmServer:
         self.store = Store(db_path)
         self.recovered = recover(self.store)
         self.app = create_app(self.store, self.faults, lambda: self.url)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, ssl_context=self._ssl_context()
+        )
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        import trustme
+
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        self.ca_file = self.data_dir / "test-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        return context
 
     def stop(self) -> None:
         if self._server is not None:

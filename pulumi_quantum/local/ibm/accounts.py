@@ -27,11 +27,16 @@ ACCESS_TOKEN_TTL = 14 * 24 * 3600
 
 @dataclass(frozen=True)
 class IbmUser:
-    """One account of the local runtime. ``instances[0]`` is the default instance."""
+    """One account of the local runtime. ``instances[0]`` is the default instance.
+
+    ``upload_programs`` is the right IBM granted per account to upload runtime programs;
+    without it ``POST /programs`` answers 403 (``IBMQNotAuthorizedError`` in the client).
+    """
 
     name: str
     token: str = field(repr=False)
     instances: tuple[str, ...]
+    upload_programs: bool = True
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -64,16 +69,31 @@ def parse_instance(instance: str) -> tuple[str, str, str]:
 DEFAULT_USERS: tuple[IbmUser, ...] = (
     IbmUser("alice", "local-ibm-token-alice", ("local-hub/local-group/alice-project",)),
     IbmUser("bob", "local-ibm-token-bob", ("local-hub/local-group/bob-project",)),
+    # May run programs but not upload them, as most IBM Quantum accounts.
+    IbmUser(
+        "carol",
+        "local-ibm-token-carol",
+        ("local-hub/local-group/carol-project",),
+        upload_programs=False,
+    ),
 )
 """Documented default credentials of the local cloud (loopback only, not secrets)."""
 
 
 def users_from_config(entries: Iterable[Mapping[str, Any]]) -> tuple[IbmUser, ...]:
-    """Build users from plain config, e.g. ``[{"name", "token", "instances": [...]}]``."""
+    """Build users from plain config, e.g.
+    ``[{"name", "token", "instances": [...], "upload_programs": false}]``."""
     users = []
     for entry in entries:
         instances = entry.get("instances") or [entry.get("instance")]
-        users.append(IbmUser(str(entry["name"]), str(entry["token"]), tuple(instances)))
+        users.append(
+            IbmUser(
+                str(entry["name"]),
+                str(entry["token"]),
+                tuple(instances),
+                upload_programs=bool(entry.get("upload_programs", True)),
+            )
+        )
     return tuple(users)
 
 

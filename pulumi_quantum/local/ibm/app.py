@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, Rule, WebsocketMismatch
 from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
 from ..store import Store
-from . import backends, db
+from . import backends, db, stream
 from .accounts import Accounts, IbmUser
 from .errors import ApiError, bad_request
 from .jobs import Jobs
@@ -35,6 +36,8 @@ API_VERSION = {
     "api-runtime": "0.1.0",
     "api-local": "pulumi-quantum",
 }
+
+_HGP = "/Network/<hub>/Groups/<group>/Projects/<project>"
 
 _RULES = [
     ("GET", "/version", "version", False),
@@ -73,7 +76,16 @@ _RULES = [
     ("POST", "/jobs/<jid>/cancel", "job_cancel", True),
     ("PUT", "/jobs/<jid>/tags", "job_tags", True),
     ("GET", "/facade/v1/jobs/<jid>/type", "job_type", True),
+    # qiskit-ibmq-provider 0.20 (the seed's client): per-instance backend discovery of IBM
+    # Quantum Experience, and interim results streamed over a WebSocket.
+    ("GET", f"{_HGP}/devices/v/1", "hgp_devices", True),
+    ("GET", f"{_HGP}/devices/<name>/properties", "hgp_properties", True),
+    ("GET", f"{_HGP}/devices/<name>/defaults", "hgp_defaults", True),
+    ("GET", f"{_HGP}/devices/<name>/queue/status", "hgp_status", True),
+    ("GET", f"{_HGP}/devices/<name>/jobsLimit", "hgp_jobs_limit", True),
+    ("GET", "/stream/jobs/<jid>", "job_stream", True),
 ]
+_WEBSOCKETS = {"job_stream"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -106,15 +118,17 @@ class IbmRuntimeApp:
         self.programs = Programs(store)
         self.sessions = Sessions(store, self.accounts)
         self.jobs = Jobs(store, self.accounts, self.programs, self.sessions)
+        self._stopping = threading.Event()
         self._map = Map(
             [
-                Rule(path, methods=[method], endpoint=(name, auth))
+                Rule(path, methods=[method], endpoint=(name, auth), websocket=name in _WEBSOCKETS)
                 for method, path, name, auth in _RULES
             ],
             strict_slashes=False,
         )
 
     def close(self) -> None:
+        self._stopping.set()  # ends open result streams
         self.jobs.executor.close()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -141,6 +155,11 @@ class IbmRuntimeApp:
                 405,
                 f"method {request.method} not allowed on {request.path}; "
                 f"allowed: {sorted(exc.valid_methods or [])}",
+            ).response()
+        except WebsocketMismatch:
+            return ApiError(
+                400,
+                f"{request.path} is a WebSocket endpoint: connect with 'Upgrade: websocket'",
             ).response()
         except NotFound:
             return ApiError(404, f"no such endpoint: {request.method} {request.path}").response()
@@ -318,3 +337,34 @@ class IbmRuntimeApp:
     def _job_type(self, request: Request, user: IbmUser, jid: str) -> Response:
         self.jobs.get(user, jid, exclude_params=True)  # 404/403 as for the job itself
         return _json({"type": "RUNTIME"})
+
+    # -- qiskit-ibmq-provider 0.20: hub/group/project backends, result stream -----------------
+    def _hgp(self, user: IbmUser, hub: str, group: str, project: str) -> str:
+        return self.accounts.check_instance(user, f"{hub}/{group}/{project}")
+
+    def _hgp_devices(self, request: Request, user: IbmUser, **hgp: str) -> Response:
+        self._hgp(user, **hgp)
+        return _json(backends.configurations())
+
+    def _hgp_properties(self, request: Request, user: IbmUser, name: str, **hgp: str) -> Response:
+        self._hgp(user, **hgp)
+        return _json(backends.properties(name))
+
+    def _hgp_defaults(self, request: Request, user: IbmUser, name: str, **hgp: str) -> Response:
+        self._hgp(user, **hgp)
+        return self._backend_defaults(request, user, name)
+
+    def _hgp_status(self, request: Request, user: IbmUser, name: str, **hgp: str) -> Response:
+        self._hgp(user, **hgp)
+        return _json(backends.queue_status(name, self.jobs.pending_on(backends.require(name))))
+
+    def _hgp_jobs_limit(self, request: Request, user: IbmUser, name: str, **hgp: str) -> Response:
+        instance = self._hgp(user, **hgp)
+        return _json(
+            backends.job_limit(name, self.jobs.active_on(backends.require(name), instance))
+        )
+
+    def _job_stream(self, request: Request, user: IbmUser, jid: str) -> Response:
+        return stream.stream_job(
+            request, lambda: self.jobs.interim_progress(user, jid), self._stopping
+        )

@@ -187,3 +187,26 @@ def status(name: str, pending_jobs: int) -> dict[str, Any]:
         "length_queue": pending_jobs,
         "backend_version": BACKEND_VERSION,
     }
+
+
+def configurations() -> list[dict[str, Any]]:
+    """Every backend's configuration: qiskit-ibmq-provider's ``/devices/v/1`` answer."""
+    return [configuration(name) for name in names()]
+
+
+def queue_status(name: str, pending_jobs: int) -> dict[str, Any]:
+    """The IBM Quantum Experience ``/queue/status`` shape (``lengthQueue``, camel case), which
+    qiskit-ibmq-provider maps onto ``BackendStatus``."""
+    require(name)
+    return {
+        "state": True,
+        "status": "active",
+        "lengthQueue": pending_jobs,
+        "backend_version": BACKEND_VERSION,
+    }
+
+
+def job_limit(name: str, running_jobs: int) -> dict[str, Any]:
+    """``/jobsLimit``: no per-account limit (``-1``, which the client reports as ``None``)."""
+    require(name)
+    return {"maximumJobs": -1, "runningJobs": running_jobs}

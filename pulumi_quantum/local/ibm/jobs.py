@@ -188,6 +188,24 @@ class Jobs:
         path = self.executor.job_dir(job_id) / "interim.jsonl"
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
+    def interim_progress(self, user: IbmUser, job_id: str) -> tuple[list[str], bool]:
+        """(interim messages so far, whether the job is final), for the result stream.
+
+        Only complete lines count: the runner appends one message per line, so a line
+        without its newline is still being written. Once the job is final its messages are
+        in the database (the job directory is removed), so they are read from there.
+        """
+        row = self._row(user, job_id)
+        final = row["status"] not in PENDING
+        text = row["interim"]
+        if text is None and not final:
+            path = self.executor.job_dir(job_id) / "interim.jsonl"
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:  # not published yet, or finished meanwhile
+                text = ""
+        return (text or "").split("\n")[:-1], final
+
     def logs(self, user: IbmUser, job_id: str) -> str:
         row = self._row(user, job_id)
         if row["logs"] is not None:
@@ -252,6 +270,14 @@ class Jobs:
         self._store.execute(
             "UPDATE ibm_jobs SET tags = ? WHERE id = ?", (json.dumps(body["tags"]), job_id)
         )
+
+    def active_on(self, backend: str, instance: str) -> int:
+        """Queued or running jobs of one instance on one backend (``/jobsLimit``)."""
+        return self._store.query_one(
+            "SELECT COUNT(*) AS n FROM ibm_jobs WHERE backend = ? AND instance = ?"
+            " AND status IN ('Queued', 'Running')",
+            (backend, instance),
+        )["n"]
 
     def pending_on(self, backend: str) -> int:
         return self._store.query_one(

@@ -2,6 +2,7 @@
 
 Rules (those of IBM's service as the client documents them):
 
+* uploading is a right of the account (``IbmUser.upload_programs``; 403 without it);
 * a program belongs to the user who uploaded it; names are unique per owner (409 otherwise);
 * private programs are invisible to other users (404, as if absent); public programs are
   visible to everybody but only the owner may change or delete them (403);
@@ -114,6 +115,11 @@ class Programs:
 
     # -- writes ------------------------------------------------------------------------------
     def create(self, user: IbmUser, body: Any) -> dict[str, Any]:
+        if not user.upload_programs:
+            raise forbidden(
+                f"user {user.name!r} is not authorized to upload runtime programs; "
+                "use an account with the upload right (e.g. alice) or ask for access"
+            )
         body = validate(body, PROGRAM_CREATE, "program")
         data = body["data"].strip()
         decode_source(data)

@@ -72,7 +72,7 @@ JOB_CREATE = {
         "tags": {"type": "array", "items": {"type": "string"}},
         "cost": {"type": "integer", "minimum": 1, "maximum": MAX_TIME_LIMIT},
         "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]},
-        "runtime": {"type": "string"},
+        "runtime": {"type": ["string", "null"]},  # qiskit-ibmq-provider sends null
         "start_session": {"type": "boolean"},
         "session_time": {"type": ["integer", "string", "null"]},
     },
