@@ -100,7 +100,10 @@ def main(argv: list[str]) -> int:
             (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
             _write_outcome(
                 job_dir,
-                {"status": "Completed", "result": run_primitive(spec["program_id"], spec["params"])},
+                {
+                    "status": "Completed",
+                    "result": run_primitive(spec["program_id"], spec["params"]),
+                },
             )
             return 0
         from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder

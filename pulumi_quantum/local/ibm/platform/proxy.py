@@ -105,9 +105,7 @@ def ensure_ca(directory: Path) -> tuple[Path, Path, Path]:
     )
     pem = serialization.Encoding.PEM
     key_path.write_bytes(
-        key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     key_path.chmod(0o600)
     cert_path.write_bytes(cert.public_bytes(pem))
