@@ -16,14 +16,18 @@ Two channels, as qiskit-ibm-runtime names them:
   else ``https://iam.cloud.ibm.com``.
 
 Which channel: ``quantum:ibmChannel`` / ``QISKIT_IBM_CHANNEL`` if set; else the platform when
-an API key is configured or the instance is a CRN; else legacy when a token or a
+an API key is configured or the instance is a CRN; else legacy when a token, URL or
 hub/group/project instance is configured. With nothing configured at all, sessions use the
-local cloud's current platform (``pulumi-quantum local start``) with its documented default
-account, and programs its legacy runtime, so the quickstart runs without any IBM account.
+local cloud's current platform (``pulumi-quantum local start``) and programs its legacy
+runtime. A loopback ``ibmUrl`` is the local cloud, which serves both protocols on one port:
+on the platform channel its API is ``<url>/api/v1`` and its IAM ``<url>``, and its documented
+default account (alice's API key and CRN) fills whatever is not configured, so the quickstart
+runs without any IBM account.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -88,26 +92,32 @@ def ibm_channel() -> str:
     return PLATFORM  # nothing configured: the local cloud's current platform
 
 
-def _local_default() -> bool:
-    return not any(
-        config_value(k, *envs)
-        for k, envs in (
-            ("ibmApiKey", ("QISKIT_IBM_TOKEN",)),
-            ("ibmInstance", ("QISKIT_IBM_INSTANCE",)),
-            ("ibmUrl", ("QISKIT_IBM_URL",)),
-            ("ibmApiUrl", ("QISKIT_IBM_API_URL",)),
-        )
-    )
+def _is_loopback_url(url: str | None) -> bool:
+    host = urlparse(url).hostname if url else None
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def _local_cloud() -> bool:
+    """True when sessions go to the local cloud: no URL configured, or a loopback one."""
+    url = config_value("ibmUrl", "QISKIT_IBM_URL")
+    if url is not None:
+        return _is_loopback_url(url)
+    # No URL: a configured platform account means IBM's cloud (qiskit-ibm-runtime's default).
+    return not (config_value("ibmApiKey") or is_crn(ibm_instance()))
 
 
 def platform_api_url(instance: str) -> str:
-    """The runtime API base, resolved as qiskit-ibm-runtime's default resolver does."""
+    """The runtime API base, resolved as qiskit-ibm-runtime's default resolver does.
+
+    A loopback URL (the local cloud, which serves both protocols on one port) is used as is.
+    """
     direct = config_value("ibmApiUrl", "QISKIT_IBM_API_URL")
     if direct:
         return direct.rstrip("/")
-    if _local_default():
-        return f"{DEFAULT_IBM_URL}/api/v1"
-    url = config_value("ibmUrl", "QISKIT_IBM_URL", default=IBM_CLOUD_URL) or IBM_CLOUD_URL
+    url = config_value("ibmUrl", "QISKIT_IBM_URL")
+    if _local_cloud():
+        return f"{(url or DEFAULT_IBM_URL).rstrip('/')}/api/v1"
+    url = url or IBM_CLOUD_URL
     if "experimental" in url:
         return url.rstrip("/")
     parsed = urlparse(url)
@@ -121,12 +131,31 @@ def platform_iam_url(instance: str) -> str:
     explicit = config_value("ibmIamUrl", "IAM_URL")
     if explicit:
         return explicit.rstrip("/")
-    if _local_default():
-        return DEFAULT_IBM_URL
+    if _local_cloud():
+        return (config_value("ibmUrl", "QISKIT_IBM_URL") or DEFAULT_IBM_URL).rstrip("/")
     parts = instance.split(":")
     if len(parts) > 2 and parts[2] == "staging":
         return "https://iam.test.cloud.ibm.com"
     return IBM_IAM_URL
+
+
+def platform_account(instance: str | None = None) -> tuple[str, str]:
+    """(API key, CRN) for the platform channel.
+
+    ``QISKIT_IBM_TOKEN`` counts as an API key only next to a CRN in ``QISKIT_IBM_INSTANCE``
+    (then it describes a qiskit-ibm-runtime account, not a legacy one); on the local cloud the
+    documented default account fills what is missing.
+    """
+    env_crn = is_crn(os.environ.get("QISKIT_IBM_INSTANCE"))
+    configured = config_value("ibmInstance")
+    crn = instance if is_crn(instance) else None
+    crn = crn or (configured if is_crn(configured) else None)
+    crn = crn or (os.environ["QISKIT_IBM_INSTANCE"] if env_crn else None)
+    key = config_value("ibmApiKey") or (os.environ.get("QISKIT_IBM_TOKEN") if env_crn else None)
+    if _local_cloud():
+        crn = crn or LOCAL_DEFAULT_CRN
+        key = key or LOCAL_DEFAULT_API_KEY
+    return key or "", crn or ""
 
 
 def runtime_client() -> IBMRuntimeClient:
@@ -143,8 +172,5 @@ def session_client(instance: str | None = None) -> IBMPlatformClient | IBMRuntim
         return runtime_client()
     from ..clients.ibm_platform import IBMPlatformClient
 
-    local = _local_default()
-    crn = instance or ibm_instance() or (LOCAL_DEFAULT_CRN if local else "")
-    key = config_value("ibmApiKey") or config_value("ibmToken", "QISKIT_IBM_TOKEN")
-    key = key or (LOCAL_DEFAULT_API_KEY if local else "")
+    key, crn = platform_account(instance)
     return IBMPlatformClient(platform_api_url(crn), key, crn, iam_url=platform_iam_url(crn))

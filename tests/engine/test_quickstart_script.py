@@ -74,7 +74,9 @@ def test_quickstart_deploys_prints_counts_and_teardown_cleans_up(tmp_path: Path)
         assert set(outputs["task_arns"]) == {"bell", "ghz5", "noisy-bell"}
         assert all(":quantum-task/" in arn for arn in outputs["task_arns"].values())
         assert set(outputs["program_ids"]) == {"parity_check", "sampler_counts"}
-        assert outputs["session_id"]
+        assert outputs["session_id"] and outputs["batch_id"]
+        assert outputs["session_channel"] == "ibm_quantum_platform"  # the current platform
+        assert outputs["session_state"] == "open"
 
         # The daemon runs on the ports asked for, in the temp data dir.
         endpoints = json.loads((tmp_path / "cloud" / "endpoints.json").read_text())["endpoints"]

@@ -98,6 +98,19 @@ def test_channel_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QISKIT_IBM_CHANNEL", "ibm_quantum")
     monkeypatch.setenv("QISKIT_IBM_INSTANCE", "h/g/p")
     assert config.ibm_channel() == "ibm_quantum"
+    # The local cloud's legacy env plus the platform channel (the quickstart): a loopback URL
+    # serves the platform too, with the local default account (never the legacy token).
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QISKIT_IBM_URL", "http://127.0.0.1:4592")
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "local-ibm-token-alice")
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "local-hub/local-group/alice-project")
+    assert isinstance(config.session_client(), IBMRuntimeClient)
+    monkeypatch.setenv("QISKIT_IBM_CHANNEL", "ibm_quantum_platform")
+    c = config.session_client()
+    assert isinstance(c, IBMPlatformClient) and c.instance == CRN
+    assert (c.url, c.iam_url) == ("http://127.0.0.1:4592/api/v1", "http://127.0.0.1:4592")
+    assert c._key == KEY
     monkeypatch.setenv("QISKIT_IBM_CHANNEL", "nonsense")
     with pytest.raises(ValueError, match="QISKIT_IBM_CHANNEL"):
         config.ibm_channel()

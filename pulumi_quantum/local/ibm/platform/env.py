@@ -49,8 +49,12 @@ def platform_env(
 
 def platform_exports(endpoints: dict[str, str], data_dir: Path | None) -> list[str]:
     env = platform_env(endpoints, data_dir)
+    # Commented out: these reuse QISKIT_IBM_* for the platform account and set a proxy, so
+    # they belong in the shell where qiskit-ibm-runtime runs, not next to the exports above
+    # (scripts that eval the export lines skip them).
     lines = [
-        "# qiskit-ibm-runtime on the current IBM Quantum Platform (IAM + CRN), in its own shell:"
+        "# qiskit-ibm-runtime on the current IBM Quantum Platform (API key + CRN): in the shell",
+        "# where it runs, use these instead of the QISKIT_IBM_* above (remove the leading '# '):",
     ]
-    lines += [f"export {k}={v}" for k, v in env.items()]
+    lines += [f"# export {k}={v}" for k, v in env.items()]
     return lines
