@@ -177,3 +177,58 @@ def test_wrong_api_key_fails_without_echoing_it(engine_project, local_cloud):
     assert wrong not in text
     assert wrong not in "".join(p.read_text() for p in project.backend.rglob("*.json"))
     assert project.resources("Session") == []
+
+
+def test_api_key_reaches_no_state_output_or_log(local_cloud_process, engine_project, tmp_path):
+    """The secrets test's pattern (test_reliability) for the platform's API key."""
+    from pulumi_quantum.local.ibm.accounts import local_crn
+    from pulumi_quantum.local.ibm.platform.env import platform_env
+    from tests.engine._stacks import run_cli
+    from tests.engine.test_reliability import ENGINE_CONFIGURE_LOG, verbose_engine_lines
+
+    cloud = local_cloud_process(tmp_path / "cloud", "--verbose")
+    env = platform_env(cloud.endpoints, tmp_path / "cloud")
+    api_key, crn = "local-ibm-apikey-bob", local_crn("bob")  # not the default: config is used
+    project = engine_project(PROGRAM, env={})
+    project.set_config({"quantum:ibmApiKey": api_key}, secret=True)
+    project.set_config(
+        {
+            "quantum:ibmInstance": crn,
+            "quantum:ibmApiUrl": env["QISKIT_IBM_API_URL"],
+            "quantum:ibmIamUrl": env["IAM_URL"],
+        }
+    )
+    logs: list[str] = []
+    up = run_cli(project, ["up", "--yes", "--logtostderr", "--logflow", "-v=9"])
+    logs += [up.stdout, up.stderr]
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+    bob = IBMPlatformClient(env["QISKIT_IBM_API_URL"], api_key, crn, iam_url=env["IAM_URL"])
+    with bob:
+        [held] = [r for r in project.resources("Session")]
+        assert bob.get_session(held["id"])["user_id"] == "bob"
+
+    exported = run_cli(project, ["stack", "export", "--show-secrets"])
+    deployment = json.loads(exported.stdout)["deployment"]
+    for resource in deployment["resources"]:
+        if not resource["type"].startswith("pulumi:providers:"):
+            assert api_key not in json.dumps(resource), resource["urn"]
+    assert api_key not in run_cli(project, ["stack", "export"]).stdout
+
+    down = run_cli(project, ["destroy", "--yes", "--logtostderr", "--logflow", "-v=9"])
+    logs += [down.stdout, down.stderr]
+    assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
+    cloud.stop()
+    logs.append(cloud.log_path.read_text())
+    assert "/api/v1/sessions" in logs[-1]  # the server's log is the real one
+    for index, log in enumerate(logs):
+        leaks = [
+            line[:400]
+            for line in log.splitlines()
+            if api_key in line and not ENGINE_CONFIGURE_LOG.search(line)
+        ]
+        assert leaks == [], f"API key in log #{index}: {leaks}"
+    # Only the engine's own -v=9 trace of the secret config it hands the provider plugin.
+    assert any(api_key in line for line in verbose_engine_lines(logs))
+    for path in project.backend.rglob("*"):
+        if path.is_file():
+            assert api_key.encode() not in path.read_bytes(), path
