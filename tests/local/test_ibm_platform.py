@@ -210,3 +210,20 @@ def test_cross_tenant_denied_and_nothing_changed(platform: dict[str, Any]) -> No
     assert after["state"] == before["state"] == "open"
     assert after["accepting_jobs"] is True
     session.cancel()
+
+
+def test_sessions_and_tokens_survive_a_restart(platform: dict[str, Any]) -> None:
+    """State is SQLite: a restart loses neither the session nor the client's IAM token."""
+    from qiskit_ibm_runtime import SamplerV2, Session
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    session = Session(backend=backend, max_time=900)
+    platform["server"].restart()  # new port; the proxy follows it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the cached IAM token is still accepted
+        details = session.details()
+    assert details["state"] == "open" and details["max_time"] == 900
+    counts = SamplerV2(mode=session).run([_bell(backend)], shots=50).result()
+    assert sum(counts[0].data.meas.get_counts().values()) == 50
+    session.cancel()
