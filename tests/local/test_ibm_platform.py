@@ -126,6 +126,8 @@ def test_sampler_in_session_matches_reference_and_joins(platform: dict[str, Any]
     after = session.details()
     assert after["state"] == "active" and after["activated_at"] is not None
     assert after["last_job_completed"] is not None
+    assert session.status() == "In progress, accepting new jobs"  # the client's own mapping
+    assert session.usage() == after["usage_time"] >= 0
     session.close()
     closed = session.details()
     assert closed["state"] == "closed" and closed["accepting_jobs"] is False
@@ -227,3 +229,21 @@ def test_sessions_and_tokens_survive_a_restart(platform: dict[str, Any]) -> None
     counts = SamplerV2(mode=session).run([_bell(backend)], shots=50).result()
     assert sum(counts[0].data.meas.get_counts().values()) == 50
     session.cancel()
+
+
+def test_job_surface_of_the_client(platform: dict[str, Any]) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)], shots=20)  # job mode: no session
+    job.result()
+    again = service.job(job.job_id())
+    assert again.status() == "DONE" and again.primitive_id == "sampler"
+    assert job.job_id() in [j.job_id() for j in service.jobs(limit=50)]
+    assert isinstance(job.logs(), str)
+    assert job.metrics()["timestamps"]["finished"] is not None
+    job.update_tags(["sweep-1"])
+    assert service.job(job.job_id()).tags == ["sweep-1"]
+    with pytest.raises(Exception, match="not found"):
+        service.job("nosuchjob00000000000")
