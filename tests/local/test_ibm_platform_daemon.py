@@ -34,7 +34,8 @@ with Batch(backend=backend) as batch:
     counts = job.result()[0].data.meas.get_counts()
     details = batch.details()
 assert loopback.outside() == [], loopback.outside()
-print(json.dumps({"counts": counts, "mode": details["mode"], "instance": service.active_instance()}))
+result = {"counts": counts, "mode": details["mode"], "instance": service.active_instance()}
+print(json.dumps(result))
 """
 
 
