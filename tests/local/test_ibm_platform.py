@@ -31,7 +31,12 @@ BACKEND = "ibm_loopback_5q"
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    loopback.install()
+    with loopback.guard():
+        yield from _platform(tmp_path_factory)
+    assert loopback.outside() == []
+
+
+def _platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("ibm-platform")
     server = IbmServer(data).start()
     proxy = PlatformProxy(lambda: server.url, data / "ibm-platform-ca").start()
@@ -48,7 +53,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                 os.environ[k] = v
         proxy.stop()
         server.stop()
-    assert loopback.outside() == []
 
 
 def _service(key: str = ALICE_KEY, crn: str = ALICE_CRN) -> Any:
@@ -247,3 +251,16 @@ def test_job_surface_of_the_client(platform: dict[str, Any]) -> None:
     assert service.job(job.job_id()).tags == ["sweep-1"]
     with pytest.raises(Exception, match="not found"):
         service.job("nosuchjob00000000000")
+
+
+def test_the_network_audit_refuses_non_loopback(platform: dict[str, Any]) -> None:
+    """The guard the other tests rely on is live: a TEST-NET address is refused, not tried."""
+    import socket
+
+    before = len(loopback.outside())
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError, match="network audit"):
+        sock.connect(("192.0.2.1", 9))
+    with pytest.raises(OSError, match="network audit"):
+        socket.getaddrinfo("quantum.cloud.ibm.com", 443)
+    assert len(loopback.outside()) == before + 2
+    del loopback._outside[before:]  # expected refusals; the fixture asserts none other happened
