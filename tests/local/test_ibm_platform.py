@@ -264,3 +264,29 @@ def test_the_network_audit_refuses_non_loopback(platform: dict[str, Any]) -> Non
         socket.getaddrinfo("quantum.cloud.ibm.com", 443)
     assert len(loopback.outside()) == before + 2
     del loopback._outside[before:]  # expected refusals; the fixture asserts none other happened
+
+
+def test_parameter_sweep_pub(platform: dict[str, Any]) -> None:
+    """A PUB with parameter values (BindingsArray on the wire) sweeps as qiskit's sampler does."""
+    import math
+
+    from qiskit import QuantumCircuit, transpile
+    from qiskit.circuit import Parameter
+    from qiskit.primitives import StatevectorSampler
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1)
+    qc.ry(theta, 0)
+    qc.measure_all()
+    isa = transpile(qc, backend, optimization_level=0)
+    values = [[0.0], [math.pi], [math.pi / 2]]
+    sampler = SamplerV2(mode=backend)
+    sampler.options.simulator.seed_simulator = 5
+    result = sampler.run([(isa, values)], shots=300).result()[0]
+    reference = StatevectorSampler(seed=5).run([(isa, values)], shots=300).result()[0]
+    got = [result.data.meas.get_counts(i) for i in range(3)]
+    assert got == [reference.data.meas.get_counts(i) for i in range(3)]
+    assert got[0] == {"0": 300} and got[1] == {"1": 300}
