@@ -114,3 +114,19 @@ def test_channel_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QISKIT_IBM_CHANNEL", "nonsense")
     with pytest.raises(ValueError, match="QISKIT_IBM_CHANNEL"):
         config.ibm_channel()
+
+
+def test_platform_refuses_legacy_tokens_and_missing_crn(server: IbmServer) -> None:
+    import requests
+
+    url = f"{server.url}/api/v1/backends"
+    legacy = {"Authorization": "Bearer local-ibm-token-alice", "Service-CRN": CRN}
+    assert requests.get(url, headers=legacy, timeout=10).status_code == 401
+    no_crn = {"Authorization": f"apikey {KEY}"}
+    answer = requests.get(url, headers=no_crn, timeout=10)
+    assert answer.status_code == 400 and "Service-CRN" in answer.text
+    ok = requests.get(url, headers={**no_crn, "Service-CRN": CRN}, timeout=10)
+    assert ok.status_code == 200 and {d["name"] for d in ok.json()["devices"]} == {
+        "ibmq_qasm_simulator",
+        "ibm_loopback_5q",
+    }

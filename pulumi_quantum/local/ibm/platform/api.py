@@ -106,6 +106,13 @@ class PlatformApi:
                 "token endpoint, POST /identity/token) or 'Authorization: apikey <API key>'.",
                 name="AUTHENTICATION_ERROR",
             )
+        if auth[7:].strip().count(".") != 2:  # IAM tokens are JWTs; legacy tokens are not
+            raise ApiError(
+                401,
+                "Invalid bearer token: use an IAM access token (POST /identity/token with "
+                "your API key); legacy IBM Quantum tokens are not accepted here.",
+                name="AUTHENTICATION_ERROR",
+            )
         return self.accounts.authenticate({"Authorization": auth})
 
     def dispatch(self, request: Request) -> Response:
