@@ -1,7 +1,9 @@
 """The quickstart stack: a realistic set of quantum-cloud resources on the local quantum cloud.
 
 * two Qiskit Runtime programs uploaded from ``examples/programs/`` (source + metadata JSON);
-* one runtime session on the local IBM backend ``ibm_loopback_5q``;
+* a runtime session and a batch on the local IBM backend ``ibm_loopback_5q``, on the current
+  IBM Quantum Platform (``quantum:ibmChannel`` in ``Pulumi.yaml``); join them from
+  qiskit-ibm-runtime with ``Session.from_id(session_id)`` / ``Batch.from_id(batch_id)``;
 * an S3 bucket for Braket results and three Braket tasks: a Bell pair and a 5-qubit GHZ state on
   SV1, and a noisy Bell pair on DM1 (a depolarizing channel, so outcomes 01/10 appear);
 * a spending limit on SV1.
@@ -17,7 +19,7 @@ from pathlib import Path
 import pulumi
 
 from pulumi_quantum.braket import QuantumTask, SpendingLimit
-from pulumi_quantum.ibm import RuntimeProgram, Session
+from pulumi_quantum.ibm import Batch, RuntimeProgram, Session
 from pulumi_quantum.storage import ResultsBucket
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
@@ -41,6 +43,7 @@ programs = {
     for source in sorted(PROGRAMS.glob("*.py"))
 }
 session = Session("work", backend="ibm_loopback_5q", max_time="1h")
+batch = Batch("sweeps", backend="ibm_loopback_5q", max_time="2h", on_delete="cancel")
 
 # -- Amazon Braket --------------------------------------------------------------------------
 # force_destroy: the quickstart's teardown removes its results too (a bucket that existed before
@@ -83,5 +86,8 @@ for name, task in tasks.items():
 pulumi.export("task_arns", {name: task.quantum_task_arn for name, task in tasks.items()})
 pulumi.export("program_ids", {name: p.program_id for name, p in programs.items()})
 pulumi.export("session_id", session.session_id)
+pulumi.export("session_channel", session.channel)
+pulumi.export("session_state", session.state)
+pulumi.export("batch_id", batch.session_id)
 pulumi.export("results_bucket", results.bucket)
 pulumi.export("spending_limit_arn", budget.spending_limit_arn)

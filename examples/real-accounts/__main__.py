@@ -11,12 +11,15 @@ from pathlib import Path
 import pulumi
 
 from pulumi_quantum.braket import QuantumTask, SpendingLimit
-from pulumi_quantum.ibm import RuntimeProgram, Session
+from pulumi_quantum.ibm import Batch, RuntimeProgram, Session
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
 config = pulumi.Config()
 
 # -- IBM Quantum ------------------------------------------------------------------------------
+# Programs live on the legacy runtime (quantum:ibmToken / ibmUrl); the session and the batch
+# on whichever channel the stack config names: the current IBM Quantum Platform with
+# quantum:ibmApiKey + a CRN in quantum:ibmInstance, or the legacy runtime (see README.md).
 programs = {
     source.stem: RuntimeProgram(
         source.stem.replace("_", "-"),
@@ -30,6 +33,12 @@ session = Session(
     backend=config.get("ibmBackend") or "ibm_brisbane",
     max_time=config.get("sessionMaxTime") or "1h",
     on_delete="close",
+)
+batch = Batch(
+    "sweeps",
+    backend=config.get("ibmBackend") or "ibm_brisbane",
+    max_time=config.get("batchMaxTime") or "2h",
+    on_delete="cancel",
 )
 
 # -- Amazon Braket ------------------------------------------------------------------------------
@@ -53,4 +62,6 @@ budget = SpendingLimit(
 pulumi.export("bell_counts", bell.measurement_counts)
 pulumi.export("program_ids", {name: p.program_id for name, p in programs.items()})
 pulumi.export("session_id", session.session_id)
+pulumi.export("session_state", session.state)
+pulumi.export("batch_id", batch.session_id)
 pulumi.export("spending_limit_arn", budget.spending_limit_arn)

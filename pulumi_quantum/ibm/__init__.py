@@ -1,8 +1,10 @@
-"""IBM Qiskit Runtime resources: :class:`RuntimeProgram` and :class:`Session`.
+"""IBM Qiskit Runtime resources: :class:`RuntimeProgram`, :class:`Session`, :class:`Batch`.
 
-Configuration (read at call time, never stored in state): stack config ``quantum:ibmToken``
-(secret), ``quantum:ibmUrl``, ``quantum:ibmInstance``, else ``QISKIT_IBM_TOKEN`` /
-``QISKIT_IBM_URL`` / ``QISKIT_IBM_INSTANCE``; with nothing set, the local quantum cloud.
+Configuration (read at call time, never stored in state; see :mod:`.config`): the current
+IBM Quantum Platform with ``quantum:ibmApiKey`` (secret) + ``quantum:ibmInstance`` (CRN), or
+the legacy runtime with ``quantum:ibmToken`` (secret) / ``quantum:ibmUrl`` /
+``quantum:ibmInstance``, else qiskit's ``QISKIT_IBM_*`` variables; with nothing set, the local
+quantum cloud.
 
 Names are loaded on first access so that ``pulumi-quantum validate`` (which only needs
 ``ibm.metadata``) does not pay for importing the Pulumi SDK.
@@ -14,6 +16,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "Batch",
+    "BatchArgs",
+    "BatchProvider",
     "RuntimeProgram",
     "RuntimeProgramArgs",
     "RuntimeProgramProvider",
@@ -23,6 +28,9 @@ __all__ = [
 ]
 
 _HOME = {
+    "Batch": "session",
+    "BatchArgs": "session",
+    "BatchProvider": "session",
     "RuntimeProgram": "program",
     "RuntimeProgramArgs": "program",
     "RuntimeProgramProvider": "program",
@@ -33,7 +41,14 @@ _HOME = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from .program import RuntimeProgram, RuntimeProgramArgs, RuntimeProgramProvider
-    from .session import Session, SessionArgs, SessionProvider
+    from .session import (
+        Batch,
+        BatchArgs,
+        BatchProvider,
+        Session,
+        SessionArgs,
+        SessionProvider,
+    )
 
 
 def __getattr__(name: str) -> Any:

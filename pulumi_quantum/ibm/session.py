@@ -1,4 +1,15 @@
-"""``Session``: a Qiskit Runtime session (``/sessions``), opened on create, closed on delete.
+"""``Session`` and ``Batch``: Qiskit Runtime sessions, opened on create, closed on delete.
+
+Both channels (see :mod:`.config`): the current IBM Quantum Platform (API key + CRN,
+``/api/v1/sessions``, as qiskit-ibm-runtime opens them) and the legacy runtime (as
+qiskit-ibm-provider 0.11 opens them). ``Batch`` is a ``Session`` whose mode is ``batch``: a
+resource of its own because qiskit-ibm-runtime has ``Batch`` as its own class and a batch is a
+different promise (jobs run as capacity allows, no interactive window), which should read as
+such in a program and in ``pulumi stack``. Outputs are IBM's session details, refreshed by
+``read``: ``state`` (open/active/inactive/closed), ``accepting_jobs``, ``max_ttl``,
+``interactive_ttl``, ``active_ttl``, ``started_at``, ``activated_at``, ``closed_at``,
+``last_job_started``, ``last_job_completed``, ``elapsed_time``, ``backend_name``. User code
+joins the session with ``qiskit_ibm_runtime.Session.from_id(session_id)``.
 
 A session is a lease, not a configurable object: every input change replaces it (a new session
 is opened, then the old one closed), except ``on_delete``, which only says how the eventual
@@ -11,13 +22,20 @@ next ``up`` opens a fresh one: the desired state is "an open session".
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 
 from .._provider import CheckErrors, QuantumProvider, diff_properties, is_unknown, resolve_args
 from .duration import DurationError, parse_duration
@@ -29,14 +47,35 @@ MAX_MAX_TIME = 8 * 3600
 MODES = ("dedicated", "batch")
 ON_DELETE = ("close", "cancel")
 INPUTS = ("backend", "instance", "max_time", "mode", "on_delete")
-OUTPUTS = ("session_id", "state", "active", "expires_at")
+DETAILS = (
+    "state",
+    "accepting_jobs",
+    "max_ttl",
+    "interactive_ttl",
+    "active_ttl",
+    "started_at",
+    "activated_at",
+    "closed_at",
+    "last_job_started",
+    "last_job_completed",
+    "elapsed_time",
+    "backend_name",
+)
+"""Fields of IBM's session details copied to outputs (all returned by IBM's API)."""
+OUTPUTS = ("session_id", "channel", "active", *DETAILS)
 
 
 def _check_instance(value: str) -> str | None:
+    if value.startswith("crn:"):
+        if value.count(":") < 9:
+            return f"{value!r} is not a CRN: expected 'crn:v1:<cname>:<ctype>:<service>:...'"
+        return None
     parts = value.split("/")
     if len(parts) != 3 or not all(parts):
         return (
-            f"{value!r} is not an instance: use the hub/group/project form, e.g. 'ibm-q/open/main'"
+            f"{value!r} is not an instance: use the CRN of an IBM Quantum Platform instance "
+            "('crn:v1:bluemix:public:quantum-computing:...') or, on the legacy channel, the "
+            "hub/group/project form, e.g. 'ibm-q/open/main'"
         )
     return None
 
@@ -104,9 +143,9 @@ class SessionProvider(QuantumProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from .config import runtime_client
+        from .config import session_client
 
-        with runtime_client() as client:
+        with session_client(props.get("instance")) as client:
             created = client.create_session(
                 backend=props.get("backend"),
                 instance=props.get("instance"),
@@ -116,7 +155,7 @@ class SessionProvider(QuantumProvider):
             session_id = str(created["id"])
             if "state" not in created:
                 created = client.get_session(session_id)
-        return CreateResult(session_id, _outputs(session_id, props, created))
+        return CreateResult(session_id, _outputs(session_id, props, created, client))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only on_delete updates in place, and it is ours alone: no remote call.
@@ -126,22 +165,22 @@ class SessionProvider(QuantumProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from ..clients.ibm_runtime import NotFoundError
-        from .config import runtime_client
+        from .config import session_client
 
-        with runtime_client() as client:
+        with session_client(props.get("instance")) as client:
             try:
                 info = client.get_session(id_)
             except NotFoundError:
                 return ReadResult(None, {})
         if _is_over(info):
             return ReadResult(None, {})  # expired/closed/cancelled: gone; next up opens a new one
-        outs = _outputs(id_, props, info)
+        outs = _outputs(id_, props, info, client)
         return ReadResult(id_, outs, {k: outs.get(k) for k in INPUTS})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from .config import runtime_client
+        from .config import session_client
 
-        with runtime_client() as client:
+        with session_client(props.get("instance")) as client:
             if props.get("on_delete") == "cancel":
                 client.cancel_session(id_)
             else:
@@ -149,32 +188,21 @@ class SessionProvider(QuantumProvider):
 
 
 def _is_over(info: Mapping[str, Any]) -> bool:
-    if str(info.get("state", "")).lower() in {"closed", "cancelled", "canceled", "expired"}:
-        return True
-    expires = _parse_time(info.get("expires_at"))
-    return expires is not None and expires <= dt.datetime.now(dt.UTC)
+    """IBM's states: open, active, inactive (all alive) and closed."""
+    return str(info.get("state", "")).lower() == "closed"
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _outputs(session_id: str, desired: Mapping[str, Any], info: Mapping[str, Any]) -> dict:
-    active = info.get("accepting_jobs")
-    if active is None:
-        active = str(info.get("state", "")).lower() in {"open", "active"}
+def _outputs(
+    session_id: str, desired: Mapping[str, Any], info: Mapping[str, Any], client: Any
+) -> dict:
+    accepting = info.get("accepting_jobs")
+    alive = not _is_over(info)
     return {
         **{k: desired.get(k) for k in INPUTS},
         "session_id": session_id,
-        "state": info.get("state"),
-        "active": bool(active),
-        "expires_at": info.get("expires_at"),
+        "channel": getattr(client, "channel", "ibm_quantum"),
+        "active": bool(alive and (accepting if accepting is not None else True)),
+        **{k: info.get(k) for k in DETAILS},
     }
 
 
@@ -182,9 +210,10 @@ def _outputs(session_id: str, desired: Mapping[str, Any], info: Mapping[str, Any
 class SessionArgs:
     """Inputs of :class:`Session`.
 
-    ``max_time`` is whole seconds or a string like ``"2h 30m 40s"``, between 300 s and 8 h.
-    ``instance`` defaults to the configured instance (``quantum:ibmInstance`` /
-    ``QISKIT_IBM_INSTANCE``), then to the account's default. ``on_delete`` is ``"close"`` (stop
+    ``max_time`` is whole seconds or a string like ``"2h 30m 40s"``, between 300 s and 8 h
+    (sent as IBM's ``max_ttl``). ``instance`` defaults to the configured instance
+    (``quantum:ibmInstance`` / ``QISKIT_IBM_INSTANCE``): a CRN on the current platform, a
+    hub/group/project on the legacy channel. ``on_delete`` is ``"close"`` (stop
     accepting jobs, let running ones finish) or ``"cancel"`` (also cancel them).
     """
 
@@ -204,9 +233,20 @@ class Session(Resource, module="quantum/ibm", name="Session"):
     """A Qiskit Runtime session held open for the stack's lifetime."""
 
     session_id: pulumi.Output[str]
+    channel: pulumi.Output[str]
     state: pulumi.Output[str]
     active: pulumi.Output[bool]
-    expires_at: pulumi.Output[str]
+    accepting_jobs: pulumi.Output[bool]
+    max_ttl: pulumi.Output[int]
+    interactive_ttl: pulumi.Output[int | None]
+    active_ttl: pulumi.Output[int | None]
+    started_at: pulumi.Output[str | None]
+    activated_at: pulumi.Output[str | None]
+    closed_at: pulumi.Output[str | None]
+    last_job_started: pulumi.Output[str | None]
+    last_job_completed: pulumi.Output[str | None]
+    elapsed_time: pulumi.Output[int | None]
+    backend_name: pulumi.Output[str | None]
     backend: pulumi.Output[str]
     instance: pulumi.Output[str | None]
     max_time: pulumi.Output[int | None]
@@ -222,3 +262,63 @@ class Session(Resource, module="quantum/ibm", name="Session"):
     ) -> None:
         args = resolve_args(SessionArgs, args, kwargs)
         super().__init__(SessionProvider(), resource_name, args.to_props(), opts)
+
+
+@dataclass(kw_only=True)
+class BatchArgs:
+    """Inputs of :class:`Batch`: as :class:`SessionArgs`, without ``mode`` (always batch)."""
+
+    backend: pulumi.Input[str]
+    instance: pulumi.Input[str] | None = None
+    max_time: pulumi.Input[int | str] | None = None
+    on_delete: pulumi.Input[str] | None = None
+
+    def to_props(self) -> dict[str, Any]:
+        props: dict[str, Any] = {k: getattr(self, k, None) for k in INPUTS}
+        props["mode"] = "batch"
+        props.update({k: None for k in OUTPUTS})
+        return props
+
+
+class BatchProvider(SessionProvider):
+    """:class:`SessionProvider` with the mode pinned to ``batch``."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        if news.get("mode") not in (None, "batch"):
+            return CheckResult(news, [CheckFailure("mode", "a Batch is always mode 'batch'")])
+        return super().check(olds, {**news, "mode": "batch"})
+
+
+class Batch(Resource, module="quantum/ibm", name="Batch"):
+    """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime."""
+
+    session_id: pulumi.Output[str]
+    channel: pulumi.Output[str]
+    state: pulumi.Output[str]
+    active: pulumi.Output[bool]
+    accepting_jobs: pulumi.Output[bool]
+    max_ttl: pulumi.Output[int]
+    interactive_ttl: pulumi.Output[int | None]
+    active_ttl: pulumi.Output[int | None]
+    started_at: pulumi.Output[str | None]
+    activated_at: pulumi.Output[str | None]
+    closed_at: pulumi.Output[str | None]
+    last_job_started: pulumi.Output[str | None]
+    last_job_completed: pulumi.Output[str | None]
+    elapsed_time: pulumi.Output[int | None]
+    backend_name: pulumi.Output[str | None]
+    backend: pulumi.Output[str]
+    instance: pulumi.Output[str | None]
+    max_time: pulumi.Output[int | None]
+    mode: pulumi.Output[str]
+    on_delete: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: BatchArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        args = resolve_args(BatchArgs, args, kwargs)
+        super().__init__(BatchProvider(), resource_name, args.to_props(), opts)

@@ -166,7 +166,7 @@ def start(args: argparse.Namespace) -> int:
     running = read_endpoints(data_dir)
     if running:
         print(f"local quantum cloud already running (pid {running['pid']})")
-        _print_endpoints(running["endpoints"])
+        _print_endpoints(running["endpoints"], data_dir)
         return 0
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / ENDPOINTS).unlink(missing_ok=True)
@@ -210,7 +210,7 @@ def start(args: argparse.Namespace) -> int:
             and all(v == "ok" for v in health(doc["endpoints"]).values())
         ):
             print(f"local quantum cloud started (pid {child.pid}), logs: {data_dir / LOGFILE}")
-            _print_endpoints(doc["endpoints"])
+            _print_endpoints(doc["endpoints"], data_dir)
             return 0
         if child.poll() is not None:
             print(
@@ -227,12 +227,17 @@ def start(args: argparse.Namespace) -> int:
     return 1
 
 
-def _print_endpoints(endpoints: dict[str, str]) -> None:
+def _print_endpoints(endpoints: dict[str, str], data_dir: Path | None = None) -> None:
     for name, url in sorted(endpoints.items()):
         print(f"  {name:7s} {url}")
     print("# point the vendors' clients at it:")
     for line in exports(endpoints, _client_env_for(endpoints)):
         print(line)
+    if "ibm-proxy" in endpoints:  # qiskit-ibm-runtime on the current IBM Quantum Platform
+        from .ibm.platform.env import platform_exports
+
+        for line in platform_exports(endpoints, data_dir):
+            print(line)
 
 
 def status(args: argparse.Namespace) -> int:

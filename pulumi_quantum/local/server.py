@@ -128,6 +128,7 @@ class LocalCloud:
         credentials: LocalCredentials | None = None,
         workers: int = 2,
         sim_processes: int | None = None,
+        ibm_proxy_port: int = 0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
@@ -143,6 +144,8 @@ class LocalCloud:
         self.braket: Any = None
         self.runner: Any = None
         self.ibm: Any = None
+        self.ibm_proxy: Any = None
+        self.ibm_proxy_port = ibm_proxy_port
         self._servers: dict[str, _Server] = {}
 
     # -------------------------------------------------------------- lifecycle
@@ -199,6 +202,12 @@ class LocalCloud:
         recover(self.store)
         self.ibm = create_app(self.store, self.faults, lambda: self.endpoints["ibm"])
         self._serve("ibm", self.ibm)
+        # The current IBM Quantum Platform is reached by qiskit-ibm-runtime through a proxy.
+        from .ibm.platform.proxy import PlatformProxy
+
+        self.ibm_proxy = PlatformProxy(
+            lambda: self._servers["ibm"].url, self.data_dir / "ibm-platform-ca", self.ibm_proxy_port
+        ).start()
 
     def _serve(self, name: str, app: Callable[..., Any], handler: type | None = None) -> None:
         from .limits import guard
@@ -208,6 +217,9 @@ class LocalCloud:
         server.start()
 
     def stop(self) -> None:
+        if self.ibm_proxy is not None:
+            self.ibm_proxy.stop()
+            self.ibm_proxy = None
         servers, self._servers = self._servers, {}
         for server in servers.values():
             server.stop()
@@ -237,7 +249,16 @@ class LocalCloud:
     # ------------------------------------------------------------------ views
     @property
     def endpoints(self) -> dict[str, str]:
-        return {name: server.url for name, server in self._servers.items()}
+        urls = {name: server.url for name, server in self._servers.items()}
+        if self.ibm_proxy is not None:
+            urls["ibm-proxy"] = self.ibm_proxy.url
+        return urls
+
+    def platform_env(self, user: str = "alice") -> dict[str, str]:
+        """What unmodified qiskit-ibm-runtime needs to use the local IBM Quantum Platform."""
+        from .ibm.platform.env import platform_env
+
+        return platform_env(self.endpoints, self.data_dir, user)
 
     def client_env(self) -> dict[str, str]:
         """Environment variables that point the vendors' unmodified clients here."""

@@ -57,7 +57,7 @@ def test_session_opens_stays_stable_and_closes_on_destroy(engine_project, local_
     assert held["accepting_jobs"] is True
     assert held["state"] == "open"
     assert held["backend_name"] == "ibmq_qasm_simulator"
-    assert held["max_time"] == 5400
+    assert held["max_ttl"] == 5400
 
     again = project.up()
     assert set(again.summary.resource_changes) == {"same"}, again.summary.resource_changes
@@ -66,7 +66,8 @@ def test_session_opens_stays_stable_and_closes_on_destroy(engine_project, local_
     project.destroy()
     closed = vendor_session(env, session_id)
     assert closed["accepting_jobs"] is False
-    assert closed["closed_reason"] == "closed"  # closed, not cancelled
+    assert closed["state"] == "closed"
+    assert closed["state_reason"] == "closed"  # closed, not cancelled
 
 
 def test_input_change_replaces_and_cancelled_session_is_reopened(engine_project, local_cloud):
@@ -88,10 +89,10 @@ def test_input_change_replaces_and_cancelled_session_is_reopened(engine_project,
     assert preview.change_summary.get("replace") == 1, preview.change_summary
     third = project.up().outputs["session_id"].value
     assert third != second
-    assert vendor_session(env, second)["closed_reason"] == "cancelled"
-    assert vendor_session(env, third)["max_time"] == 7200
+    assert vendor_session(env, second)["state_reason"] == "cancelled"
+    assert vendor_session(env, third)["max_ttl"] == 7200
     project.destroy()
-    assert vendor_session(env, third)["closed_reason"] == "cancelled"
+    assert vendor_session(env, third)["state_reason"] == "cancelled"
 
 
 def test_max_time_out_of_bounds_fails_preview(engine_project, local_cloud):

@@ -60,8 +60,9 @@ def test_quickstart_lifecycle(engine_project, local_cloud):
     project = quickstart_copy(engine_project, env)
     programs = program_files(project)
     assert len(programs) == 2
-    # the stack, the programs, the session, the results bucket, three tasks, the spending limit
-    resources = 1 + len(programs) + 1 + 1 + len(TASKS) + 1
+    # the stack, the programs, the session and the batch, the results bucket, three tasks, the
+    # spending limit
+    resources = 1 + len(programs) + 2 + 1 + len(TASKS) + 1
 
     preview = project.preview()
     assert plan(preview) == {"create": resources}, preview.change_summary

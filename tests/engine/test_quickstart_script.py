@@ -61,7 +61,9 @@ def check_outputs(outputs: dict) -> None:
     assert set(outputs["task_arns"]) == {"bell", "ghz5", "noisy-bell"}
     assert all(":quantum-task/" in arn for arn in outputs["task_arns"].values())
     assert set(outputs["program_ids"]) == {"parity_check", "sampler_counts"}
-    assert outputs["session_id"]
+    assert outputs["session_id"] and outputs["batch_id"]
+    assert outputs["session_channel"] == "ibm_quantum_platform"  # the current platform
+    assert outputs["session_state"] == "open"
 
 
 def fresh_shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -191,11 +191,12 @@ def test_session_expires_after_max_time(server: IbmServer) -> None:
     state = wait_until(
         lambda: (s := alice.get(url, timeout=10).json())["state"] == "closed" and s, 10
     )
-    assert state["closed_reason"] == "expired" and state["accepting_jobs"] is False
+    assert state["state_reason"] == "max_ttl" and state["accepting_jobs"] is False
+    assert state["max_ttl"] == 1 and state["closed_at"] is not None
     rejected = submit(server, alice, "circuit-runner", {"circuits": []}, session_id=session_id)
     assert rejected.status_code == 400
     assert rejected.json()["error"]["code"] == 1217
-    assert "maximum time" in rejected.json()["error"]["message"]
+    assert "max_ttl" in rejected.json()["error"]["message"]
     bad = alice.post(f"{server.url}/sessions", json={"max_session_ttl": "soon"}, timeout=10)
     assert bad.status_code == 400 and "max_session_ttl" in bad.json()["error"]["message"]
     assert alice.get(f"{server.url}/sessions/nope", timeout=10).status_code == 404
@@ -212,7 +213,7 @@ def test_session_cancel_cancels_its_running_jobs(server: IbmServer) -> None:
     assert alice.delete(f"{server.url}/sessions/{session_id}/close", timeout=10).status_code == 204
     assert final_job(server, alice, job_id, timeout=30)["status"] == "Cancelled"
     state = alice.get(f"{server.url}/sessions/{session_id}", timeout=10).json()
-    assert state["state"] == "closed" and state["closed_reason"] == "cancelled"
+    assert state["state"] == "closed" and state["state_reason"] == "cancelled"
 
 
 def test_fault_knobs(server: IbmServer) -> None:

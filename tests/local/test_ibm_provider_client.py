@@ -99,7 +99,7 @@ def test_session_run_and_cancel(provider, server: IbmServer) -> None:
     alice = server.login(ALICE[0])
     state = alice.get(f"{server.url}/sessions/{session_id}", timeout=10).json()
     assert state["state"] == "closed" and state["accepting_jobs"] is False
-    assert state["closed_reason"] == "cancelled"
+    assert state["state_reason"] == "cancelled"
 
     # A further job in the cancelled session is rejected by the server with IBM's error.
     with pytest.raises(RequestsApiError) as info:
@@ -137,3 +137,16 @@ def test_other_users_instance_is_forbidden(server: IbmServer) -> None:
     response = bob.post(f"{server.url}/sessions", json={"instance": ALICE[1]}, timeout=10)
     assert response.status_code == 403
     assert requests.get(f"{server.url}/Network", timeout=10).status_code == 401
+
+
+def test_open_session_with_duration_string(provider, server: IbmServer) -> None:
+    """qiskit-ibm-provider 0.11 sends ``max_time`` as given ("2h 30m") as max_session_ttl."""
+    backend = provider.get_backend("ibm_loopback_5q")
+    session = backend.open_session(max_time="2h 30m")
+    alice = server.login(ALICE[0])
+    state = alice.get(f"{server.url}/sessions/{session.session_id}", timeout=10).json()
+    assert state["max_ttl"] == 9000 and state["state"] == "open"
+    # IBM's wire names only: none of the names the local runtime used to invent.
+    assert {"max_ttl", "interactive_ttl", "active_ttl", "started_at", "activated_at"} <= set(state)
+    assert not {"max_time", "interactive_timeout", "expires_at", "closed_reason"} & set(state)
+    backend.cancel_session()

@@ -197,4 +197,7 @@ def test_session_input_changes_replace_except_on_delete():
 
 def test_session_args_declare_outputs():
     props = SessionArgs(backend="b").to_props()
-    assert {"session_id", "state", "active", "expires_at"} <= set(props)
+    assert {"session_id", "state", "active", "accepting_jobs", "max_ttl", "started_at"} <= set(
+        props
+    )
+    assert "expires_at" not in props  # not a field IBM returns

@@ -118,12 +118,12 @@ def test_session_round_trip(client):
     opened = client.create_session(backend="ibmq_qasm_simulator", max_time=600, mode="batch")
     sid = opened["id"]
     got = client.get_session(sid)
-    assert (got["accepting_jobs"], got["mode"], got["max_time"]) == (True, "batch", 600)
+    assert (got["accepting_jobs"], got["mode"], got["max_ttl"]) == (True, "batch", 600)
     assert client.close_session(sid) is True
     assert client.get_session(sid)["accepting_jobs"] is False
     other = client.create_session(backend="ibmq_qasm_simulator")["id"]
     assert client.cancel_session(other) is True
-    assert client.get_session(other)["closed_reason"] == "cancelled"
+    assert client.get_session(other)["state_reason"] == "cancelled"
     assert client.close_session("no-such-session") is False
 
 

@@ -39,7 +39,13 @@ def declared():
     @pulumi.runtime.test
     def run_program():
         names = runpy.run_path(str(EXAMPLE / "__main__.py"))
-        declared = [names["session"], names["bell"], names["budget"], *names["programs"].values()]
+        declared = [
+            names["session"],
+            names["batch"],
+            names["bell"],
+            names["budget"],
+            *names["programs"].values(),
+        ]
         return pulumi.Output.all(*[resource.urn for resource in declared])
 
     run_program()
@@ -52,6 +58,8 @@ def test_real_accounts_declares_the_quickstart_resources_from_config(declared):
         by_type.setdefault(resource.typ.rsplit(":", 1)[-1], []).append(resource)
     assert len(by_type["RuntimeProgram"]) == 2
     assert len(by_type["Session"]) == 1
+    [batch] = by_type["Batch"]
+    assert batch.inputs["mode"] == "batch" and batch.inputs["on_delete"] == "cancel"
     [task] = by_type["QuantumTask"]
     assert task.inputs["output_s3_bucket"] == "amazon-braket-team-results"
     assert task.inputs["device_arn"].endswith("qpu/ionq/Aria-1")

@@ -37,6 +37,10 @@ class IbmUser:
     token: str = field(repr=False)
     instances: tuple[str, ...]
     upload_programs: bool = True
+    # The current IBM Quantum Platform (qiskit-ibm-runtime): an IBM Cloud API key and the
+    # CRNs of the user's service instances. Derived from the name when not configured.
+    api_key: str = field(default="", repr=False)
+    crns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -50,10 +54,26 @@ class IbmUser:
                 parse_instance(instance)
             except ApiError as exc:
                 raise ValueError(f"IBM user {self.name!r}: {exc.message}") from None
+        if not self.api_key:
+            object.__setattr__(self, "api_key", f"local-ibm-apikey-{self.name}")
+        if not self.crns:
+            object.__setattr__(self, "crns", (local_crn(self.name),))
+        for crn in self.crns:
+            if not is_crn(crn):
+                raise ValueError(f"IBM user {self.name!r}: {crn!r} is not a CRN ('crn:v1:...')")
 
     @property
     def default_instance(self) -> str:
         return self.instances[0]
+
+
+def local_crn(name: str) -> str:
+    """The CRN of a local user's platform instance, shaped like IBM's (us-east, bluemix)."""
+    return f"crn:v1:bluemix:public:quantum-computing:us-east:a/local-{name}:{name}-instance::"
+
+
+def is_crn(instance: object) -> bool:
+    return isinstance(instance, str) and instance.startswith("crn:v1:") and instance.count(":") >= 9
 
 
 def parse_instance(instance: str) -> tuple[str, str, str]:
@@ -92,6 +112,8 @@ def users_from_config(entries: Iterable[Mapping[str, Any]]) -> tuple[IbmUser, ..
                 str(entry["token"]),
                 tuple(instances),
                 upload_programs=bool(entry.get("upload_programs", True)),
+                api_key=str(entry.get("api_key") or ""),
+                crns=tuple(entry.get("crns") or ()),
             )
         )
     return tuple(users)
@@ -111,6 +133,14 @@ class Accounts:
             raise ValueError("the local IBM runtime needs at least one user")
         # Compare digests, not tokens, so timing does not leak a prefix of a token.
         self._by_token_digest = {_sha256(u.token): u for u in self._users.values()}
+
+    def user_for_api_key(self, api_key: str) -> IbmUser | None:
+        """The user owning an IBM Cloud API key of the current platform (or None)."""
+        digest = _sha256(api_key)
+        for user in self._users.values():
+            if hmac.compare_digest(_sha256(user.api_key), digest):
+                return user
+        return None
 
     def user(self, name: str) -> IbmUser | None:
         return self._users.get(name)
@@ -175,7 +205,11 @@ class Accounts:
         )
 
     def check_instance(self, user: IbmUser, instance: str) -> str:
-        """403 unless ``instance`` belongs to ``user``; returns the instance."""
+        """403 unless ``instance`` (hub/group/project or CRN) belongs to ``user``."""
+        if is_crn(instance):
+            if instance not in user.crns:
+                raise forbidden(f"user {user.name!r} has no access to instance {instance!r}")
+            return instance
         parse_instance(instance)
         if instance not in user.instances:
             raise forbidden(f"user {user.name!r} has no access to instance {instance!r}")

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
 from ..store import Store
-from . import backends, db, stream
+from . import backends, db, platform, stream
 from .accounts import Accounts, IbmUser
 from .errors import ApiError, bad_request
 from .jobs import Jobs
@@ -119,6 +119,7 @@ class IbmRuntimeApp:
         self.sessions = Sessions(store, self.accounts)
         self.jobs = Jobs(store, self.accounts, self.programs, self.sessions)
         self._stopping = threading.Event()
+        self.platform = platform.Platform(store, self.accounts, self.sessions, self.jobs)
         self._map = Map(
             [
                 Rule(path, methods=[method], endpoint=(name, auth), websocket=name in _WEBSOCKETS)
@@ -138,8 +139,11 @@ class IbmRuntimeApp:
 
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, request: Request) -> Response:
-        adapter = self._map.bind_to_environ(request.environ)
         try:
+            if platform.handles(request):  # the current IBM Quantum Platform (platform/)
+                self._apply_faults()
+                return self.platform.dispatch(request)
+            adapter = self._map.bind_to_environ(request.environ)
             (name, needs_auth), args = adapter.match()
             if not request.path.startswith("/_local/"):
                 self._apply_faults()

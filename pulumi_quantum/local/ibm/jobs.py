@@ -137,7 +137,8 @@ class Jobs:
         return doc
 
     def list(self, user: IbmUser, args: Any) -> dict[str, Any]:
-        clauses, values = ["owner = ?"], [user.name]
+        # Platform jobs (CRN instances) are listed by /api/v1/jobs only.
+        clauses, values = ["owner = ?", "instance NOT LIKE 'crn:%'"], [user.name]
         provider = args.get("provider")
         if provider:
             clauses.append("instance = ?")

@@ -1,13 +1,29 @@
-"""Runtime sessions: ``/sessions`` as qiskit-ibm-provider's runtime client calls it.
+"""Runtime sessions and batches with IBM's wire names and states.
 
-State is derived, not scheduled: a session's expiry is computed from its creation time and
-``max_time`` whenever it is read, so no timer has to survive a restart and an expired session
-is reported as such even if the local cloud was down when it expired.
+One implementation serves both protocols: the legacy ``/sessions`` (hub/group/project
+instances, as qiskit-ibm-provider 0.11 calls it) and the current platform's
+``/api/v1/sessions`` (CRN instances, as qiskit-ibm-runtime calls it). The JSON is the one
+IBM's API returns: ``id``, ``mode`` (``dedicated`` | ``batch``), ``backend_name``,
+``max_ttl``, ``interactive_ttl``, ``active_ttl``, ``state`` (``open`` | ``active`` |
+``inactive`` | ``closed``), ``accepting_jobs``, ``started_at``, ``activated_at``,
+``closed_at``, ``last_job_started``, ``last_job_completed``, ``elapsed_time``.
 
-* ``PATCH {accepting_jobs: false}`` (``close``): no new jobs; submitted jobs still run.
-* ``DELETE /sessions/{id}/close`` (``cancel``): no new jobs and queued/running jobs cancelled.
+State is derived, not scheduled: it is computed from the row and its jobs whenever the
+session is read, so no timer has to survive a restart and a session that expired while the
+local cloud was down is reported as such.
+
+* ``max_ttl``: counted from the first job's start (``activated_at``), or from creation while
+  no job has started; once reached the session is ``closed`` and rejects jobs.
+* ``interactive_ttl``: after a job completes, a session with nothing queued stays
+  ``active`` for this long, then turns ``inactive`` (it still accepts jobs, as IBM's do).
+* ``PATCH {accepting_jobs: false}`` (close): no new jobs; submitted jobs still run, and the
+  session is ``closed`` when the last one ends.
+* ``DELETE /sessions/{id}/close`` (cancel): ``closed`` now; the caller cancels its jobs.
 * A job submitted to a session that no longer accepts jobs is rejected with
   400 ``Session has been closed.`` (IBM's error code 1217).
+
+``state_reason`` (why a session is closed: ``closed`` | ``cancelled`` | ``max_ttl``) is a
+local addition for diagnostics; clients and pulumi-quantum's resources never rely on it.
 """
 
 from __future__ import annotations
@@ -15,41 +31,88 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from ...ibm.duration import DurationError, parse_duration
 from ..store import Store
 from . import backends, db
 from .accounts import Accounts, IbmUser
 from .errors import ApiError, bad_request, not_found
-from .validation import MAX_TIME_LIMIT, SESSION_CREATE, SESSION_UPDATE, validate
+from .validation import MAX_TIME_LIMIT, SESSION_UPDATE, validate
 
-DEFAULT_MAX_TIME = MAX_TIME_LIMIT
+DEFAULT_MAX_TTL = MAX_TIME_LIMIT
+DEFAULT_INTERACTIVE_TTL = {"dedicated": 60, "batch": 1}
+"""Seconds a session stays ``active`` after its last job; IBM's batches do not wait."""
 SESSION_CLOSED_CODE = 1217
+MODES = ("dedicated", "batch")
+
+_COLUMNS = (("interactive_ttl", "INTEGER"),)
+
+SESSION_CREATE = {
+    "type": "object",
+    "properties": {
+        "backend": {"type": "string", "minLength": 1},
+        "instance": {"type": "string", "minLength": 1},
+        # qiskit-ibm-provider 0.11 sends ``open_session(max_time=...)`` as given: int or
+        # a "2h 30m" string. qiskit-ibm-runtime sends whole seconds as ``max_ttl``.
+        "max_session_ttl": {"type": ["integer", "string"]},
+        "max_ttl": {"type": ["integer", "string"]},
+        "interactive_ttl": {"type": "integer", "minimum": 1, "maximum": MAX_TIME_LIMIT},
+        "mode": {"enum": list(MODES)},
+    },
+    "additionalProperties": False,
+}
+
+
+def _seconds(name: str, value: Any) -> int:
+    try:
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise bad_request(f"invalid session: {name}: {exc}") from None
+    if not 1 <= seconds <= MAX_TIME_LIMIT:
+        raise bad_request(
+            f"invalid session: {name} is {seconds} s; it must be between 1 s and "
+            f"{MAX_TIME_LIMIT} s (8h)"
+        )
+    return seconds
 
 
 class Sessions:
     def __init__(self, store: Store, accounts: Accounts) -> None:
         self._store = store
         self._accounts = accounts
+        with store.transaction() as conn:
+            have = {r["name"] for r in conn.execute("PRAGMA table_info(ibm_sessions)")}
+            for name, kind in _COLUMNS:
+                if name not in have:
+                    conn.execute(f"ALTER TABLE ibm_sessions ADD COLUMN {name} {kind}")
 
-    def create(self, user: IbmUser, body: Any, session_id: str | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        user: IbmUser,
+        body: Any,
+        session_id: str | None = None,
+        instance: str | None = None,
+    ) -> dict[str, Any]:
+        """Open a session. ``instance`` is given (already authorised) by the platform API."""
         body = validate(body, SESSION_CREATE, "session")
-        instance = body.get("instance") or user.default_instance
-        self._accounts.check_instance(user, instance)
+        if instance is None:
+            instance = body.get("instance") or user.default_instance
+            self._accounts.check_instance(user, instance)
         backend = body.get("backend")
         if backend is not None:
             backends.require(backend)
+        if "max_ttl" in body and "max_session_ttl" in body:
+            raise bad_request("invalid session: give max_ttl or max_session_ttl, not both")
+        max_ttl = DEFAULT_MAX_TTL
+        for name in ("max_ttl", "max_session_ttl"):
+            if name in body:
+                max_ttl = _seconds(name, body[name])
+        mode = body.get("mode", "dedicated")
+        interactive = body.get("interactive_ttl", DEFAULT_INTERACTIVE_TTL[mode])
         session_id = session_id or db.new_id()
         self._store.execute(
-            "INSERT INTO ibm_sessions (id, owner, instance, backend, mode, max_time, created_at)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (
-                session_id,
-                user.name,
-                instance,
-                backend,
-                body.get("mode", "dedicated"),
-                body.get("max_session_ttl", DEFAULT_MAX_TIME),
-                db.now(),
-            ),
+            "INSERT INTO ibm_sessions (id, owner, instance, backend, mode, max_time,"
+            " interactive_ttl, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (session_id, user.name, instance, backend, mode, max_ttl, interactive, db.now()),
         )
         return self.get(user, session_id)
 
@@ -61,35 +124,63 @@ class Sessions:
             self._accounts.check_instance(user, row["instance"])  # 403 for another's instance
         return row
 
+    def _jobs(self, session_id: str) -> sqlite3.Row:
+        return self._store.query_one(
+            "SELECT MIN(started_at) AS activated, MAX(started_at) AS last_started,"
+            " MAX(finished_at) AS last_completed,"
+            " SUM(CASE WHEN status IN ('Queued','Running') THEN 1 ELSE 0 END) AS pending,"
+            " SUM(CASE WHEN started_at IS NOT NULL"
+            "     THEN COALESCE(finished_at, ?) - started_at ELSE 0 END) AS elapsed"
+            " FROM ibm_jobs WHERE session_id = ?",
+            (db.now(), session_id),
+        )
+
     @staticmethod
-    def _state(row: sqlite3.Row) -> tuple[bool, str | None, float | None]:
-        """(accepting_jobs, close_reason, closed_at) with expiry applied lazily."""
+    def _closed(row: sqlite3.Row, jobs: sqlite3.Row, now: float) -> tuple[str, float] | None:
+        """(state_reason, closed_at) if the session is closed, with max_ttl applied lazily."""
         if row["close_reason"]:
-            return False, row["close_reason"], row["closed_at"]
-        expires = row["created_at"] + row["max_time"]
-        if db.now() >= expires:
-            return False, "expired", expires
-        return bool(row["accepting_jobs"]), None, None
+            return row["close_reason"], row["closed_at"]
+        deadline = (jobs["activated"] or row["created_at"]) + row["max_time"]
+        if now >= deadline:
+            return "max_ttl", deadline
+        return None
 
     def get(self, user: IbmUser, session_id: str) -> dict[str, Any]:
         return self.to_json(self._row(user, session_id))
 
     def to_json(self, row: sqlite3.Row) -> dict[str, Any]:
-        accepting, reason, closed_at = self._state(row)
-        state = "closed" if reason is not None else ("open" if accepting else "closing")
+        now = db.now()
+        jobs = self._jobs(row["id"])
+        closed = self._closed(row, jobs, now)
+        interactive = row["interactive_ttl"] or DEFAULT_INTERACTIVE_TTL.get(row["mode"], 60)
+        if closed is not None:
+            state = "closed"
+        elif jobs["pending"]:
+            state = "active"
+        elif jobs["activated"] is None:
+            state = "open"
+        elif now - (jobs["last_completed"] or jobs["last_started"]) < interactive:
+            state = "active"
+        else:
+            state = "inactive"
         return {
             "id": row["id"],
             "backend_name": row["backend"],
             "instance": row["instance"],
             "mode": row["mode"],
-            "max_time": row["max_time"],
-            "interactive_timeout": row["max_time"],
+            "max_ttl": row["max_time"],
+            "interactive_ttl": interactive,
+            "active_ttl": row["max_time"],
             "state": state,
-            "accepting_jobs": accepting,
-            "closed_reason": reason,
+            "accepting_jobs": closed is None and bool(row["accepting_jobs"]),
             "started_at": db.iso(row["created_at"]),
-            "expires_at": db.iso(row["created_at"] + row["max_time"]),
-            "closed_at": db.iso(closed_at),
+            "activated_at": db.iso(jobs["activated"]),
+            "closed_at": db.iso(closed[1]) if closed else None,
+            "last_job_started": db.iso(jobs["last_started"]),
+            "last_job_completed": db.iso(jobs["last_completed"]),
+            "elapsed_time": round(jobs["elapsed"] or 0),
+            "user_id": row["owner"],
+            "state_reason": closed[0] if closed else None,
         }
 
     def close(self, user: IbmUser, session_id: str, body: Any) -> None:
@@ -124,23 +215,25 @@ class Sessions:
             (db.now(), session_id),
         )
 
-    def check_accepts(self, user: IbmUser, session_id: str, backend: str, instance: str) -> None:
+    def check_accepts(
+        self, user: IbmUser, session_id: str, backend: str | None, instance: str
+    ) -> sqlite3.Row:
         """Raise the error the client expects unless a job may join this session."""
         row = self._row(user, session_id)
-        accepting, reason, _ = self._state(row)
-        if not accepting:
+        closed = self._closed(row, self._jobs(session_id), db.now())
+        if closed is not None or not row["accepting_jobs"]:
             detail = {
-                "expired": "it reached its maximum time",
+                "max_ttl": "it reached its maximum time to live (max_ttl)",
                 "cancelled": "it was cancelled",
                 "closed": "it was closed",
-            }.get(reason or "", "it no longer accepts jobs")
+            }.get(closed[0] if closed else "", "it was closed and no longer accepts jobs")
             raise ApiError(
                 400,
                 f"Session has been closed: session {session_id} does not "
                 f"accept new jobs because {detail}.",
                 code=SESSION_CLOSED_CODE,
             )
-        if row["backend"] and row["backend"] != backend:
+        if backend is not None and row["backend"] and row["backend"] != backend:
             raise bad_request(
                 f"session {session_id} runs on backend {row['backend']!r}; submit the job to "
                 f"that backend instead of {backend!r}"
@@ -149,3 +242,4 @@ class Sessions:
             raise bad_request(
                 f"session {session_id} belongs to instance {row['instance']!r}, not {instance!r}"
             )
+        return row

@@ -1,0 +1,227 @@
+"""A thin REST client for the current IBM Quantum Platform's sessions (``/api/v1``).
+
+It speaks what qiskit-ibm-runtime 0.44 speaks, without importing it (a second of import time
+in every provider process, and no REST surface of its own for sessions by id):
+
+* auth: the IBM Cloud API key is exchanged for an IAM bearer token at
+  ``{IAM_URL}/identity/token`` (``grant_type=urn:ibm:params:oauth:grant-type:apikey``), as
+  ``ibm_cloud_sdk_core``'s ``IAMTokenManager`` does; the token is cached in process memory
+  until shortly before it expires and never stored anywhere else;
+* every call carries ``Authorization: Bearer``, ``Service-CRN: <instance CRN>`` and
+  ``IBM-API-Version``;
+* sessions: ``POST /sessions {mode, backend, instance, max_ttl}``, ``GET /sessions/{id}``,
+  close = ``PATCH /sessions/{id} {"accepting_jobs": false}``, cancel =
+  ``DELETE /sessions/{id}/close``.
+
+Retries and error mapping are the legacy client's (urllib3 ``Retry``; typed errors whose text
+never contains the API key or the bearer token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+from .._provider import redact
+from .ibm_runtime import (
+    DEFAULT_TIMEOUT,
+    BadRequestError,
+    IBMRuntimeError,
+    NotAuthorizedError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    _json,
+    _server_message,
+    make_retry,
+)
+
+API_VERSION = "2025-05-01"
+"""The ``IBM-API-Version`` qiskit-ibm-runtime 0.44 sends."""
+APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
+_REFRESH_MARGIN = 60.0
+
+# IAM tokens of this provider process keyed by (IAM URL, sha256 of the API key): memory only.
+_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+_TOKENS_LOCK = threading.Lock()
+
+
+class IBMPlatformClient:
+    """Sessions of one instance (CRN) on the current platform."""
+
+    channel = "ibm_quantum_platform"
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        instance: str,
+        *,
+        iam_url: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: Retry | None = None,
+    ) -> None:
+        if not api_key:
+            raise NotAuthorizedError(
+                "no IBM Cloud API key: set stack config 'quantum:ibmApiKey' (as a secret: "
+                "pulumi config set --secret quantum:ibmApiKey ...) or QISKIT_IBM_TOKEN"
+            )
+        if not instance or not instance.startswith("crn:"):
+            raise BadRequestError(
+                f"the IBM Quantum Platform names an instance by its CRN ('crn:v1:...'), got "
+                f"{instance!r}: set quantum:ibmInstance or QISKIT_IBM_INSTANCE to the CRN"
+            )
+        self.url = api_url.rstrip("/")
+        self.iam_url = iam_url.rstrip("/")
+        self.instance = instance
+        self._key = api_key
+        self._bearer: str | None = None
+        self._timeout = timeout
+        self._http = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry or make_retry())
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"IBMPlatformClient(url={self.url!r}, instance={self.instance!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> IBMPlatformClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- auth ---------------------------------------------------------------------------------
+    @property
+    def _cache_key(self) -> tuple[str, str]:
+        return (self.iam_url, hashlib.sha256(self._key.encode()).hexdigest())
+
+    def _token(self) -> str:
+        with _TOKENS_LOCK:
+            cached = _TOKENS.get(self._cache_key)
+        if cached is not None and cached[1] - _REFRESH_MARGIN > time.time():
+            return cached[0]
+        what = "IAM token exchange"
+        try:
+            response = self._http.post(
+                f"{self.iam_url}/identity/token",
+                data={"grant_type": APIKEY_GRANT, "apikey": self._key},
+                headers={"Accept": "application/json"},
+                timeout=self._timeout,
+            )
+        except requests.RequestException as exc:
+            raise ServerError(
+                f"{what}: cannot reach IBM Cloud IAM at {self.iam_url}: "
+                f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
+            ) from None
+        if response.status_code >= 400:
+            detail = self._redact(_server_message(response))
+            if response.status_code in (400, 401, 403):
+                raise NotAuthorizedError(
+                    f"{what}: the API key was refused (HTTP {response.status_code}): {detail}. "
+                    "Check quantum:ibmApiKey / QISKIT_IBM_TOKEN",
+                    response.status_code,
+                )
+            raise ServerError(f"{what}: HTTP {response.status_code}: {detail}")
+        body = _json(response, what)
+        token = body.get("access_token")
+        if not token:
+            raise ServerError(f"{what}: IAM answered no access_token")
+        expiry = float(body.get("expiration") or time.time() + float(body.get("expires_in", 0)))
+        with _TOKENS_LOCK:
+            _TOKENS[self._cache_key] = (str(token), expiry)
+        self._bearer = str(token)
+        return self._bearer
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._key, self._bearer)
+
+    # -- transport ----------------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
+        headers = {
+            "Authorization": f"Bearer {self._token()}",
+            "Service-CRN": self.instance,
+            "IBM-API-Version": API_VERSION,
+            "Accept": "application/json",
+        }
+        try:
+            response = self._http.request(
+                method, f"{self.url}{path}", headers=headers, timeout=self._timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise ServerError(
+                f"{what}: cannot reach the IBM Quantum Platform at {self.url}: "
+                f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
+            ) from None
+        if response.status_code >= 400:
+            raise self._error(response, what)
+        return response
+
+    def _error(self, response: requests.Response, what: str) -> IBMRuntimeError:
+        status = response.status_code
+        detail = self._redact(_server_message(response))
+        if status in (401, 403):
+            return NotAuthorizedError(
+                f"{what}: not authorised (HTTP {status}): {detail}. Check the API key "
+                "(quantum:ibmApiKey / QISKIT_IBM_TOKEN) and that it belongs to an account "
+                f"owning instance {self.instance}",
+                status,
+            )
+        if status == 404:
+            return NotFoundError(f"{what}: not found (HTTP 404): {detail}", status)
+        if status == 429:
+            return ThrottledError(f"{what}: still throttled (HTTP 429): {detail}", status)
+        if status >= 500:
+            return ServerError(f"{what}: the service failed (HTTP {status}): {detail}", status)
+        return BadRequestError(f"{what}: rejected (HTTP {status}): {detail}", status)
+
+    # -- sessions -----------------------------------------------------------------------------
+    def create_session(
+        self,
+        *,
+        backend: str | None = None,
+        instance: str | None = None,
+        max_time: int | None = None,
+        mode: str | None = None,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"mode": mode or "dedicated", "instance": self.instance}
+        if backend:
+            payload["backend"] = backend
+        if max_time:
+            payload["max_ttl"] = max_time
+        what = f"open {payload['mode']} session on {backend!r}"
+        return _json(self._request("POST", "/sessions", what=what, json=payload), what)
+
+    def get_session(self, session_id: str) -> dict[str, Any]:
+        what = f"read session {session_id!r}"
+        return _json(self._request("GET", f"/sessions/{session_id}", what=what), what)
+
+    def close_session(self, session_id: str) -> bool:
+        try:
+            self._request(
+                "PATCH",
+                f"/sessions/{session_id}",
+                what=f"close session {session_id!r}",
+                json={"accepting_jobs": False},
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def cancel_session(self, session_id: str) -> bool:
+        try:
+            self._request(
+                "DELETE", f"/sessions/{session_id}/close", what=f"cancel session {session_id!r}"
+            )
+        except NotFoundError:
+            return False
+        return True

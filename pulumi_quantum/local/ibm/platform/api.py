@@ -1,0 +1,344 @@
+"""The current IBM Quantum Platform's REST API (``/api/v1``), as qiskit-ibm-runtime calls it.
+
+Every request carries ``Service-CRN`` (the instance) and ``Authorization`` - ``Bearer <IAM
+token>`` from :mod:`.iam`, or ``apikey <API key>``, the fallback qiskit-ibm-runtime's
+``CloudAuth`` sends when it cannot reach IAM. A key whose account does not own the CRN is
+answered 403 before anything is read or changed. Sessions share the legacy runtime's
+implementation (:mod:`..sessions`, IBM's wire names); jobs share its table and executor and
+run the V2 primitives (:mod:`.primitives`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .. import backends, db
+from ..accounts import Accounts, IbmUser
+from ..errors import ApiError, bad_request, not_found
+from ..jobs import Jobs
+from ..sessions import Sessions
+from ..validation import MAX_TIME_LIMIT, json_body, validate
+from .primitives import PROGRAMS
+
+PREFIX = "/api/v1"
+API_VERSIONS = ("2025-05-01", "2025-01-01", "2024-01-01")
+
+_RULES = [
+    ("GET", "/backends", "backends_list"),
+    ("GET", "/backends/<name>/configuration", "backend_configuration"),
+    ("GET", "/backends/<name>/properties", "backend_properties"),
+    ("GET", "/backends/<name>/status", "backend_status"),
+    ("GET", "/backends/<name>/defaults", "backend_defaults"),
+    ("GET", "/instances/usage", "usage"),
+    ("POST", "/sessions", "session_create"),
+    ("GET", "/sessions/<sid>", "session_get"),
+    ("PATCH", "/sessions/<sid>", "session_close"),
+    ("DELETE", "/sessions/<sid>/close", "session_cancel"),
+    ("POST", "/jobs", "job_create"),
+    ("GET", "/jobs", "jobs_list"),
+    ("GET", "/jobs/<jid>", "job_get"),
+    ("DELETE", "/jobs/<jid>", "job_delete"),
+    ("GET", "/jobs/<jid>/results", "job_results"),
+    ("GET", "/jobs/<jid>/logs", "job_logs"),
+    ("GET", "/jobs/<jid>/metrics", "job_metrics"),
+    ("POST", "/jobs/<jid>/cancel", "job_cancel"),
+    ("PUT", "/jobs/<jid>/tags", "job_tags"),
+]
+
+JOB_CREATE = {
+    "type": "object",
+    "properties": {
+        "program_id": {"type": "string", "minLength": 1},
+        "backend": {"type": "string", "minLength": 1},
+        "params": {"type": "object"},
+        "session_id": {"type": "string", "minLength": 1},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "cost": {"type": "integer", "minimum": 1, "maximum": MAX_TIME_LIMIT},
+        "log_level": {"type": "string"},
+        "runtime": {"type": "string"},
+        "private": {"type": "boolean"},
+        "start_session": {"type": "boolean"},
+        "session_time": {"type": ["integer", "null"]},
+        "calibration_id": {"type": "string"},
+    },
+    "required": ["program_id", "backend", "params"],
+    "additionalProperties": False,
+}
+PRIMITIVE_TIME_LIMIT = 3 * 3600
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
+class PlatformApi:
+    def __init__(self, accounts: Accounts, sessions: Sessions, jobs: Jobs) -> None:
+        self.accounts = accounts
+        self.sessions = sessions
+        self.jobs = jobs
+        self._store = jobs._store
+        self._map = Map(
+            [Rule(PREFIX + path, methods=[m], endpoint=name) for m, path, name in _RULES],
+            strict_slashes=False,
+        )
+
+    def caller(self, request: Request) -> IbmUser:
+        """The user behind ``Authorization`` (IAM bearer token or ``apikey``)."""
+        auth = request.headers.get("Authorization", "")
+        if auth.lower().startswith("apikey "):
+            user = self.accounts.user_for_api_key(auth[7:].strip())
+            if user is None:
+                raise ApiError(401, "Invalid API key.", name="AUTHENTICATION_ERROR")
+            return user
+        if not auth.lower().startswith("bearer "):
+            raise ApiError(
+                401,
+                "Missing credentials: send 'Authorization: Bearer <IAM token>' (from the IAM "
+                "token endpoint, POST /identity/token) or 'Authorization: apikey <API key>'.",
+                name="AUTHENTICATION_ERROR",
+            )
+        if auth[7:].strip().count(".") != 2:  # IAM tokens are JWTs; legacy tokens are not
+            raise ApiError(
+                401,
+                "Invalid bearer token: use an IAM access token (POST /identity/token with "
+                "your API key); legacy IBM Quantum tokens are not accepted here.",
+                name="AUTHENTICATION_ERROR",
+            )
+        return self.accounts.authenticate({"Authorization": auth})
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self._map.bind_to_environ(request.environ)
+        name, args = adapter.match()  # NotFound / MethodNotAllowed handled by the app
+        version = request.headers.get("IBM-API-Version")
+        if version is not None and version not in API_VERSIONS:
+            raise bad_request(
+                f"unsupported IBM-API-Version {version!r}; supported: {list(API_VERSIONS)}"
+            )
+        user = self.caller(request)
+        crn = request.headers.get("Service-CRN")
+        if not crn:
+            raise bad_request("missing Service-CRN header: name the instance by its CRN")
+        self.accounts.check_instance(user, crn)  # 403 before anything is read or changed
+        handler: Callable[..., Response] = getattr(self, f"_{name}")
+        return handler(request, user, crn, **args)
+
+    # -- backends ------------------------------------------------------------------------------
+    def _backends_list(self, request: Request, user: IbmUser, crn: str) -> Response:
+        devices = []
+        for name in backends.names():
+            config = backends.configuration(name)
+            devices.append(
+                {
+                    "name": name,
+                    "status": {"name": "online", "reason": "available"},
+                    "queue_length": self.jobs.pending_on(name),
+                    "qubits": config["n_qubits"],
+                    "is_simulator": bool(config.get("simulator")),
+                    "processor_type": config.get("processor_type") or {},
+                    "clops": None,
+                    "performance_metrics": {},
+                }
+            )
+        return _json({"devices": devices})
+
+    def _backend_configuration(self, request: Request, user: IbmUser, crn: str, name: str):
+        return _json(backends.configuration(name))
+
+    def _backend_properties(self, request: Request, user: IbmUser, crn: str, name: str):
+        return _json(backends.properties(name))
+
+    def _backend_status(self, request: Request, user: IbmUser, crn: str, name: str):
+        return _json(backends.status(name, self.jobs.pending_on(backends.require(name))))
+
+    def _backend_defaults(self, request: Request, user: IbmUser, crn: str, name: str):
+        backends.require(name)
+        return _json({})
+
+    # -- usage ---------------------------------------------------------------------------------
+    def _usage(self, request: Request, user: IbmUser, crn: str) -> Response:
+        """Quantum seconds used by the instance; the local cloud sets no limit."""
+        used = self._store.query_one(
+            "SELECT COALESCE(SUM(finished_at - started_at), 0) AS s FROM ibm_jobs "
+            "WHERE instance = ? AND started_at IS NOT NULL AND finished_at IS NOT NULL",
+            (crn,),
+        )["s"]
+        return _json(
+            {
+                "instance_id": crn,
+                "plan_id": "local-quantum-plan",
+                "usage_consumed_seconds": round(used),
+                "usage_limit_reached": False,
+            }
+        )
+
+    # -- sessions ------------------------------------------------------------------------------
+    def _session_create(self, request: Request, user: IbmUser, crn: str) -> Response:
+        body = json_body(request.get_data(), "session", allow_empty=True)
+        if isinstance(body, dict) and body.get("instance") not in (None, crn):
+            raise bad_request(
+                f"session instance {body['instance']!r} differs from the Service-CRN header"
+            )
+        return _json(self.sessions.create(user, body, instance=crn), status=200)
+
+    def _session_row(self, user: IbmUser, crn: str, sid: str) -> dict[str, Any]:
+        details = self.sessions.get(user, sid)
+        if details["instance"] != crn:
+            raise not_found("session", sid)
+        return details
+
+    def _session_get(self, request: Request, user: IbmUser, crn: str, sid: str) -> Response:
+        return _json(self._session_row(user, crn, sid))
+
+    def _session_close(self, request: Request, user: IbmUser, crn: str, sid: str) -> Response:
+        self._session_row(user, crn, sid)
+        self.sessions.close(user, sid, json_body(request.get_data(), "session update"))
+        return _no_content()
+
+    def _session_cancel(self, request: Request, user: IbmUser, crn: str, sid: str) -> Response:
+        self._session_row(user, crn, sid)
+        self.sessions.cancel(user, sid)
+        self.jobs.cancel_session_jobs(sid)
+        return _no_content()
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def _job_create(self, request: Request, user: IbmUser, crn: str) -> Response:
+        body = validate(json_body(request.get_data(), "job"), JOB_CREATE, "job")
+        program_id = body["program_id"]
+        if program_id not in PROGRAMS:
+            raise not_found("program", program_id)
+        backend = backends.require(body["backend"])
+        job_id = db.new_id()
+        session_id = body.get("session_id")
+        if body.get("start_session"):
+            session_body: dict[str, Any] = {"backend": backend}
+            if isinstance(body.get("session_time"), int):
+                session_body["max_ttl"] = body["session_time"]
+            session_id = self.sessions.create(user, session_body, job_id, instance=crn)["id"]
+        elif session_id:
+            self.sessions.check_accepts(user, session_id, backend, crn)
+        params_text = json.dumps(body["params"])
+        self.jobs.executor.prepare(
+            job_id,
+            {
+                "job_id": job_id,
+                "program_id": program_id,
+                "backend": backend,
+                "params": params_text,
+                "platform": True,
+            },
+            None,
+        )
+        limit = min(body.get("cost") or PRIMITIVE_TIME_LIMIT, MAX_TIME_LIMIT)
+        self._store.execute(
+            "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
+            " tags, time_limit, log_level, status, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,'Queued',?)",
+            (
+                job_id,
+                user.name,
+                crn,
+                program_id,
+                backend,
+                session_id,
+                params_text,
+                json.dumps(body.get("tags", [])),
+                limit,
+                body.get("log_level"),
+                db.now(),
+            ),
+        )
+        self.jobs.executor.submit(job_id)
+        return _json({"id": job_id, "backend": backend, "session_id": session_id})
+
+    def _job_row(self, user: IbmUser, crn: str, jid: str) -> Any:
+        row = self.jobs._row(user, jid)
+        if row["instance"] != crn:
+            raise not_found("job", jid)
+        return row
+
+    @staticmethod
+    def job_json(row: Any, include_params: bool) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": row["id"],
+            "backend": row["backend"],
+            "program": {"id": row["program_id"]},
+            "state": {"status": row["status"], "reason": row["reason"]},
+            "status": row["status"],
+            "created": db.iso(row["created_at"]),
+            "session_id": row["session_id"],
+            "tags": json.loads(row["tags"]),
+            "cost": row["time_limit"],
+            "log_level": row["log_level"],
+            "runtime": "",
+            "private": False,
+            "user_id": row["owner"],
+        }
+        if include_params:
+            doc["params"] = json.loads(row["params"])
+        return doc
+
+    def _job_get(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        row = self._job_row(user, crn, jid)
+        return _json(self.job_json(row, request.args.get("exclude_params") != "true"))
+
+    def _jobs_list(self, request: Request, user: IbmUser, crn: str) -> Response:
+        clauses, values = ["owner = ?", "instance = ?"], [user.name, crn]
+        for arg, column in (("program", "program_id"), ("session_id", "session_id")):
+            if request.args.get(arg):
+                clauses.append(f"{column} = ?")
+                values.append(request.args[arg])
+        if request.args.get("backend"):
+            clauses.append("backend = ?")
+            values.append(request.args["backend"])
+        pending = request.args.get("pending")
+        if pending in ("true", "false"):
+            op = "IN" if pending == "true" else "NOT IN"
+            clauses.append(f"status {op} ('Queued', 'Running')")
+        where = " AND ".join(clauses)
+        order = "ASC" if request.args.get("sort") == "ASC" else "DESC"
+        limit = int(request.args.get("limit") or 200)
+        offset = int(request.args.get("offset") or 0)
+        count = self._store.query_one(f"SELECT COUNT(*) AS n FROM ibm_jobs WHERE {where}", values)[
+            "n"
+        ]
+        rows = self._store.query(
+            f"SELECT * FROM ibm_jobs WHERE {where} ORDER BY created_at {order} LIMIT ? OFFSET ?",
+            (*values, limit, offset),
+        )
+        return _json({"jobs": [self.job_json(r, False) for r in rows], "count": count})
+
+    def _job_delete(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        self.jobs.delete(user, jid)
+        return _no_content()
+
+    def _job_results(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        return Response(self.jobs.results(user, jid), mimetype="application/json")
+
+    def _job_logs(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        return Response(self.jobs.logs(user, jid), mimetype="text/plain")
+
+    def _job_metrics(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        return _json(self.jobs.metrics(user, jid))
+
+    def _job_cancel(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        self.jobs.cancel(user, jid)
+        return _no_content()
+
+    def _job_tags(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
+        self._job_row(user, crn, jid)
+        self.jobs.update_tags(user, jid, json_body(request.get_data(), "job tags"))
+        return _no_content()

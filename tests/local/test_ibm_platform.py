@@ -1,0 +1,292 @@
+"""The current IBM Quantum Platform on loopback, driven by unmodified qiskit-ibm-runtime 0.44.
+
+The client is configured only as its users configure it (token = API key, instance = CRN,
+channel, url) plus the standard proxy/CA environment of ``requests``; a process-wide audit
+hook refuses and records any connection or name lookup that is not loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from pulumi_quantum.local.ibm.accounts import local_crn
+from pulumi_quantum.local.ibm.platform.env import PLATFORM_URL, platform_env
+from pulumi_quantum.local.ibm.platform.proxy import PlatformProxy
+from tests import loopback
+from tests.local._ibm_server import IbmServer
+from tests.polling import wait_until
+
+pytest.importorskip("qiskit_ibm_runtime")  # a declared dependency; present in every venv
+
+ALICE_KEY, BOB_KEY = "local-ibm-apikey-alice", "local-ibm-apikey-bob"
+ALICE_CRN, BOB_CRN = local_crn("alice"), local_crn("bob")
+BACKEND = "ibm_loopback_5q"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with loopback.guard():
+        yield from _platform(tmp_path_factory)
+    assert loopback.outside() == []
+
+
+def _platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("ibm-platform")
+    server = IbmServer(data).start()
+    proxy = PlatformProxy(lambda: server.url, data / "ibm-platform-ca").start()
+    env = platform_env({"ibm": server.url, "ibm-proxy": proxy.url}, data)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield {"server": server, "env": env}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        proxy.stop()
+        server.stop()
+
+
+def _service(key: str = ALICE_KEY, crn: str = ALICE_CRN) -> Any:
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    return QiskitRuntimeService(
+        channel="ibm_quantum_platform", token=key, instance=crn, url=PLATFORM_URL
+    )
+
+
+def _bell(backend: Any) -> Any:
+    from qiskit import QuantumCircuit, transpile
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return transpile(qc, backend, seed_transpiler=7)
+
+
+def _raw(platform: dict[str, Any], method: str, path: str, key: str, crn: str, **kw: Any):
+    return requests.request(
+        method,
+        f"{platform['server'].url}/api/v1{path}",
+        headers={"Authorization": f"apikey {key}", "Service-CRN": crn},
+        timeout=30,
+        **kw,
+    )
+
+
+def test_client_sees_only_loopback(platform: dict[str, Any]) -> None:
+    """Every address the client is given is loopback or a .test name behind the local proxy."""
+    env = platform["env"]
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "IAM_URL", "QISKIT_IBM_API_URL"):
+        assert env[name].startswith("http://127.0.0.1:"), name
+    assert env["QISKIT_IBM_URL"].endswith(".test")  # reserved TLD: never resolves
+
+
+def test_backends_and_iam_exchange(platform: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "API Key will be used instead" fallback
+        service = _service()
+        names = {b.name for b in service.backends()}
+    assert names == {"ibmq_qasm_simulator", BACKEND}
+    backend = service.backend(BACKEND)
+    assert backend.num_qubits == 5
+    assert backend.target.num_qubits == 5 and "cx" in backend.target.operation_names
+    assert service.active_instance() == ALICE_CRN
+
+
+def test_sampler_in_session_matches_reference_and_joins(platform: dict[str, Any]) -> None:
+    from qiskit.primitives import StatevectorSampler
+    from qiskit_ibm_runtime import SamplerV2, Session
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    circuit = _bell(backend)
+    session = Session(backend=backend, max_time=600)
+    details = session.details()
+    assert details["state"] == "open" and details["accepting_jobs"] is True
+    assert details["max_time"] == 600 and details["mode"] == "dedicated"
+
+    # User code elsewhere joins the session by id, as a Pulumi-created session is joined.
+    joined = Session.from_id(session.session_id, service=_service())
+    sampler = SamplerV2(mode=joined)
+    sampler.options.default_shots = 2000
+    sampler.options.simulator.seed_simulator = 1234
+    job = sampler.run([circuit])
+    counts = job.result()[0].data.meas.get_counts()
+    reference = StatevectorSampler(default_shots=2000, seed=1234).run([circuit]).result()
+    assert counts == reference[0].data.meas.get_counts()
+    assert set(counts) == {"00", "11"}
+    assert job.session_id == session.session_id
+
+    after = session.details()
+    assert after["state"] == "active" and after["activated_at"] is not None
+    assert after["last_job_completed"] is not None
+    assert session.status() == "In progress, accepting new jobs"  # the client's own mapping
+    assert session.usage() == after["usage_time"] >= 0
+    session.close()
+    closed = session.details()
+    assert closed["state"] == "closed" and closed["accepting_jobs"] is False
+    with pytest.raises(Exception, match="closed"):
+        SamplerV2(mode=Session.from_id(session.session_id, service=service)).run([circuit])
+
+
+def test_batch_estimator_and_cancel(platform: dict[str, Any]) -> None:
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime import Batch, EstimatorV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    from qiskit import QuantumCircuit, transpile
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    isa = transpile(qc, backend, seed_transpiler=7)
+    observable = SparsePauliOp("ZZ").apply_layout(isa.layout)
+    batch = Batch(backend=backend)
+    assert batch.details()["mode"] == "batch"
+    values = EstimatorV2(mode=batch).run([(isa, observable)]).result()[0].data.evs
+    expected = StatevectorEstimator().run([(isa, observable)]).result()[0].data.evs
+    assert float(values) == pytest.approx(float(expected)) == pytest.approx(1.0)
+    batch.cancel()
+    details = batch.details()
+    assert details["state"] == "closed" and details["accepting_jobs"] is False
+
+
+def test_max_ttl_and_interactive_ttl_enforced(platform: dict[str, Any]) -> None:
+    from qiskit_ibm_runtime import SamplerV2, Session
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    short = Session(backend=backend, max_time=2)
+    wait_until(lambda: short.details()["state"] == "closed", timeout=30)
+    with pytest.raises(Exception, match="max_ttl"):
+        SamplerV2(mode=short).run([_bell(backend)])
+
+    # interactive_ttl: a session idle after its job turns inactive (and still accepts jobs).
+    created = _raw(
+        platform,
+        "POST",
+        "/sessions",
+        ALICE_KEY,
+        ALICE_CRN,
+        json={"mode": "dedicated", "backend": BACKEND, "max_ttl": 600, "interactive_ttl": 1},
+    )
+    assert created.status_code == 200, created.text
+    idle = Session.from_id(created.json()["id"], service=service)
+    SamplerV2(mode=idle).run([_bell(backend)]).result()
+    wait_until(lambda: idle.details()["state"] == "inactive", timeout=30)
+    assert idle.details()["accepting_jobs"] is True
+
+
+def test_cross_tenant_denied_and_nothing_changed(platform: dict[str, Any]) -> None:
+    from qiskit_ibm_runtime import Session
+    from qiskit_ibm_runtime.accounts.exceptions import InvalidAccountError
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    service = _service()
+    session = Session(backend=service.backend(BACKEND), max_time=600)
+    before = session.details()
+    # The client itself refuses a CRN its key's account does not list ...
+    with pytest.raises((IBMInputValueError, InvalidAccountError)):
+        _service(BOB_KEY, ALICE_CRN)
+    # ... and the API answers 403 to bob's key on alice's CRN, for reads and writes alike.
+    sid = session.session_id
+    for method, path, kw in (
+        ("GET", f"/sessions/{sid}", {}),
+        ("PATCH", f"/sessions/{sid}", {"json": {"accepting_jobs": False}}),
+        ("DELETE", f"/sessions/{sid}/close", {}),
+        ("GET", "/backends", {}),
+    ):
+        response = _raw(platform, method, path, BOB_KEY, ALICE_CRN, **kw)
+        assert response.status_code == 403, (method, path, response.text)
+    # bob on his own CRN cannot reach alice's session either.
+    assert _raw(platform, "GET", f"/sessions/{sid}", BOB_KEY, BOB_CRN).status_code == 403
+    after = session.details()
+    assert after["state"] == before["state"] == "open"
+    assert after["accepting_jobs"] is True
+    session.cancel()
+
+
+def test_sessions_and_tokens_survive_a_restart(platform: dict[str, Any]) -> None:
+    """State is SQLite: a restart loses neither the session nor the client's IAM token."""
+    from qiskit_ibm_runtime import SamplerV2, Session
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    session = Session(backend=backend, max_time=900)
+    platform["server"].restart()  # new port; the proxy follows it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the cached IAM token is still accepted
+        details = session.details()
+    assert details["state"] == "open" and details["max_time"] == 900
+    counts = SamplerV2(mode=session).run([_bell(backend)], shots=50).result()
+    assert sum(counts[0].data.meas.get_counts().values()) == 50
+    session.cancel()
+
+
+def test_job_surface_of_the_client(platform: dict[str, Any]) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)], shots=20)  # job mode: no session
+    job.result()
+    again = service.job(job.job_id())
+    assert again.status() == "DONE" and again.primitive_id == "sampler"
+    assert job.job_id() in [j.job_id() for j in service.jobs(limit=50)]
+    assert isinstance(job.logs(), str)
+    assert job.metrics()["timestamps"]["finished"] is not None
+    job.update_tags(["sweep-1"])
+    assert service.job(job.job_id()).tags == ["sweep-1"]
+    with pytest.raises(Exception, match="not found"):
+        service.job("nosuchjob00000000000")
+
+
+def test_the_network_audit_refuses_non_loopback(platform: dict[str, Any]) -> None:
+    """The guard the other tests rely on is live: a TEST-NET address is refused, not tried."""
+    import socket
+
+    before = len(loopback.outside())
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError, match="network audit"):
+        sock.connect(("192.0.2.1", 9))
+    with pytest.raises(OSError, match="network audit"):
+        socket.getaddrinfo("quantum.cloud.ibm.com", 443)
+    assert len(loopback.outside()) == before + 2
+    del loopback._outside[before:]  # expected refusals; the fixture asserts none other happened
+
+
+def test_parameter_sweep_pub(platform: dict[str, Any]) -> None:
+    """A PUB with parameter values (BindingsArray on the wire) sweeps as qiskit's sampler does."""
+    import math
+
+    from qiskit import QuantumCircuit, transpile
+    from qiskit.circuit import Parameter
+    from qiskit.primitives import StatevectorSampler
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1)
+    qc.ry(theta, 0)
+    qc.measure_all()
+    isa = transpile(qc, backend, optimization_level=0)
+    values = [[0.0], [math.pi], [math.pi / 2]]
+    sampler = SamplerV2(mode=backend)
+    sampler.options.simulator.seed_simulator = 5
+    result = sampler.run([(isa, values)], shots=300).result()[0]
+    reference = StatevectorSampler(seed=5).run([(isa, values)], shots=300).result()[0]
+    got = [result.data.meas.get_counts(i) for i in range(3)]
+    assert got == [reference.data.meas.get_counts(i) for i in range(3)]
+    assert got[0] == {"0": 300} and got[1] == {"1": 300}
