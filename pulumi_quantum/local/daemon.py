@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,20 @@ def health(endpoints: dict[str, str], timeout: float = 2.0) -> dict[str, str]:
         try:
             with urllib.request.urlopen(f"{url}/_local/health", timeout=timeout) as r:
                 report[name] = "ok" if r.status == 200 else f"HTTP {r.status}"
+        except urllib.error.HTTPError as exc:  # a service that answers but reports problems
+            report[name] = f"unhealthy: {_problems(exc)}"
         except OSError as exc:
             report[name] = f"unreachable ({exc})"
     return report
+
+
+def _problems(error: urllib.error.HTTPError) -> str:
+    try:
+        doc = json.loads(error.read() or b"{}")
+    except ValueError:
+        doc = {}
+    problems = doc.get("problems") if isinstance(doc, dict) else None
+    return "; ".join(problems) if problems else f"HTTP {error.code}"
 
 
 def exports(endpoints: dict[str, str], env: dict[str, str]) -> list[str]:

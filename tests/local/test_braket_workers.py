@@ -134,3 +134,23 @@ def test_in_process_simulation_is_serialised(tmp_path, wait_until):
         ]
         wait_until(lambda: all(status_of(braket, a) in TERMINAL for a in arns), timeout=120)
         assert {status_of(braket, a) for a in arns} == {"COMPLETED"}
+
+
+def test_status_reports_a_broken_pool_until_the_next_task_rebuilds_it(cloud, wait_until):
+    """`local status` reads /_local/health: a dead worker makes Braket UNHEALTHY, not "ok"."""
+    from pulumi_quantum.local.daemon import health
+
+    braket, s3 = clients(cloud)
+    endpoint = {"braket": cloud.client_env()["AWS_ENDPOINT_URL_BRAKET"]}
+    assert health(endpoint) == {"braket": "ok"}
+
+    kill_workers(cloud, wait_until)
+    report = wait_until(lambda: health(endpoint)["braket"] != "ok" and health(endpoint), timeout=30)
+    assert report["braket"].startswith("unhealthy: ")
+    assert "rebuilt on the next task" in report["braket"]
+
+    s3.create_bucket(Bucket="healing")
+    arn = create(braket, "healing", shots=10)
+    wait_until(lambda: status_of(braket, arn) in TERMINAL, timeout=60)
+    assert status_of(braket, arn) == "COMPLETED"
+    assert wait_until(lambda: health(endpoint) == {"braket": "ok"}, timeout=30)

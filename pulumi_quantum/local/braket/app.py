@@ -87,8 +87,15 @@ class BraketApp:
 
     def _admin(self, request: Request) -> Response | None:
         if request.path == "/_local/health":
+            problems = self.runner.problems() if self.runner is not None else []
             return Response(
-                json.dumps({"status": "ok", "service": "braket"}), mimetype="application/json"
+                json.dumps(
+                    {"status": "unhealthy", "service": "braket", "problems": problems}
+                    if problems
+                    else {"status": "ok", "service": "braket"}
+                ),
+                status=503 if problems else 200,
+                mimetype="application/json",
             )
         if request.path == "/_local/faults":
             if request.method == "POST":

@@ -85,6 +85,24 @@ class SimulationPool:
         """Worker process ids (for tests and diagnostics)."""
         return list(getattr(self._executor, "_processes", None) or {})
 
+    def problems(self) -> list[str]:
+        """Why the pool cannot serve right now (empty when healthy), for ``local status``.
+
+        A dead worker breaks the whole executor; it is rebuilt lazily by the next task (see
+        :meth:`run`), so until then the daemon reports itself unhealthy rather than "ok".
+        """
+        executor = self._executor
+        if self._closed:
+            return ["simulation pool is shut down"]
+        found = []
+        if getattr(executor, "_broken", False):
+            found.append("simulation pool is broken; it is rebuilt on the next task")
+        processes = getattr(executor, "_processes", None) or {}
+        dead = sorted(pid for pid, proc in processes.items() if not proc.is_alive())
+        if dead:
+            found.append(f"simulation worker(s) {dead} died; the pool is rebuilt on the next task")
+        return found
+
     def run(self, *job: object) -> bytes:
         """simulate(*job) in a worker; a broken pool is replaced and the job run again."""
         for attempt in range(1, SIMULATION_ATTEMPTS + 1):
@@ -148,6 +166,10 @@ class TaskRunner:
 
     def submit(self, arn: str) -> None:
         self._pool.submit(self._run_logged, arn)
+
+    def problems(self) -> list[str]:
+        """What keeps the runner from running tasks (empty when healthy)."""
+        return self.sim_pool.problems() if self.sim_pool is not None else []
 
     def shutdown(self) -> None:
         """Stop taking work; queued tasks stay QUEUED in the store and resume on restart."""
