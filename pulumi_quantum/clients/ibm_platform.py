@@ -25,13 +25,13 @@ import time
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from .._provider import redact
 from .ibm_runtime import (
     DEFAULT_TIMEOUT,
     BadRequestError,
+    HttpClient,
     IBMRuntimeError,
     NotAuthorizedError,
     NotFoundError,
@@ -39,7 +39,6 @@ from .ibm_runtime import (
     ThrottledError,
     _json,
     _server_message,
-    make_retry,
 )
 
 API_VERSION = "2025-05-01"
@@ -52,7 +51,7 @@ _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
-class IBMPlatformClient:
+class IBMPlatformClient(HttpClient):
     """Sessions of one instance (CRN) on the current platform."""
 
     channel = "ibm_quantum_platform"
@@ -82,23 +81,10 @@ class IBMPlatformClient:
         self.instance = instance
         self._key = api_key
         self._bearer: str | None = None
-        self._timeout = timeout
-        self._http = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry or make_retry())
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
+        self._open_http(timeout, retry)
 
     def __repr__(self) -> str:  # never show the key
         return f"IBMPlatformClient(url={self.url!r}, instance={self.instance!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> IBMPlatformClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- auth ---------------------------------------------------------------------------------
     @property

@@ -23,7 +23,7 @@ import base64
 import hashlib
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -102,7 +102,28 @@ _LOGINS: dict[tuple[str, str], tuple[str, str | None]] = {}
 _LOGINS_LOCK = threading.Lock()
 
 
-class IBMRuntimeClient:
+class HttpClient:
+    """What both IBM clients share: one pooled ``requests`` session with urllib3 ``Retry``
+    (429/5xx backoff honouring ``Retry-After``), closed by ``close`` or a ``with`` block."""
+
+    def _open_http(self, timeout: float, retry: Retry | None) -> None:
+        self._timeout = timeout
+        self._http = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry or make_retry())
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class IBMRuntimeClient(HttpClient):
     """Programs and sessions of one account on one runtime service.
 
     ``url`` is the authentication URL (``QISKIT_IBM_URL``), exactly what ``IBMProvider(url=...)``
@@ -129,23 +150,10 @@ class IBMRuntimeClient:
         self._access_token: str | None = None
         self._runtime_url: str | None = None
         self._from_cache = False
-        self._timeout = timeout
-        self._http = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry or make_retry())
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
+        self._open_http(timeout, retry)
 
     def __repr__(self) -> str:  # never show the token
         return f"IBMRuntimeClient(url={self.url!r}, instance={self.instance!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> IBMRuntimeClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- transport ----------------------------------------------------------------------------
     def _request(

@@ -229,8 +229,8 @@ class SessionArgs:
         return props
 
 
-class Session(Resource, module="quantum/ibm", name="Session"):
-    """A Qiskit Runtime session held open for the stack's lifetime."""
+class _SessionOutputs:
+    """The output attributes a Session and a Batch share (IBM's session details)."""
 
     session_id: pulumi.Output[str]
     channel: pulumi.Output[str]
@@ -252,6 +252,10 @@ class Session(Resource, module="quantum/ibm", name="Session"):
     max_time: pulumi.Output[int | None]
     mode: pulumi.Output[str]
     on_delete: pulumi.Output[str]
+
+
+class Session(_SessionOutputs, Resource, module="quantum/ibm", name="Session"):
+    """A Qiskit Runtime session held open for the stack's lifetime."""
 
     def __init__(
         self,
@@ -289,29 +293,8 @@ class BatchProvider(SessionProvider):
         return super().check(olds, {**news, "mode": "batch"})
 
 
-class Batch(Resource, module="quantum/ibm", name="Batch"):
+class Batch(_SessionOutputs, Resource, module="quantum/ibm", name="Batch"):
     """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime."""
-
-    session_id: pulumi.Output[str]
-    channel: pulumi.Output[str]
-    state: pulumi.Output[str]
-    active: pulumi.Output[bool]
-    accepting_jobs: pulumi.Output[bool]
-    max_ttl: pulumi.Output[int]
-    interactive_ttl: pulumi.Output[int | None]
-    active_ttl: pulumi.Output[int | None]
-    started_at: pulumi.Output[str | None]
-    activated_at: pulumi.Output[str | None]
-    closed_at: pulumi.Output[str | None]
-    last_job_started: pulumi.Output[str | None]
-    last_job_completed: pulumi.Output[str | None]
-    elapsed_time: pulumi.Output[int | None]
-    backend_name: pulumi.Output[str | None]
-    backend: pulumi.Output[str]
-    instance: pulumi.Output[str | None]
-    max_time: pulumi.Output[int | None]
-    mode: pulumi.Output[str]
-    on_delete: pulumi.Output[str]
 
     def __init__(
         self,

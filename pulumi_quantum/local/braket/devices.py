@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .qpus import AHS_ACTION, QPUS, Qpu
+from .qpus import AHS_ACTION, QPUS, Qpu, service_properties
 from .qpus import capabilities as qpu_capabilities
 from .results import RUNNABLE_ACTIONS
 
@@ -171,24 +171,13 @@ def simulator_for(backend: str) -> Any:
 
 
 def _service_block(device: Device) -> dict[str, Any]:
-    return {
-        "braketSchemaHeader": {
-            "name": "braket.device_schema.device_service_properties",
-            "version": "1",
-        },
-        "executionWindows": [
-            {"executionDay": "Everyday", "windowStartHour": "00:00", "windowEndHour": "23:59:59"}
-        ],
-        "shotsRange": [0 if device.type == "SIMULATOR" else 1, MAX_SHOTS],
-        "deviceCost": {"price": device.cost_per_minute, "unit": "minute"},
-        "deviceDocumentation": {
-            "summary": f"{device.name} served by the pulumi-quantum local cloud",
-            "externalDocumentationUrl": "https://docs.aws.amazon.com/braket/",
-        },
-        "deviceLocation": "local",
-        "updatedAt": "2024-01-01T00:00:00",
-        "getTaskPollIntervalMillis": 50,
-    }
+    return service_properties(
+        (0 if device.type == "SIMULATOR" else 1, MAX_SHOTS),
+        {"price": device.cost_per_minute, "unit": "minute"},
+        f"{device.name} served by the pulumi-quantum local cloud",
+        "local",
+        "2024-01-01T00:00:00",
+    )
 
 
 @cache

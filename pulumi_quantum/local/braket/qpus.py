@@ -178,7 +178,17 @@ AQUILA = {
 }
 
 
-def _service(qpu: Qpu) -> dict[str, Any]:
+def service_properties(
+    shots_range: tuple[int, int] | list[int],
+    cost: dict[str, Any],
+    summary: str,
+    location: str,
+    updated_at: str,
+) -> dict[str, Any]:
+    """The ``service`` block of a capabilities document (simulators and QPUs alike).
+
+    A short poll interval, which the Braket SDK honours, so local results arrive quickly.
+    """
     return {
         "braketSchemaHeader": {
             "name": "braket.device_schema.device_service_properties",
@@ -187,17 +197,27 @@ def _service(qpu: Qpu) -> dict[str, Any]:
         "executionWindows": [
             {"executionDay": "Everyday", "windowStartHour": "00:00", "windowEndHour": "23:59:59"}
         ],
-        "shotsRange": list(qpu.shots_range),
-        "deviceCost": {"price": qpu.price_per_shot, "unit": "shot"},
+        "shotsRange": list(shots_range),
+        "deviceCost": cost,
         "deviceDocumentation": {
-            "summary": f"{qpu.provider} {qpu.name}, served by the pulumi-quantum local cloud on "
-            "the local simulator (noiseless)",
+            "summary": summary,
             "externalDocumentationUrl": "https://docs.aws.amazon.com/braket/",
         },
-        "deviceLocation": qpu.location or qpu.region,
-        "updatedAt": "2025-01-01T00:00:00",
+        "deviceLocation": location,
+        "updatedAt": updated_at,
         "getTaskPollIntervalMillis": 50,
     }
+
+
+def _service(qpu: Qpu) -> dict[str, Any]:
+    return service_properties(
+        qpu.shots_range,
+        {"price": qpu.price_per_shot, "unit": "shot"},
+        f"{qpu.provider} {qpu.name}, served by the pulumi-quantum local cloud on "
+        "the local simulator (noiseless)",
+        qpu.location or qpu.region,
+        "2025-01-01T00:00:00",
+    )
 
 
 def _openqasm(qpu: Qpu) -> dict[str, Any]:

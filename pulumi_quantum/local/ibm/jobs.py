@@ -79,6 +79,32 @@ class Jobs:
             {"job_id": job_id, "program_id": program_id, "backend": backend, "params": params_text},
             source,
         )
+        self.enqueue(
+            job_id,
+            user,
+            instance,
+            program_id,
+            backend,
+            session_id,
+            params_text,
+            body,
+            min(time_limit, MAX_TIME_LIMIT),
+        )
+        return {"id": job_id, "backend": backend, "session_id": session_id}
+
+    def enqueue(
+        self,
+        job_id: str,
+        user: IbmUser,
+        instance: str | None,
+        program_id: str,
+        backend: str,
+        session_id: str | None,
+        params_text: str,
+        body: dict[str, Any],
+        time_limit: float,
+    ) -> None:
+        """Record a prepared job as Queued and hand it to the executor (legacy and platform)."""
         self._store.execute(
             "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
             " tags, time_limit, log_level, status, created_at) "
@@ -92,13 +118,12 @@ class Jobs:
                 session_id,
                 params_text,
                 json.dumps(body.get("tags", [])),
-                min(time_limit, MAX_TIME_LIMIT),
+                time_limit,
                 body.get("log_level"),
                 db.now(),
             ),
         )
         self.executor.submit(job_id)
-        return {"id": job_id, "backend": backend, "session_id": session_id}
 
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:

@@ -238,25 +238,9 @@ class PlatformApi:
             None,
         )
         limit = min(body.get("cost") or PRIMITIVE_TIME_LIMIT, MAX_TIME_LIMIT)
-        self._store.execute(
-            "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
-            " tags, time_limit, log_level, status, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,'Queued',?)",
-            (
-                job_id,
-                user.name,
-                crn,
-                program_id,
-                backend,
-                session_id,
-                params_text,
-                json.dumps(body.get("tags", [])),
-                limit,
-                body.get("log_level"),
-                db.now(),
-            ),
+        self.jobs.enqueue(
+            job_id, user, crn, program_id, backend, session_id, params_text, body, limit
         )
-        self.jobs.executor.submit(job_id)
         return _json({"id": job_id, "backend": backend, "session_id": session_id})
 
     def _job_row(self, user: IbmUser, crn: str, jid: str) -> Any:
