@@ -10,6 +10,7 @@ when that package is importable and skipped (with a log line) otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -205,9 +206,29 @@ class LocalCloud:
         # The current IBM Quantum Platform is reached by qiskit-ibm-runtime through a proxy.
         from .ibm.platform.proxy import PlatformProxy
 
-        self.ibm_proxy = PlatformProxy(
-            lambda: self._servers["ibm"].url, self.data_dir / "ibm-platform-ca", self.ibm_proxy_port
-        ).start()
+        self.ibm_proxy = self._start_proxy(PlatformProxy)
+
+    def _start_proxy(self, proxy_class: Any) -> Any:
+        """Start the platform proxy on the asked port, else on the one this data dir used last.
+
+        A restart must keep ``HTTP_PROXY`` valid in the shells that exported it, as the other
+        services keep their ports; a remembered port taken by someone else falls back to a free one.
+        """
+        remembered = self.data_dir / "ibm-platform-ca" / "proxy-port"
+        port = self.ibm_proxy_port
+        if not port:
+            with contextlib.suppress(OSError, ValueError):
+                port = int(remembered.read_text())
+        target = lambda: self._servers["ibm"].url  # noqa: E731
+        ca_dir = self.data_dir / "ibm-platform-ca"
+        try:
+            proxy = proxy_class(target, ca_dir, port).start()
+        except OSError:
+            if self.ibm_proxy_port:
+                raise
+            proxy = proxy_class(target, ca_dir, 0).start()
+        remembered.write_text(proxy.url.rsplit(":", 1)[1])
+        return proxy
 
     def _serve(self, name: str, app: Callable[..., Any], handler: type | None = None) -> None:
         from .limits import guard
