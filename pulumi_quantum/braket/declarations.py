@@ -1,0 +1,294 @@
+"""The Amazon Braket resources, declared once (see :mod:`pulumi_quantum.declare`).
+
+Wire names are ``create_quantum_task`` / ``create_spending_limit`` members, as botocore's
+braket service model spells them.
+"""
+
+from __future__ import annotations
+
+from ..declare import ObjectType, Prop, ResourceDecl
+
+DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
+
+URN_SEED = Prop(
+    "urn_seed",
+    "string",
+    "The resource's URN parts, set by the resource class: the seed of its clientTokens.",
+    "str",
+    role="hidden",
+    change="none",
+)
+IMPORT_ID = Prop(
+    "import_id",
+    "string",
+    "The ARN given as ``ResourceOptions(import_=...)``: create adopts it instead of creating.",
+    "str",
+    role="hidden",
+    change="none",
+)
+TAGS = Prop(
+    "tags",
+    "object",
+    "Tags of the Braket resource (changed in place with TagResource/UntagResource).",
+    "Mapping[str, pulumi.Input[str]]",
+    change="in-place",
+    wire="tags",
+    items="string",
+    out_py="dict[str, str]",
+)
+
+ASSOCIATION = ObjectType(
+    "Association",
+    "A Braket resource the task is associated with (today: a reservation time window).",
+    (
+        Prop("arn", "string", "The reservation ARN.", "str", required=True),
+        Prop(
+            "type",
+            "string",
+            'The association type: ``"RESERVATION_TIME_WINDOW_ARN"``.',
+            "str",
+            required=True,
+        ),
+    ),
+)
+
+QUANTUM_TASK = ResourceDecl(
+    module="braket",
+    name="QuantumTask",
+    doc=(
+        "An Amazon Braket quantum task (``braket.create_quantum_task``). Give the program either "
+        "as ``action`` (a Braket action such as ``braket.ir.openqasm.program``, as a map or its "
+        "JSON text) or as ``source`` (OpenQASM 3 text) plus optional ``inputs``. With "
+        "``wait_for_completion`` (the default) ``up`` waits for a terminal state for at most "
+        "``wait_timeout_seconds`` (default: the resource's ``customTimeouts.create``, else one "
+        "hour). Tags and the waiting knobs change in place; any other change is a new task."
+    ),
+    import_id="the quantum task ARN",
+    types=(ASSOCIATION,),
+    props=(
+        Prop(
+            "action",
+            "json",
+            "The Braket action (a map or its JSON text); normalised to canonical JSON text.",
+            "str | Mapping[str, Any]",
+            wire="action",
+            out_py="str",
+        ),
+        Prop(
+            "source",
+            "string",
+            "OpenQASM 3 program text; check folds it (with ``inputs``) into ``action``.",
+            "str",
+            change="none",
+        ),
+        Prop(
+            "inputs",
+            "object",
+            "Values of the OpenQASM program's ``input`` parameters (with ``source``).",
+            "Mapping[str, Any]",
+            change="none",
+            items="any",
+            out_py="dict[str, Any]",
+        ),
+        Prop(
+            "device_arn",
+            "string",
+            "The device ARN (``arn:aws:braket:::device/quantum-simulator/amazon/sv1``, a QPU).",
+            "str",
+            required=True,
+            wire="deviceArn",
+        ),
+        Prop(
+            "device_parameters",
+            "json",
+            "Device parameters (a map or its JSON text); normalised to canonical JSON text.",
+            "str | Mapping[str, Any]",
+            wire="deviceParameters",
+            out_py="str",
+        ),
+        Prop(
+            "output_s3_bucket",
+            "string",
+            "The S3 bucket Braket writes results to (it must exist: see ResultsBucket).",
+            "str",
+            required=True,
+            wire="outputS3Bucket",
+        ),
+        Prop(
+            "output_s3_key_prefix",
+            "string",
+            "The key prefix of the results: ``<prefix>/<task id>/results.json``.",
+            "str",
+            required=True,
+            wire="outputS3KeyPrefix",
+        ),
+        Prop(
+            "shots",
+            "integer",
+            "Number of shots (0 for exact results on simulators).",
+            "int",
+            required=True,
+            wire="shots",
+        ),
+        TAGS,
+        Prop(
+            "associations",
+            "array",
+            "Associations, e.g. a reservation: ``[{arn, type: RESERVATION_TIME_WINDOW_ARN}]``.",
+            "Sequence[pulumi.Input[Association]]",
+            wire="associations",
+            items="Association",
+            out_py="list[dict[str, str]]",
+        ),
+        Prop(
+            "job_token",
+            "string",
+            "The hybrid job token, for tasks created inside a Braket hybrid job.",
+            "str",
+            wire="jobToken",
+        ),
+        Prop(
+            "experimental_capabilities",
+            "object",
+            "Experimental capabilities to enable (Braket's ``experimentalCapabilities``).",
+            "Mapping[str, str]",
+            wire="experimentalCapabilities",
+            items="string",
+            out_py="dict[str, str]",
+        ),
+        Prop(
+            "wait_for_completion",
+            "boolean",
+            "Wait for COMPLETED/FAILED/CANCELLED during ``up`` (a failed task fails the update).",
+            "bool",
+            change="in-place",
+            default=True,
+        ),
+        Prop(
+            "wait_timeout_seconds",
+            "integer",
+            "How long ``up`` waits (default: ``customTimeouts.create``, else 3600 s).",
+            "int",
+            change="in-place",
+            default=DEFAULT_WAIT_TIMEOUT_SECONDS,
+        ),
+        Prop(
+            "quantum_task_arn",
+            "string",
+            "The task ARN (also the resource id).",
+            "str",
+            role="output",
+        ),
+        Prop(
+            "status",
+            "string",
+            "QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED, ...",
+            "str",
+            role="output",
+        ),
+        Prop(
+            "output_s3_directory",
+            "string",
+            "Where the results are: ``<prefix>/<task id>``.",
+            "str",
+            role="output",
+        ),
+        Prop(
+            "created_at", "string", "When Braket created the task (ISO 8601).", "str", role="output"
+        ),
+        Prop(
+            "ended_at", "string", "When the task ended (ISO 8601), if it has.", "str", role="output"
+        ),
+        Prop("failure_reason", "string", "Why the task failed, if it did.", "str", role="output"),
+        Prop(
+            "measurement_counts",
+            "object",
+            "Counts per measured bitstring, read from the task's results.json once COMPLETED.",
+            "dict[str, int]",
+            role="output",
+            items="integer",
+        ),
+        URN_SEED,
+        IMPORT_ID,
+    ),
+)
+
+TIME_PERIOD = ObjectType(
+    "TimePeriod",
+    "The period a limit applies to: ISO 8601 date-times (or epoch seconds).",
+    (
+        Prop("start_at", "string", "Start of the period.", "str", required=True),
+        Prop("end_at", "string", "End of the period (after the start).", "str", required=True),
+    ),
+)
+
+SPENDING_LIMIT = ResourceDecl(
+    module="braket",
+    name="SpendingLimit",
+    doc=(
+        "An Amazon Braket spending limit (``braket.create_spending_limit``). ``spending_limit`` "
+        'is a decimal amount in USD as text (``"100"``, ``"12.50"``); numbers are accepted '
+        "and turned into text. Without ``time_period`` Braket picks the period. The amount, "
+        "period and tags change in place; a different device is a new limit."
+    ),
+    import_id="the spending limit ARN",
+    types=(TIME_PERIOD,),
+    props=(
+        Prop(
+            "device_arn",
+            "string",
+            "The device the limit applies to.",
+            "str",
+            required=True,
+            wire="deviceArn",
+        ),
+        Prop(
+            "spending_limit",
+            "string",
+            "The limit in USD, as decimal text.",
+            "str",
+            required=True,
+            change="in-place",
+            wire="spendingLimit",
+        ),
+        Prop(
+            "time_period",
+            "ref",
+            "The period the limit applies to.",
+            "TimePeriod",
+            change="in-place",
+            items="TimePeriod",
+            out_py="dict[str, str]",
+        ),
+        TAGS,
+        Prop(
+            "spending_limit_arn",
+            "string",
+            "The limit's ARN (also the resource id).",
+            "str",
+            role="output",
+        ),
+        Prop("queued_spend", "string", "Spend of queued tasks, in USD.", "str", role="output"),
+        Prop("total_spend", "string", "Spend so far in the period, in USD.", "str", role="output"),
+        Prop(
+            "effective_time_period",
+            "ref",
+            "The period Braket applies (``{start_at, end_at}``, ISO 8601).",
+            "dict[str, str]",
+            role="output",
+            items="TimePeriod",
+        ),
+        Prop(
+            "created_at", "string", "When the limit was created (ISO 8601).", "str", role="output"
+        ),
+        Prop(
+            "updated_at",
+            "string",
+            "When the limit was last updated (ISO 8601).",
+            "str",
+            role="output",
+        ),
+        URN_SEED,
+        IMPORT_ID,
+    ),
+)
