@@ -212,8 +212,8 @@ def summary_table(decls: Iterable[ResourceDecl]) -> str:
         "|---|---|---|---|---|",
     ]
     for d in decls:
-        in_place = ", ".join(f"`{n}`" for n in d.in_place) or "–"
-        replace = ", ".join(f"`{n}`" for n in d.replaces) or "–"
+        in_place = ", ".join(f"`{n}`" for n in d.in_place) or "none"
+        replace = ", ".join(f"`{n}`" for n in d.replaces) or "none"
         rows.append(
             f"| `pulumi_quantum.{d.module}.{d.name}` | `{d.token}` | {in_place} | {replace} | "
             f"{d.import_id} |"
