@@ -172,6 +172,22 @@ def diff_properties(
     )
 
 
+def declared_diff(
+    decl: Any, olds: Mapping[str, Any], news: Mapping[str, Any], ignore: Iterable[str] = ()
+) -> DiffResult:
+    """The diff of a declared resource (:meth:`~pulumi_quantum.declare.ResourceDecl.diff`) as
+    the dynamic provider host wants it."""
+    changes, replaces = decl.diff(olds, news, ignore)
+    skipped = set(decl.never_a_change) | set(ignore) | {"__provider"}
+    stables = [k for k in news if k not in changes and k not in skipped]
+    return DiffResult(
+        changes=bool(changes),
+        replaces=replaces,
+        stables=stables,
+        delete_before_replace=decl.delete_before_replace,
+    )
+
+
 def _canonical(value: Any) -> str:
     if value == {} or value == []:
         value = None

@@ -10,6 +10,7 @@ concrete class add what only it knows (:meth:`_prepare`: the URN seed, an import
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields
 from typing import Any, ClassVar
 
@@ -53,5 +54,46 @@ class DeclaredResource(Resource):
     def _prepare(
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
     ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
-        """Add what only the concrete resource knows (a URN seed, an adopted id)."""
+        """Fill the hidden inputs the declaration asks for; subclasses add their own first.
+
+        ``urn_seed``: what the URN is made of (see :func:`urn_seed`). ``import_id``: the one
+        import story of the dynamic resources — ``ResourceOptions(import_=id)`` becomes this
+        input and ``create`` adopts the existing resource (see :func:`take_import`).
+        """
+        hidden = {p.name for p in self.DECL.hidden}
+        if "urn_seed" in hidden:
+            props["urn_seed"] = urn_seed(self.TYPE, resource_name, opts)
+        if "import_id" in hidden:
+            props["import_id"], opts = take_import(opts)
         return props, opts
+
+
+def urn_seed(type_token: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> Any:
+    """What the resource's URN is made of, computed in the program.
+
+    Dynamic providers' ``create`` never sees the URN, yet a create retried after a crash must
+    send the same clientToken. So the resource class passes project, stack, parent, type and name
+    as a hidden input. With a parent, its URN (an Output) is part of the seed, as in a real URN.
+    """
+    base = f"{pulumi.get_project()}::{pulumi.get_stack()}::{type_token}::{resource_name}"
+    parent = opts.parent if opts is not None else None
+    if parent is None:
+        return base
+    return parent.urn.apply(lambda parent_urn: f"{base}::parent={parent_urn}")
+
+
+def take_import(
+    opts: pulumi.ResourceOptions | None,
+) -> tuple[str | None, pulumi.ResourceOptions | None]:
+    """Move ``opts.import_`` into a hidden input and out of the options.
+
+    The engine's import path does not work for Python dynamic providers (pulumi/pulumi#16175:
+    their Read is called without ``__provider``), so the providers adopt the resource in
+    ``create`` instead; the user-facing spelling stays ``ResourceOptions(import_=id)``. (The
+    ``pulumi-resource-quantum`` plugin serves ``pulumi import`` natively.)
+    """
+    if opts is None or not opts.import_:
+        return None, opts
+    adopted = copy.copy(opts)
+    adopted.import_ = None
+    return opts.import_, adopted

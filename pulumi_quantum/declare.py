@@ -24,11 +24,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["string", "integer", "number", "boolean", "object", "array", "any", "json", "ref"]
+Kind = Literal[
+    "string", "integer", "number", "boolean", "object", "array", "any", "json", "ref", "duration"
+]
 """Schema kinds. ``object`` is a map (``items`` names its value kind); ``array`` a list
 (``items`` names its element kind or object type); ``ref`` is the object type ``items`` names;
 ``json`` is a value given as a JSON object or as its text (sent as canonical JSON text);
-``any`` is free-form JSON."""
+``any`` is free-form JSON; ``duration`` is whole seconds or a duration string
+(``"2h 30m"``)."""
 
 Role = Literal["input", "output", "hidden"]
 """``input``: the user sets it (and reads it back); ``output``: the provider sets it;
@@ -144,8 +147,18 @@ class ResourceDecl:
 
     @property
     def never_a_change(self) -> tuple[str, ...]:
-        """Properties a diff ignores: outputs, bookkeeping, inputs folded into others."""
-        return tuple(p.name for p in self.props if p.role != "input" or p.change == "none")
+        """Properties a diff ignores: outputs, bookkeeping, inputs folded into others.
+
+        An output declared ``in-place`` is compared: ``check`` computes it from inputs (a
+        program's source hash), so its change is the input's change.
+        """
+        return tuple(
+            p.name
+            for p in self.props
+            if p.role == "hidden"
+            or p.change == "none"
+            or (p.role == "output" and p.change != "in-place")
+        )
 
     # ---------------------------------------------------------------- behaviour
     def defaults(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,18 +175,19 @@ class ResourceDecl:
         """(changed inputs, those among them that force a replacement), by the declaration.
 
         Missing, ``None``, ``{}`` and ``[]`` compare equal; JSON values compare by content.
+        Undeclared keys (``__provider``, keys an older version left in state) are not compared.
         """
-        skipped = set(self.never_a_change) | set(ignore) | {"__provider"}
+        skipped = set(self.never_a_change) | set(ignore)
         changes: list[str] = []
         replaces: list[str] = []
         for name in sorted(set(olds) | set(news)):
-            if name in skipped:
+            if name in skipped or name not in self._by_name:
                 continue
             if _canonical(olds.get(name)) == _canonical(news.get(name)):
                 continue
             changes.append(name)
-            prop = self._by_name.get(name)
-            if prop is None or prop.change == "replace":
+            prop = self._by_name[name]
+            if prop.role == "input" and prop.change == "replace":
                 replaces.append(name)
         return changes, replaces
 

@@ -1,14 +1,15 @@
 """Amazon Braket resources: :class:`QuantumTask` and :class:`SpendingLimit`.
 
-Importing this package loads neither boto3 nor botocore; the providers import them when they
-first talk to Braket (or, for ``check``, load botocore's service model to validate inputs).
-See the README ("Amazon Braket resources") for inputs, outputs, update-vs-replace and configuration.
+Importing this package loads neither boto3 nor botocore (nor, until a name is used, the Pulumi
+SDK); the providers import them when they first talk to Braket (or, for ``check``, load
+botocore's service model to validate inputs). See docs/resources.md for inputs, outputs and
+update-vs-replace, and the README for configuration.
 """
 
 from __future__ import annotations
 
-from .spending_limit import SpendingLimit, SpendingLimitArgs, SpendingLimitProvider, TimePeriod
-from .task import Association, QuantumTask, QuantumTaskArgs, QuantumTaskProvider
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "Association",
@@ -20,3 +21,26 @@ __all__ = [
     "SpendingLimitProvider",
     "TimePeriod",
 ]
+
+_HOME = {
+    "Association": "_generated",
+    "QuantumTask": "task",
+    "QuantumTaskArgs": "_generated",
+    "QuantumTaskProvider": "task",
+    "SpendingLimit": "spending_limit",
+    "SpendingLimitArgs": "_generated",
+    "SpendingLimitProvider": "spending_limit",
+    "TimePeriod": "_generated",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._generated import Association, QuantumTaskArgs, SpendingLimitArgs, TimePeriod
+    from .spending_limit import SpendingLimit, SpendingLimitProvider
+    from .task import QuantumTask, QuantumTaskProvider
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

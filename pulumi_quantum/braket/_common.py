@@ -6,7 +6,6 @@ boto3/botocore are imported lazily inside functions.
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -14,43 +13,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-import pulumi
-
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
 from ..rules import tag_problems
 
 # A fixed namespace, so the same seed always yields the same token on any machine.
 _TOKEN_NAMESPACE = uuid.UUID("9b0f8f4e-5d0c-4c36-9a43-5f1e4b2b7c11")
-
-
-def urn_seed(type_token: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> Any:
-    """What the resource's URN is made of, computed in the program.
-
-    Dynamic providers' ``create`` never sees the URN, yet a create retried after a crash must
-    send the same clientToken. So the resource class passes project, stack, parent, type and name
-    as a hidden input. With a parent, its URN (an Output) is part of the seed, as in a real URN.
-    """
-    base = f"{pulumi.get_project()}::{pulumi.get_stack()}::{type_token}::{resource_name}"
-    parent = opts.parent if opts is not None else None
-    if parent is None:
-        return base
-    return parent.urn.apply(lambda parent_urn: f"{base}::parent={parent_urn}")
-
-
-def take_import(
-    opts: pulumi.ResourceOptions | None,
-) -> tuple[str | None, pulumi.ResourceOptions | None]:
-    """Move ``opts.import_`` into a hidden input and out of the options.
-
-    The engine's import path does not work for Python dynamic providers (pulumi/pulumi#16175:
-    their Read is called without ``__provider``), so the providers adopt the resource in
-    ``create`` instead; the user-facing spelling stays ``ResourceOptions(import_=ARN)``.
-    """
-    if opts is None or not opts.import_:
-        return None, opts
-    adopted = copy.copy(opts)
-    adopted.import_ = None
-    return opts.import_, adopted
 
 
 #: Tag a delete puts on a terminal task it can only forget: "this deployment is over", so a later

@@ -8,55 +8,21 @@ GetSpendingLimit, so reads page through SearchSpendingLimits (filtered by device
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, TypedDict
+from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from .._provider import (
-    CheckErrors,
-    ProviderError,
-    QuantumProvider,
-    diff_properties,
-    is_unknown,
-    resolve_args,
-)
+from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
 from . import _common
+from ._generated import SpendingLimitArgs, SpendingLimitBase, TimePeriod
+from .declarations import SPENDING_LIMIT
 from .model_check import validate_request
 
-OUTPUTS = (
-    "spending_limit_arn",
-    "queued_spend",
-    "total_spend",
-    "effective_time_period",
-    "created_at",
-    "updated_at",
-)
-IN_PLACE = ("spending_limit", "time_period", "tags")
+__all__ = ["SpendingLimit", "SpendingLimitArgs", "SpendingLimitProvider", "TimePeriod"]
 
-
-class TimePeriod(TypedDict):
-    """The period a limit applies to: ISO 8601 date-times (or epoch seconds)."""
-
-    start_at: pulumi.Input[str]
-    end_at: pulumi.Input[str]
-
-
-@dataclass(kw_only=True)
-class SpendingLimitArgs:
-    """Inputs of :class:`SpendingLimit`; mirror ``braket.create_spending_limit``.
-
-    ``spending_limit`` is a decimal amount in USD as text (``"100"``, ``"12.50"``); numbers are
-    accepted and turned into text. Without ``time_period`` Braket picks the period.
-    """
-
-    device_arn: pulumi.Input[str]
-    spending_limit: pulumi.Input[str]
-    time_period: pulumi.Input[TimePeriod] | None = None
-    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+OUTPUTS = SPENDING_LIMIT.output_names
 
 
 def _amount(value: Any, errors: CheckErrors) -> Any:
@@ -124,18 +90,10 @@ def check_limit(news: Mapping[str, Any]) -> CheckResult:
             "urn_seed is missing: create limits through "
             "pulumi_quantum.braket.SpendingLimit, which derives it from the resource URN",
         )
-    request = {
-        "deviceArn": inputs.get("device_arn"),
-        "spendingLimit": inputs.get("spending_limit"),
-        "timePeriod": inputs.get("time_period"),
-        "tags": inputs.get("tags") or None,
-    }
-    validate_request(
-        "CreateSpendingLimit",
-        {k: v for k, v in request.items() if v is not None},
-        errors,
-        skip=["clientToken"],
-    )
+    request = SPENDING_LIMIT.request(inputs)
+    if inputs.get("time_period") is not None:
+        request["timePeriod"] = inputs["time_period"]
+    validate_request("CreateSpendingLimit", request, errors, skip=["clientToken"])
     return errors.result(inputs)
 
 
@@ -184,25 +142,14 @@ class SpendingLimitProvider(QuantumProvider):
         return check_limit(news)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_properties(
-            olds,
-            news,
-            in_place=IN_PLACE,
-            ignore=[*OUTPUTS, "urn_seed", "import_id"],
-            replace_all_others=True,
-        )
+        return declared_diff(SPENDING_LIMIT, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from ..clients.braket import braket_client
 
-        request: dict[str, Any] = {
-            "deviceArn": props["device_arn"],
-            "spendingLimit": props["spending_limit"],
-        }
+        request = SPENDING_LIMIT.request(props)
         if props.get("time_period"):
             request["timePeriod"] = _api_period(props["time_period"])
-        if props.get("tags"):
-            request["tags"] = props["tags"]
         client = braket_client()
         if props.get("import_id"):
             return self._adopt(client, props["import_id"], props)
@@ -309,32 +256,10 @@ class SpendingLimitProvider(QuantumProvider):
                     raise
 
 
-class SpendingLimit(Resource, module="quantum/braket", name="SpendingLimit"):
-    """An Amazon Braket spending limit (``braket.create_spending_limit``) managed by Pulumi."""
+class SpendingLimit(SpendingLimitBase, module="quantum/braket", name="SpendingLimit"):
+    """An Amazon Braket spending limit (``braket.create_spending_limit``) managed by Pulumi.
 
-    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/braket:SpendingLimit"
+    Inputs, outputs and update-vs-replace: :data:`.declarations.SPENDING_LIMIT`.
+    """
 
-    device_arn: pulumi.Output[str]
-    spending_limit: pulumi.Output[str]
-    time_period: pulumi.Output[dict[str, str] | None]
-    tags: pulumi.Output[dict[str, str] | None]
-    spending_limit_arn: pulumi.Output[str]
-    queued_spend: pulumi.Output[str]
-    total_spend: pulumi.Output[str]
-    effective_time_period: pulumi.Output[dict[str, str]]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: SpendingLimitArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        args = resolve_args(SpendingLimitArgs, args, kwargs)
-        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
-        props["urn_seed"] = _common.urn_seed(self.TYPE, resource_name, opts)
-        props["import_id"], opts = _common.take_import(opts)
-        props.update(dict.fromkeys(OUTPUTS))
-        super().__init__(SpendingLimitProvider(), resource_name, props, opts)
+    PROVIDER = SpendingLimitProvider

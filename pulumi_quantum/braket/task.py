@@ -20,91 +20,34 @@ import json
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, TypedDict
+from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import (
     CheckErrors,
     ProviderError,
     QuantumProvider,
     canonical_json,
-    diff_properties,
+    declared_diff,
     is_unknown,
-    resolve_args,
 )
 from ..rules import bucket_name_problem
 from . import _common
+from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
+from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
 from .durations import parse_duration
 from .model_check import validate_request
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
+__all__ = ["Association", "QuantumTask", "QuantumTaskArgs", "QuantumTaskProvider"]
+
 CANCEL_WAIT_SECONDS = 120
 FIRST_POLL_SECONDS = 0.1
 MAX_POLL_SECONDS = 5.0
-
-#: Input properties, in the order of create_quantum_task's parameters, then our own knobs.
-REQUEST_PROPS = {
-    "action": "action",
-    "device_arn": "deviceArn",
-    "device_parameters": "deviceParameters",
-    "output_s3_bucket": "outputS3Bucket",
-    "output_s3_key_prefix": "outputS3KeyPrefix",
-    "shots": "shots",
-    "tags": "tags",
-    "associations": "associations",
-    "job_token": "jobToken",
-    "experimental_capabilities": "experimentalCapabilities",
-}
-OUTPUTS = (
-    "quantum_task_arn",
-    "status",
-    "output_s3_directory",
-    "created_at",
-    "ended_at",
-    "failure_reason",
-    "measurement_counts",
-)
-IN_PLACE = ("tags", "wait_for_completion", "wait_timeout_seconds")
-#: Folded into ``action`` by check, or bookkeeping: never a reason to replace a task.
-DERIVED = ("source", "inputs", "urn_seed", "import_id")
-
-
-class Association(TypedDict):
-    """A Braket resource the task is associated with (today: a reservation time window)."""
-
-    arn: pulumi.Input[str]
-    type: pulumi.Input[str]  # "RESERVATION_TIME_WINDOW_ARN"
-
-
-@dataclass(kw_only=True)
-class QuantumTaskArgs:
-    """Inputs of :class:`QuantumTask`; mirror ``braket.create_quantum_task``.
-
-    Give the program either as ``action`` (a ``braket.ir.openqasm.Program``-shaped dict or its
-    JSON text, or any other Braket action) or as ``source`` (OpenQASM 3 text) plus optional
-    ``inputs``. ``wait_for_completion`` makes ``up`` wait for a terminal state for at most
-    ``wait_timeout_seconds`` (default: the resource's ``customTimeouts.create``, else one hour).
-    """
-
-    device_arn: pulumi.Input[str]
-    output_s3_bucket: pulumi.Input[str]
-    output_s3_key_prefix: pulumi.Input[str]
-    shots: pulumi.Input[int]
-    action: pulumi.Input[str | Mapping[str, Any]] | None = None
-    source: pulumi.Input[str] | None = None
-    inputs: pulumi.Input[Mapping[str, Any]] | None = None
-    device_parameters: pulumi.Input[str | Mapping[str, Any]] | None = None
-    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    associations: pulumi.Input[Sequence[pulumi.Input[Association]]] | None = None
-    job_token: pulumi.Input[str] | None = None
-    experimental_capabilities: pulumi.Input[Mapping[str, str]] | None = None
-    wait_for_completion: pulumi.Input[bool] | None = None
-    wait_timeout_seconds: pulumi.Input[int] | None = None
+OUTPUTS = QUANTUM_TASK.output_names
 
 
 # ----------------------------------------------------------------------------------- check
@@ -185,16 +128,11 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
 
 def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
     """The create_quantum_task request (minus clientToken) for normalised inputs."""
-    request: dict[str, Any] = {}
-    for prop, member in REQUEST_PROPS.items():
-        value = props.get(prop)
-        if value is None or value == {} or value == []:
-            continue
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # numbers cross the engine's RPC as floats; Braket wants a long
-        if member == "associations":
-            value = [{"arn": a.get("arn"), "type": a.get("type")} for a in value]
-        request[member] = value
+    request = QUANTUM_TASK.request(props)
+    if "associations" in request:
+        request["associations"] = [
+            {"arn": a.get("arn"), "type": a.get("type")} for a in request["associations"]
+        ]
     return request
 
 
@@ -212,15 +150,12 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
         problem = bucket_name_problem(bucket)
         if problem:
             errors.add("output_s3_bucket", f"output_s3_bucket: {problem}")
-    wait = inputs.get("wait_for_completion")
-    if wait is None:
-        inputs["wait_for_completion"] = True
-    elif not isinstance(wait, bool) and not is_unknown(wait):
+    inputs = QUANTUM_TASK.defaults(inputs)
+    wait = inputs["wait_for_completion"]
+    if not isinstance(wait, bool) and not is_unknown(wait):
         errors.add(
             "wait_for_completion", f"wait_for_completion must be true or false, got {wait!r}"
         )
-    if inputs.get("wait_timeout_seconds") is None:
-        inputs["wait_timeout_seconds"] = DEFAULT_WAIT_TIMEOUT_SECONDS
     inputs["wait_timeout_seconds"] = _common.whole_number(
         inputs["wait_timeout_seconds"], "wait_timeout_seconds", errors, minimum=1
     )
@@ -236,11 +171,7 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
             errors.add("associations", "associations must be a list of {arn, type}")
             associations = None
         inputs["associations"] = associations
-    request = {
-        member: inputs.get(prop)
-        for prop, member in REQUEST_PROPS.items()
-        if inputs.get(prop) is not None
-    }
+    request = QUANTUM_TASK.request(inputs)
     skip = ["clientToken"]
     if inputs["action"] is None and (news.get("action") is not None or news.get("source")):
         skip.append("action")  # given but unusable: already reported above, not "missing"
@@ -460,12 +391,9 @@ class QuantumTaskProvider(QuantumProvider):
         return check_task(olds, news)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        ignore = [*OUTPUTS, *DERIVED]
-        if "action" not in olds:  # imported: Braket never returns the action, adopt the program's
-            ignore.append("action")
-        return diff_properties(
-            olds, news, in_place=IN_PLACE, ignore=ignore, replace_all_others=True
-        )
+        # Imported: Braket never returns the action, so the program's is adopted.
+        ignore = () if "action" in olds else ("action",)
+        return declared_diff(QUANTUM_TASK, olds, news, ignore=ignore)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from ..clients.braket import braket_client
@@ -555,52 +483,25 @@ def _outs_of(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: props.get(k) for k in OUTPUTS}
 
 
-class QuantumTask(Resource, module="quantum/braket", name="QuantumTask"):
-    """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
-
-    ``QuantumTask(name, QuantumTaskArgs(...), opts)`` or ``QuantumTask(name, device_arn=..., ...)``.
-    """
-
-    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/braket:QuantumTask"
-
-    action: pulumi.Output[str]
-    device_arn: pulumi.Output[str]
-    device_parameters: pulumi.Output[str | None]
-    output_s3_bucket: pulumi.Output[str]
-    output_s3_key_prefix: pulumi.Output[str]
-    shots: pulumi.Output[int]
-    tags: pulumi.Output[dict[str, str] | None]
-    associations: pulumi.Output[list[dict[str, str]] | None]
-    job_token: pulumi.Output[str | None]
-    wait_for_completion: pulumi.Output[bool]
-    wait_timeout_seconds: pulumi.Output[int]
-    quantum_task_arn: pulumi.Output[str]
-    status: pulumi.Output[str]
-    output_s3_directory: pulumi.Output[str]
-    created_at: pulumi.Output[str]
-    ended_at: pulumi.Output[str | None]
-    failure_reason: pulumi.Output[str | None]
-    measurement_counts: pulumi.Output[dict[str, int] | None]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: QuantumTaskArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        args = resolve_args(QuantumTaskArgs, args, kwargs)
-        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
-        if props["wait_timeout_seconds"] is None:
-            props["wait_timeout_seconds"] = _create_timeout(opts)
-        props["urn_seed"] = _common.urn_seed(self.TYPE, resource_name, opts)
-        props["import_id"], opts = _common.take_import(opts)
-        props.update(dict.fromkeys(OUTPUTS))
-        super().__init__(QuantumTaskProvider(), resource_name, props, opts)
-
-
-def _create_timeout(opts: pulumi.ResourceOptions | None) -> int | None:
+def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
     """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
     timeouts = opts.custom_timeouts if opts is not None else None
     create = getattr(timeouts, "create", None)
     return parse_duration(create) if create else None
+
+
+class QuantumTask(QuantumTaskBase, module="quantum/braket", name="QuantumTask"):
+    """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
+
+    ``QuantumTask(name, QuantumTaskArgs(...), opts)`` or ``QuantumTask(name, device_arn=..., ...)``.
+    Inputs, outputs and update-vs-replace: :data:`.declarations.QUANTUM_TASK`.
+    """
+
+    PROVIDER = QuantumTaskProvider
+
+    def _prepare(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
+        if props["wait_timeout_seconds"] is None:
+            props["wait_timeout_seconds"] = create_timeout_seconds(opts)
+        return super()._prepare(resource_name, props, opts)

@@ -29,26 +29,20 @@ __all__ = [
 
 _HOME = {
     "Batch": "session",
-    "BatchArgs": "session",
+    "BatchArgs": "_generated",
     "BatchProvider": "session",
     "RuntimeProgram": "program",
-    "RuntimeProgramArgs": "program",
+    "RuntimeProgramArgs": "_generated",
     "RuntimeProgramProvider": "program",
     "Session": "session",
-    "SessionArgs": "session",
+    "SessionArgs": "_generated",
     "SessionProvider": "session",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .program import RuntimeProgram, RuntimeProgramArgs, RuntimeProgramProvider
-    from .session import (
-        Batch,
-        BatchArgs,
-        BatchProvider,
-        Session,
-        SessionArgs,
-        SessionProvider,
-    )
+    from ._generated import BatchArgs, RuntimeProgramArgs, SessionArgs
+    from .program import RuntimeProgram, RuntimeProgramProvider
+    from .session import Batch, BatchProvider, Session, SessionProvider
 
 
 def __getattr__(name: str) -> Any:

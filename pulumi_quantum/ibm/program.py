@@ -10,9 +10,10 @@ Lifecycle (see the README, "IBM Qiskit Runtime resources", for the full table):
 * ``create``/``update`` re-read the program file and refuse to upload it if it changed since
   ``check`` hashed it (the plan would not be what gets applied);
 * ``read`` powers refresh (out-of-band edits, deletion);
-* adopting an existing program is the ``import_id`` input: the engine's import path
-  (``pulumi import`` / ``ResourceOptions(import_=...)``) calls ``read`` without the pickled
-  provider, which no Python dynamic resource can survive.
+* adopting an existing program is ``ResourceOptions(import_=<id>)``, which the resource turns
+  into the hidden ``import_id`` input (the engine's import path calls ``read`` without the
+  pickled provider, which no Python dynamic resource can survive); the
+  ``pulumi-resource-quantum`` plugin serves ``pulumi import`` natively.
 
 State keeps the source's sha256 and size, never its text, when ``data`` is a path. Inline source
 is the user's own input and Pulumi stores inputs, so in that case the text is in state as an input
@@ -22,22 +23,21 @@ is the user's own input and Pulumi stores inputs, so in that case the text is in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import (
     CheckErrors,
     ProviderError,
     QuantumProvider,
     _canonical,
-    diff_properties,
+    declared_diff,
     is_unknown,
-    resolve_args,
 )
+from ._generated import RuntimeProgramArgs, RuntimeProgramBase
+from .declarations import RUNTIME_PROGRAM
 from .metadata import (
     METADATA_FIELDS,
     MetadataDocument,
@@ -49,18 +49,9 @@ from .metadata import (
 )
 from .source import ProgramSource, ProgramSourceError, load_source
 
-OUTPUTS = (
-    "program_id",
-    "name",
-    "description",
-    "max_execution_time",
-    "is_public",
-    "spec",
-    "data_sha256",
-    "data_size",
-    "creation_date",
-    "update_date",
-)
+__all__ = ["RuntimeProgram", "RuntimeProgramArgs", "RuntimeProgramProvider"]
+
+OUTPUTS = RUNTIME_PROGRAM.output_names
 COMPARED = ("data_sha256", "name", "description", "max_execution_time", "is_public", "spec")
 """What ``diff`` compares; all update in place. ``data`` and ``metadata`` are compared through
 their normalised forms (hash; merged fields), so re-pointing at an identical file is no change."""
@@ -146,11 +137,7 @@ class RuntimeProgramProvider(QuantumProvider):
         return errors.result(checked)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_properties(
-            {k: olds.get(k) for k in COMPARED},
-            {k: news.get(k) for k in COMPARED},
-            in_place=COMPARED,
-        )
+        return declared_diff(RUNTIME_PROGRAM, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from ..clients.ibm_runtime import DuplicateProgramError
@@ -199,7 +186,7 @@ class RuntimeProgramProvider(QuantumProvider):
                 info = client.get_program(program_id)
             except NotFoundError:
                 raise ProviderError(
-                    f"import_id: no program {program_id!r} is visible to this account; check "
+                    f"import: no program {program_id!r} is visible to this account; check "
                     "the id (and the token/instance in use)"
                 ) from None
         current = _outputs_from_service(program_id, info, {})
@@ -329,7 +316,7 @@ def _same_upload(own: list[dict[str, Any]], props: Mapping[str, Any]) -> str | N
     """Id of the caller's program that is this resource's earlier upload, if there is one:
     its marker is this resource's and it holds the same source. A program another stack or
     resource uploaded (another marker) or one made outside Pulumi (none) is never adopted
-    silently; ``import_id`` does that on purpose."""
+    silently; ``ResourceOptions(import_=...)`` does that on purpose."""
     from ..clients.ibm_runtime import program_data_sha256
 
     marker = resource_marker(props)
@@ -360,7 +347,7 @@ def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> s
     return (
         f"name: a program named {name!r} already exists in this account (id {existing!r}; "
         f"{whose}); choose another name, delete the existing program, or adopt it by adding "
-        f"import_id={existing!r} to this resource's inputs"
+        f"opts=ResourceOptions(import_={existing!r}) to this resource"
     )
 
 
@@ -408,72 +395,13 @@ def _outputs_from_service(
     }
 
 
-@dataclass(kw_only=True)
-class RuntimeProgramArgs:
-    """Inputs of :class:`RuntimeProgram`, as ``upload_program(data, metadata)`` takes them.
-
-    ``data`` is the program source (text containing ``def main(``) or the path of the file
-    holding it, relative to the Pulumi project. ``metadata`` is a dict or the path of a JSON file
-    (see ``pulumi-quantum schema``). The individual fields override the same metadata fields.
-    """
-
-    data: pulumi.Input[str]
-    metadata: pulumi.Input[Mapping[str, Any] | str] | None = None
-    name: pulumi.Input[str] | None = None
-    description: pulumi.Input[str] | None = None
-    max_execution_time: pulumi.Input[int] | None = None
-    is_public: pulumi.Input[bool] | None = None
-    spec: pulumi.Input[Mapping[str, Any]] | None = None
-    import_id: pulumi.Input[str] | None = None
-    """Adopt this existing program (by id) instead of uploading a new one; see ``_adopt``."""
-
-    def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {
-            "import_id": self.import_id,
-            "data": self.data,
-            "metadata": self.metadata,
-            "name": self.name,
-            "description": self.description,
-            "max_execution_time": self.max_execution_time,
-            "is_public": self.is_public,
-            "spec": self.spec,
-        }
-        # Outputs are declared as None so they are readable as attributes.
-        for output in OUTPUTS:
-            props.setdefault(output, None)
-        return props
-
-
-class RuntimeProgram(Resource, module="quantum/ibm", name="RuntimeProgram"):
+class RuntimeProgram(RuntimeProgramBase, module="quantum/ibm", name="RuntimeProgram"):
     """A Qiskit Runtime program (``/programs``), created and updated in place.
 
     ``RuntimeProgram("hello", RuntimeProgramArgs(data="hello.py", metadata="hello.json"))`` or
     with keyword arguments: ``RuntimeProgram("hello", data="hello.py", metadata="hello.json")``.
+    Adopt an existing program with ``opts=ResourceOptions(import_=<program id>)``. Inputs and
+    outputs: :data:`.declarations.RUNTIME_PROGRAM`.
     """
 
-    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/ibm:RuntimeProgram"
-
-    program_id: pulumi.Output[str]
-    name: pulumi.Output[str]
-    description: pulumi.Output[str]
-    max_execution_time: pulumi.Output[int]
-    is_public: pulumi.Output[bool]
-    spec: pulumi.Output[dict[str, Any] | None]
-    data_sha256: pulumi.Output[str]
-    data_size: pulumi.Output[int]
-    creation_date: pulumi.Output[str]
-    update_date: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: RuntimeProgramArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        from ..braket._common import urn_seed
-
-        args = resolve_args(RuntimeProgramArgs, args, kwargs)
-        props = args.to_props()
-        props["urn_seed"] = urn_seed(self.TYPE, resource_name, opts)
-        super().__init__(RuntimeProgramProvider(), resource_name, props, opts)
+    PROVIDER = RuntimeProgramProvider

@@ -23,8 +23,7 @@ next ``up`` opens a fresh one: the desired state is "an open session".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -33,12 +32,16 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 
-from .._provider import CheckErrors, QuantumProvider, diff_properties, is_unknown, resolve_args
+from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..declare import ResourceDecl
+from ._generated import BatchArgs, BatchBase, SessionArgs, SessionBase
+from .declarations import BATCH, SESSION
 from .duration import DurationError, parse_duration
+
+__all__ = ["Batch", "BatchArgs", "BatchProvider", "Session", "SessionArgs", "SessionProvider"]
 
 MIN_MAX_TIME = 300
 MAX_MAX_TIME = 8 * 3600
@@ -82,6 +85,8 @@ def _check_instance(value: str) -> str | None:
 
 class SessionProvider(QuantumProvider):
     """Dynamic provider of :class:`Session`; holds no state (see ``_provider``)."""
+
+    DECL: ClassVar[ResourceDecl] = SESSION
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         errors = CheckErrors()
@@ -132,19 +137,18 @@ class SessionProvider(QuantumProvider):
             elif not is_unknown(value) and value not in allowed:
                 errors.add(key, f"{value!r} is not one of {', '.join(map(repr, allowed))}")
             checked[key] = value
+        if news.get("import_id"):
+            checked["import_id"] = news["import_id"]
         return errors.result(checked)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_properties(
-            {k: olds.get(k) for k in INPUTS},
-            {k: news.get(k) for k in INPUTS},
-            in_place=["on_delete"],
-            replace_all_others=True,
-        )
+        return declared_diff(self.DECL, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from .config import session_client
 
+        if props.get("import_id"):
+            return self._adopt(str(props["import_id"]), props)
         with session_client(props.get("instance")) as client:
             created = client.create_session(
                 backend=props.get("backend"),
@@ -156,6 +160,28 @@ class SessionProvider(QuantumProvider):
             if "state" not in created:
                 created = client.get_session(session_id)
         return CreateResult(session_id, _outputs(session_id, props, created, client))
+
+    def _adopt(self, session_id: str, props: dict[str, Any]) -> CreateResult:
+        """``import_=<session id>``: take over an open session on the declared backend."""
+        from ..clients.ibm_runtime import NotFoundError
+        from .config import session_client
+
+        with session_client(props.get("instance")) as client:
+            try:
+                info = client.get_session(session_id)
+            except NotFoundError:
+                raise ProviderError(
+                    f"import: no session {session_id!r} is visible to this account; check the id"
+                ) from None
+        if _is_over(info):
+            raise ProviderError(f"import: session {session_id!r} is closed; it cannot be adopted")
+        live = info.get("backend_name")
+        if live and live != props.get("backend"):
+            raise ProviderError(
+                f"import: backend is {props.get('backend')!r} in the program but {live!r} for "
+                f"session {session_id!r}; make the program match the session"
+            )
+        return CreateResult(session_id, _outputs(session_id, props, info, client))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only on_delete updates in place, and it is ours alone: no remote call.
@@ -174,6 +200,13 @@ class SessionProvider(QuantumProvider):
                 return ReadResult(None, {})
         if _is_over(info):
             return ReadResult(None, {})  # expired/closed/cancelled: gone; next up opens a new one
+        if props.get("backend") is None:  # `pulumi import`: the inputs are what IBM reports
+            props = {
+                "backend": info.get("backend_name"),
+                "max_time": info.get("max_ttl"),
+                "mode": self.DECL.prop("mode").default or "batch",
+                "on_delete": self.DECL.prop("on_delete").default,
+            }
         outs = _outputs(id_, props, info, client)
         return ReadResult(id_, outs, {k: outs.get(k) for k in INPUTS})
 
@@ -206,86 +239,20 @@ def _outputs(
     }
 
 
-@dataclass(kw_only=True)
-class SessionArgs:
-    """Inputs of :class:`Session`.
+class Session(SessionBase, module="quantum/ibm", name="Session"):
+    """A Qiskit Runtime session held open for the stack's lifetime.
 
-    ``max_time`` is whole seconds or a string like ``"2h 30m 40s"``, between 300 s and 8 h
-    (sent as IBM's ``max_ttl``). ``instance`` defaults to the configured instance
-    (``quantum:ibmInstance`` / ``QISKIT_IBM_INSTANCE``): a CRN on the current platform, a
-    hub/group/project on the legacy channel. ``on_delete`` is ``"close"`` (stop
-    accepting jobs, let running ones finish) or ``"cancel"`` (also cancel them).
+    Inputs and outputs: :data:`.declarations.SESSION`; adopt an open session with
+    ``opts=ResourceOptions(import_=<session id>)``.
     """
 
-    backend: pulumi.Input[str]
-    instance: pulumi.Input[str] | None = None
-    max_time: pulumi.Input[int | str] | None = None
-    mode: pulumi.Input[str] | None = None
-    on_delete: pulumi.Input[str] | None = None
-
-    def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {k: getattr(self, k) for k in INPUTS}
-        props.update({k: None for k in OUTPUTS})
-        return props
-
-
-class _SessionOutputs:
-    """The output attributes a Session and a Batch share (IBM's session details)."""
-
-    session_id: pulumi.Output[str]
-    channel: pulumi.Output[str]
-    state: pulumi.Output[str]
-    active: pulumi.Output[bool]
-    accepting_jobs: pulumi.Output[bool]
-    max_ttl: pulumi.Output[int]
-    interactive_ttl: pulumi.Output[int | None]
-    active_ttl: pulumi.Output[int | None]
-    started_at: pulumi.Output[str | None]
-    activated_at: pulumi.Output[str | None]
-    closed_at: pulumi.Output[str | None]
-    last_job_started: pulumi.Output[str | None]
-    last_job_completed: pulumi.Output[str | None]
-    elapsed_time: pulumi.Output[int | None]
-    backend_name: pulumi.Output[str | None]
-    backend: pulumi.Output[str]
-    instance: pulumi.Output[str | None]
-    max_time: pulumi.Output[int | None]
-    mode: pulumi.Output[str]
-    on_delete: pulumi.Output[str]
-
-
-class Session(_SessionOutputs, Resource, module="quantum/ibm", name="Session"):
-    """A Qiskit Runtime session held open for the stack's lifetime."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: SessionArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        args = resolve_args(SessionArgs, args, kwargs)
-        super().__init__(SessionProvider(), resource_name, args.to_props(), opts)
-
-
-@dataclass(kw_only=True)
-class BatchArgs:
-    """Inputs of :class:`Batch`: as :class:`SessionArgs`, without ``mode`` (always batch)."""
-
-    backend: pulumi.Input[str]
-    instance: pulumi.Input[str] | None = None
-    max_time: pulumi.Input[int | str] | None = None
-    on_delete: pulumi.Input[str] | None = None
-
-    def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {k: getattr(self, k, None) for k in INPUTS}
-        props["mode"] = "batch"
-        props.update({k: None for k in OUTPUTS})
-        return props
+    PROVIDER = SessionProvider
 
 
 class BatchProvider(SessionProvider):
     """:class:`SessionProvider` with the mode pinned to ``batch``."""
+
+    DECL = BATCH
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         if news.get("mode") not in (None, "batch"):
@@ -293,15 +260,16 @@ class BatchProvider(SessionProvider):
         return super().check(olds, {**news, "mode": "batch"})
 
 
-class Batch(_SessionOutputs, Resource, module="quantum/ibm", name="Batch"):
-    """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime."""
+class Batch(BatchBase, module="quantum/ibm", name="Batch"):
+    """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime.
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: BatchArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        args = resolve_args(BatchArgs, args, kwargs)
-        super().__init__(BatchProvider(), resource_name, args.to_props(), opts)
+    Inputs and outputs: :data:`.declarations.BATCH`.
+    """
+
+    PROVIDER = BatchProvider
+
+    def _prepare(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
+        props["mode"] = "batch"  # an output of a Batch, but the session core reads it
+        return super()._prepare(resource_name, props, opts)

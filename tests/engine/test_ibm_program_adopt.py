@@ -83,7 +83,7 @@ program = RuntimeProgram(
     name="adopted",
     description="now managed by pulumi",
     max_execution_time=300,
-    import_id={program_id!r},
+    opts=pulumi.ResourceOptions(import_={program_id!r}),
 )
 pulumi.export("program_id", program.program_id)
 """
@@ -127,6 +127,6 @@ def test_duplicate_name_error_says_how_to_import(engine_project, local_cloud):
         project.up()
     text = str(info.value)
     assert "a program named 'taken-name' already exists" in text
-    assert f"import_id={existing!r}" in text
+    assert f"import_={existing!r}" in text
     assert project.resources("RuntimeProgram") == []
     vendor_api(env).delete(f"/programs/{existing}")

@@ -131,12 +131,17 @@ def test_every_change_is_in_place(_project):
     assert "name" in result.stables
 
 
-def test_args_class_and_keywords_build_the_same_props():
-    args = RuntimeProgramArgs(data="prog.py", metadata="meta.json", name="n2")
-    props = args.to_props()
-    assert props["name"] == "n2"
+def test_args_class_is_the_declaration():
+    from dataclasses import fields
+
+    from pulumi_quantum.ibm.declarations import RUNTIME_PROGRAM
+
+    assert {f.name for f in fields(RuntimeProgramArgs)} == {p.name for p in RUNTIME_PROGRAM.inputs}
+    assert RuntimeProgramArgs(data="prog.py", metadata="meta.json", name="n2").name == "n2"
+    blank = RUNTIME_PROGRAM.blank_outputs()
     for output in ("program_id", "data_sha256", "creation_date", "update_date"):
-        assert output in props and props[output] is None
+        assert output in blank and blank[output] is None
+    assert "import_id" not in {f.name for f in fields(RuntimeProgramArgs)}  # opts.import_ only
     with pytest.raises(TypeError):
         RuntimeProgramArgs(metadata="meta.json")  # data is required
 
@@ -196,7 +201,10 @@ def test_session_input_changes_replace_except_on_delete():
 
 
 def test_session_args_declare_outputs():
-    props = SessionArgs(backend="b").to_props()
+    from pulumi_quantum.ibm.declarations import SESSION
+
+    assert SessionArgs(backend="b").backend == "b"
+    props = SESSION.blank_outputs()
     assert {"session_id", "state", "active", "accepting_jobs", "max_ttl", "started_at"} <= set(
         props
     )

@@ -45,7 +45,7 @@ def test_hint_names_the_callers_program_never_another_accounts(project, vendor, 
     with pytest.raises(_provider.ProviderError) as caught:
         RuntimeProgramProvider().create(checked("shared-name"))
     message = str(caught.value)
-    assert f"import_id={alices!r}" in message and "outside Pulumi" in message
+    assert f"import_={alices!r}" in message and "outside Pulumi" in message
     assert bobs not in message
     bob.delete_program(bobs)
     vendor.delete_program(alices)
@@ -71,7 +71,7 @@ def test_same_name_same_source_from_another_stack_is_not_adopted(project, vendor
     with pytest.raises(_provider.ProviderError) as caught:
         provider.create(checked("two-stacks"))
     assert "another Pulumi resource" in str(caught.value)
-    assert f"import_id={theirs.id!r}" in str(caught.value)
+    assert f"import_={theirs.id!r}" in str(caught.value)
     made_outside = upload(vendor, "outside", SOURCE)
     with pytest.raises(_provider.ProviderError, match="outside Pulumi"):
         provider.create(checked("outside"))  # same source, but nothing proves it is ours

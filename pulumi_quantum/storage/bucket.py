@@ -20,15 +20,18 @@ Braket resources); boto3 is imported only when the provider runs.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from ._provider import CheckErrors, ProviderError, QuantumProvider, diff_properties, is_unknown
-from .rules import bucket_name_problem
+from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..rules import bucket_name_problem
+from ._generated import ResultsBucketArgs, ResultsBucketBase
+from .declarations import RESULTS_BUCKET
 
-OUTPUTS = ("adopted", "region")
+__all__ = ["ResultsBucket", "ResultsBucketArgs", "ResultsBucketProvider"]
+
+OUTPUTS = RESULTS_BUCKET.output_names
 
 
 def _error_code(exc: Exception) -> str:
@@ -40,7 +43,9 @@ class ResultsBucketProvider(QuantumProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         errors = CheckErrors()
-        inputs = {k: v for k, v in news.items() if k != "__provider"}
+        inputs = RESULTS_BUCKET.defaults(
+            {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
+        )
         name = inputs.get("bucket")
         if name is None:
             errors.add("bucket", "bucket is required (the S3 bucket name)")
@@ -48,25 +53,29 @@ class ResultsBucketProvider(QuantumProvider):
             problem = bucket_name_problem(name)
             if problem:
                 errors.add("bucket", problem)
-        force = inputs.get("force_destroy")
-        if force is None:
-            inputs["force_destroy"] = False
-        elif not is_unknown(force) and not isinstance(force, bool):
+        force = inputs["force_destroy"]
+        if not is_unknown(force) and not isinstance(force, bool):
             errors.add("force_destroy", f"force_destroy must be true or false, got {force!r}")
         return errors.result(inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_properties(
-            olds, news, in_place=("force_destroy",), replace=("bucket",), ignore=OUTPUTS
-        )
+        return declared_diff(RESULTS_BUCKET, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from .clients.braket import s3_client, settings
+        from ..clients.braket import s3_client, settings
 
         resolved = settings()
         client = s3_client(resolved)
         name = props["bucket"]
+        imported = props.get("import_id")
+        if imported and imported != name:
+            raise ProviderError(
+                f"import: the program's bucket is {name!r} but the imported id is {imported!r};"
+                " make them the same"
+            )
         adopted = self._exists(client, name)
+        if imported and not adopted:
+            raise ProviderError(f"import: no bucket {name!r} in this account; check the name")
         if not adopted:
             request: dict[str, Any] = {"Bucket": name}
             if resolved.region != "us-east-1":
@@ -88,18 +97,25 @@ class ResultsBucketProvider(QuantumProvider):
         return CreateResult(name, {**outs, "adopted": adopted, "region": resolved.region})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from .clients.braket import s3_client
+        from ..clients.braket import s3_client
 
         if not self._exists(s3_client(), id_):
             return ReadResult(None, {})
-        return ReadResult(id_, {k: v for k, v in props.items() if k != "__provider"})
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        if "bucket" not in outs:  # `pulumi import`: an existing bucket, kept on destroy
+            from ..clients.braket import settings
+
+            outs = {"bucket": id_, "force_destroy": False, "adopted": True}
+            outs["region"] = settings().region
+            return ReadResult(id_, outs, {"bucket": id_, "force_destroy": False})
+        return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         outs = {k: v for k, v in news.items() if k != "__provider"}
         return UpdateResult({**outs, **{k: olds.get(k) for k in OUTPUTS}})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from .clients.braket import s3_client
+        from ..clients.braket import s3_client
 
         if props.get("adopted"):
             return  # not ours: it existed before the stack, so it outlives the stack
@@ -144,26 +160,11 @@ class ResultsBucketProvider(QuantumProvider):
                 raise
 
 
-class ResultsBucket(Resource, module="quantum/storage", name="ResultsBucket"):
+class ResultsBucket(ResultsBucketBase, module="quantum/storage", name="ResultsBucket"):
     """An S3 bucket for Braket task results: ``ResultsBucket("results", bucket="amazon-braket-x")``.
 
     ``force_destroy=True`` lets ``destroy`` delete the results in it; an existing bucket of yours
-    is adopted and always kept.
+    is adopted and always kept. Inputs and outputs: :data:`.declarations.RESULTS_BUCKET`.
     """
 
-    TYPE: ClassVar[str] = "pulumi-python:dynamic/quantum/storage:ResultsBucket"
-
-    bucket: pulumi.Output[str]
-    force_destroy: pulumi.Output[bool]
-    adopted: pulumi.Output[bool]
-    region: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        bucket: pulumi.Input[str],
-        force_destroy: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"bucket": bucket, "force_destroy": force_destroy, "adopted": None, "region": None}
-        super().__init__(ResultsBucketProvider(), resource_name, props, opts)
+    PROVIDER = ResultsBucketProvider
