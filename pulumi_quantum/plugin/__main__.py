@@ -46,6 +46,7 @@ def serve(args: list[str]) -> None:
     """Start the gRPC server on a free loopback port, print the port, serve until killed."""
     import argparse
     import asyncio
+    import contextlib
 
     import grpc.aio
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
@@ -68,10 +69,8 @@ def serve(args: list[str]) -> None:
         sys.stdout.flush()
         await server.wait_for_termination()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
 
 
 def main() -> None:

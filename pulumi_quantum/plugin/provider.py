@@ -100,6 +100,36 @@ class Served:
     def secrets(self) -> frozenset[str]:
         return frozenset(p.name for p in self.decl.props if p.secret)
 
+    @cached_property
+    def object_types(self) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+        """Property → (camel → snake, snake → camel) of the object type its value holds (a
+        ``ref``, or a list of them): nested keys follow the schema's spelling too."""
+        types = {t.name: t for t in self.decl.types}
+        found: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+        for prop in self.decl.props:
+            obj = types.get(prop.items or "")
+            if obj is not None and prop.kind in ("ref", "array"):
+                to_snake = {p.camel: p.name for p in obj.props}
+                found[prop.name] = (to_snake, {v: k for k, v in to_snake.items()})
+        return found
+
+    def nested(self, props: dict[str, Any], *, to_camel: bool) -> dict[str, Any]:
+        """Rename the keys inside object-typed values (``timePeriod.startAt`` ↔ ``start_at``)."""
+        for name, (to_snake, to_camel_map) in self.object_types.items():
+            value = props.get(name)
+            names = to_camel_map if to_camel else to_snake
+
+            def rename(item: Any, names: dict[str, str] = names) -> Any:
+                if not isinstance(item, Mapping):
+                    return item
+                return {names.get(k, k): v for k, v in item.items()}
+
+            if isinstance(value, Mapping):
+                props[name] = rename(value)
+            elif isinstance(value, list):
+                props[name] = [rename(item) for item in value]
+        return props
+
 
 class Registry:
     """Token → :class:`Served`, with each provider class imported on first use."""
@@ -184,7 +214,7 @@ class QuantumPlugin(Provider):
 
     # ----------------------------------------------------------- boundary helpers
     def _snake(self, served: Served, props: Mapping[str, PropertyValue]) -> dict[str, Any]:
-        return served.decl.from_camel(plain_map(props))
+        return served.nested(served.decl.from_camel(plain_map(props)), to_camel=False)
 
     def _with_hidden(self, served: Served, urn: str, props: dict[str, Any]) -> dict[str, Any]:
         """The hidden inputs the core expects, computed from the request (never stored)."""
@@ -199,7 +229,7 @@ class QuantumPlugin(Provider):
         """Declared, non-hidden properties as the engine gets them (camelCase, secrets marked)."""
         secret = set(secret)
         out: dict[str, PropertyValue] = {}
-        for name, value in props.items():
+        for name, value in served.nested(dict(props), to_camel=True).items():
             if name not in served.visible:
                 continue
             prop = served.decl.prop(name)
