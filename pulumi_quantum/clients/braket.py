@@ -14,8 +14,12 @@ Where requests go (the *target* rule, documented in the README, "Amazon Braket r
    ``local``. The check deliberately does *not* walk boto3's whole chain, because that would probe
    the EC2 instance-metadata address; on an instance role alone, set ``quantum:target aws``.
 
-On the local target, with no AWS keys in the environment, the local cloud's documented default
-keys are used; they open nothing but the loopback daemon.
+AWS keys may also be given as provider config secrets, ``quantum:awsAccessKeyId`` /
+``quantum:awsSecretAccessKey`` (/ ``quantum:awsSessionToken``), as pulumi-aws takes
+``aws:accessKey``; they then win over boto3's chain and count as "visibly configured" in rule 3.
+
+On the local target, with no AWS keys in the environment or config, the local cloud's
+documented default keys are used; they open nothing but the loopback daemon.
 
 Retries are botocore's own retry modes (``standard`` by default, ``adaptive`` via
 ``quantum:awsRetryMode`` / ``AWS_RETRY_MODE``) with ``quantum:awsMaxAttempts`` /
@@ -57,9 +61,33 @@ class ClientSettings:
     retry_mode: str
     max_attempts: int
     use_local_keys: bool
+    configured_keys: str | None = None
+    """sha256 of the AWS keys given as ``quantum:awsAccessKeyId``/``awsSecretAccessKey``/
+    ``awsSessionToken`` (never the keys: a changed key gets a new client, and this object may be
+    shown in logs); the keys themselves are read from config when the client is built."""
+
+
+def _configured_keys() -> dict[str, str] | None:
+    """AWS keys from stack/provider config (secrets), as boto3 session arguments, or None."""
+    key_id = config_value("awsAccessKeyId")
+    secret = config_value("awsSecretAccessKey")
+    if not key_id and not secret:
+        return None
+    if not key_id or not secret:
+        raise ProviderError(
+            "set both quantum:awsAccessKeyId and quantum:awsSecretAccessKey (as secrets), "
+            "or neither (then boto3's credential chain is used)"
+        )
+    keys = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+    token = config_value("awsSessionToken")
+    if token:
+        keys["aws_session_token"] = token
+    return keys
 
 
 def _aws_credentials_visible() -> bool:
+    if config_value("awsAccessKeyId"):
+        return True
     if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
         return True
     home = Path(os.environ.get("HOME", "~")).expanduser()
@@ -106,10 +134,16 @@ def settings() -> ClientSettings:
         ) from None
     explicit = braket_endpoint is not None or s3_endpoint is not None
     target = "custom" if explicit else resolve_target()
+    keys = _configured_keys()
     use_local_keys = False
     if target == "local":
         braket_endpoint, s3_endpoint = LOCAL_BRAKET_ENDPOINT, LOCAL_S3_ENDPOINT
-        use_local_keys = not os.environ.get("AWS_ACCESS_KEY_ID")
+        use_local_keys = not os.environ.get("AWS_ACCESS_KEY_ID") and keys is None
+    fingerprint = None
+    if keys is not None:
+        import hashlib
+
+        fingerprint = hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()
     return ClientSettings(
         target=target,
         region=str(region),
@@ -118,6 +152,7 @@ def settings() -> ClientSettings:
         retry_mode=retry_mode,
         max_attempts=max_attempts,
         use_local_keys=use_local_keys,
+        configured_keys=fingerprint,
     )
 
 
@@ -142,7 +177,9 @@ def _cached_client(
     from botocore.config import Config
 
     session_kwargs: dict[str, Any] = {"region_name": resolved.region}
-    if resolved.use_local_keys:
+    if resolved.configured_keys:
+        session_kwargs.update(_configured_keys() or {})
+    elif resolved.use_local_keys:
         session_kwargs["aws_access_key_id"] = LOCAL_ACCESS_KEY_ID
         session_kwargs["aws_secret_access_key"] = LOCAL_SECRET_ACCESS_KEY
     session = boto3.session.Session(**session_kwargs)

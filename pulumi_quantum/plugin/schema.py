@@ -50,6 +50,9 @@ CONFIG: tuple[ConfigKey, ...] = (
         "awsMaxAttempts",
         "Attempts per AWS request, the first included. Env: AWS_MAX_ATTEMPTS; else 10.",
     ),
+    ConfigKey("awsAccessKeyId", "AWS access key id; else boto3's credential chain.", True),
+    ConfigKey("awsSecretAccessKey", "AWS secret access key (with awsAccessKeyId).", True),
+    ConfigKey("awsSessionToken", "AWS session token of temporary keys.", True),
     ConfigKey(
         "ibmChannel",
         "IBM channel of sessions/batches: ibm_quantum_platform (alias ibm_cloud) or "
