@@ -33,11 +33,11 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..durations import go_duration_seconds
 from ..rules import bucket_name_problem
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
 from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
-from .durations import parse_duration
 from .model_check import validate_request
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
@@ -487,7 +487,7 @@ def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
     """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
     timeouts = opts.custom_timeouts if opts is not None else None
     create = getattr(timeouts, "create", None)
-    return parse_duration(create) if create else None
+    return go_duration_seconds(create) if create else None
 
 
 class QuantumTask(QuantumTaskBase, module="quantum/braket", name="QuantumTask"):
