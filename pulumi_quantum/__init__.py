@@ -12,13 +12,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "braket", "ibm"]
+__all__ = ["__version__", "braket", "ibm", "storage"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import braket, ibm
+    from . import braket, ibm, storage
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"braket", "ibm"}:
+    if name in {"braket", "ibm", "storage"}:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

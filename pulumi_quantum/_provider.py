@@ -68,10 +68,12 @@ def engine_value(value: Any) -> Any:
 
 
 def engine_props(props: Any) -> Any:
-    """Every top-level property of a property map through :func:`engine_value`."""
+    """A property map as the engine sends it → as the providers mean it, once, at the boundary:
+    every top-level value through :func:`engine_value`, and without ``__provider`` (the dynamic
+    provider host's own bookkeeping, which it puts back into every result itself)."""
     if not isinstance(props, Mapping):
         return props
-    return {k: v if k == "__provider" else engine_value(v) for k, v in props.items()}
+    return {k: engine_value(v) for k, v in props.items() if k != "__provider"}
 
 
 _PROPS_ARGS = {"check": (0, 1), "diff": (1, 2), "create": (0,), "read": (1,)}
@@ -134,44 +136,6 @@ class CheckErrors:
         return CheckResult(inputs, self.failures)
 
 
-def diff_properties(
-    olds: Mapping[str, Any],
-    news: Mapping[str, Any],
-    *,
-    in_place: Iterable[str] = (),
-    replace: Iterable[str] = (),
-    replace_all_others: bool = False,
-    ignore: Iterable[str] = (),
-    delete_before_replace: bool = False,
-) -> DiffResult:
-    """Compare normalised inputs and classify every changed property.
-
-    ``in_place`` properties update in place; ``replace`` properties (or, with
-    ``replace_all_others``, every property not in ``in_place``) force a replacement. Properties in
-    ``ignore`` (outputs, bookkeeping) never cause a change. Missing and ``None`` compare equal.
-    """
-    in_place_set = set(in_place)
-    replace_set = set(replace)
-    ignored = set(ignore) | {"__provider"}
-    changes: list[str] = []
-    replaces: list[str] = []
-    for key in sorted(set(olds) | set(news)):
-        if key in ignored:
-            continue
-        if _canonical(olds.get(key)) == _canonical(news.get(key)):
-            continue
-        if key in replace_set or (replace_all_others and key not in in_place_set):
-            replaces.append(key)
-        changes.append(key)
-    stables = [k for k in news if k not in changes and k not in ignored]
-    return DiffResult(
-        changes=bool(changes),
-        replaces=replaces,
-        stables=stables,
-        delete_before_replace=delete_before_replace,
-    )
-
-
 def declared_diff(
     decl: Any, olds: Mapping[str, Any], news: Mapping[str, Any], ignore: Iterable[str] = ()
 ) -> DiffResult:
@@ -186,12 +150,6 @@ def declared_diff(
         stables=stables,
         delete_before_replace=decl.delete_before_replace,
     )
-
-
-def _canonical(value: Any) -> str:
-    if value == {} or value == []:
-        value = None
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 def canonical_json(value: Any) -> str:

@@ -13,14 +13,22 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from ._provider import QuantumProvider, diff_properties
+from ._provider import QuantumProvider, declared_diff
+from .declare import Prop, ResourceDecl
+
+NOOP = ResourceDecl(
+    module="quantum",
+    name="Noop",
+    doc="Remembers ``value``; the benchmarks' baseline.",
+    props=(Prop("value", "any", "Any value; updates in place.", "Any", change="in-place"),),
+)
 
 
 class NoopProvider(QuantumProvider):
     """Stores its inputs as outputs; ``value`` updates in place."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_properties(olds, news, in_place=["value"])
+        return declared_diff(NOOP, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"noop-{uuid.uuid4().hex[:12]}", {"value": props.get("value")})

@@ -109,6 +109,66 @@ def validate_file(path: Path) -> list[Problem]:
     return problems
 
 
+RUNTIME_PROGRAM_TOKEN = "quantum:ibm:RuntimeProgram"
+
+
+def check_yaml_program(program: Path, metadata_files: list[Path]) -> list[Problem]:
+    """A Pulumi YAML program's RuntimeProgram resources against the metadata files checked.
+
+    Pulumi YAML has no glob, so a GitOps folder deployed from YAML lists its programs
+    explicitly; this keeps the list and the folder in step: every resource's ``data`` and
+    ``metadata`` exist, and every metadata file is deployed by exactly one resource.
+    """
+    import yaml  # PyYAML comes with the pulumi SDK; only this option needs it
+
+    shown = str(program)
+    try:
+        document = yaml.safe_load(program.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        return [Problem(shown, 1, 1, None, f"cannot read the Pulumi YAML program: {exc}")]
+    resources = document.get("resources") if isinstance(document, dict) else None
+    problems: list[Problem] = []
+    deployed: dict[Path, str] = {}
+    for name, resource in (resources or {}).items():
+        if not isinstance(resource, dict) or resource.get("type") != RUNTIME_PROGRAM_TOKEN:
+            continue
+        props = resource.get("properties") or {}
+        for field in ("data", "metadata"):
+            value = props.get(field)
+            if not isinstance(value, str):
+                continue  # inline source or an interpolation: nothing on disk to check
+            target = (program.parent / value).resolve()
+            if not target.is_file():
+                problems.append(
+                    Problem(shown, 1, 1, None, f"resources.{name}.{field}: no file {value}")
+                )
+            elif field == "metadata":
+                if target in deployed:
+                    problems.append(
+                        Problem(
+                            shown,
+                            1,
+                            1,
+                            None,
+                            f"resources.{name}: {value} is deployed twice (also by "
+                            f"{deployed[target]})",
+                        )
+                    )
+                deployed[target] = name
+    for path in metadata_files:
+        if path.resolve() not in deployed:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    None,
+                    f"not deployed: add a {RUNTIME_PROGRAM_TOKEN} resource for it to {shown}",
+                )
+            )
+    return problems
+
+
 def run_validate(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -117,6 +177,8 @@ def run_validate(
     files, problems = collect_files(args.paths)
     for path in files:
         problems.extend(validate_file(path))
+    if getattr(args, "yaml_program", None):
+        problems.extend(check_yaml_program(Path(args.yaml_program), files))
     if args.format == "json":
         report: dict[str, Any] = {
             "valid": not problems,
@@ -154,6 +216,12 @@ def add_validate_commands(subparsers: Any) -> None:
     )
     validate.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    validate.add_argument(
+        "--yaml-program",
+        metavar="PULUMI_YAML",
+        help="also check that this Pulumi YAML program deploys exactly these metadata files "
+        "(one quantum:ibm:RuntimeProgram each, with existing data and metadata files)",
     )
     validate.set_defaults(func=run_validate)
 

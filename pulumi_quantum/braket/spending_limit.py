@@ -79,7 +79,7 @@ def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
 
 def check_limit(news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
-    inputs = {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
+    inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
     if inputs.get("time_period") is not None:
@@ -169,7 +169,7 @@ class SpendingLimitProvider(QuantumProvider):
 
         arn, _ = _common.submit_generation(submit, spent, props["urn_seed"], request)
         summary = found.get("summary") or {"spendingLimitArn": arn}
-        inputs = {k: v for k, v in props.items() if k != "__provider"}
+        inputs = dict(props)
         return CreateResult(arn, {**inputs, **outputs_of(summary)})
 
     def _adopt(self, client: Any, arn: str, props: dict[str, Any]) -> CreateResult:
@@ -211,7 +211,7 @@ class SpendingLimitProvider(QuantumProvider):
         summary = find_limit(client, id_, news["device_arn"])
         if summary is None:
             raise ProviderError(f"spending limit {id_} disappeared during the update")
-        inputs = {k: v for k, v in news.items() if k != "__provider"}
+        inputs = dict(news)
         return UpdateResult({**inputs, **outputs_of(summary)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -227,7 +227,7 @@ class SpendingLimitProvider(QuantumProvider):
             "time_period": live["effective_time_period"],
             "tags": summary.get("tags") or None,
         }
-        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs = dict(props)
         importing = "device_arn" not in outs
         if importing:
             outs.update(current)

@@ -33,11 +33,11 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..durations import go_duration_seconds
 from ..rules import bucket_name_problem
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
 from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
-from .durations import parse_duration
 from .model_check import validate_request
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
@@ -138,7 +138,7 @@ def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
-    inputs = {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
+    inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
     params = _json_object(inputs.get("device_parameters"), "device_parameters", errors)
     if params is not None and not is_unknown(params):
@@ -421,7 +421,7 @@ class QuantumTaskProvider(QuantumProvider):
             _raise_if_unsuccessful(task, skipped)
         else:
             task = get_task(client, arn) or {"quantumTaskArn": arn, "status": "CREATED"}
-        inputs = {k: v for k, v in props.items() if k != "__provider"}
+        inputs = dict(props)
         return CreateResult(arn, {**inputs, **outputs_of(task)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -430,7 +430,7 @@ class QuantumTaskProvider(QuantumProvider):
         task = get_task(braket_client(), id_)
         if task is None:
             return ReadResult(None, {})
-        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs = dict(props)
         importing = "device_arn" not in outs
         if importing:
             outs.update(inputs_from_task(task))
@@ -446,8 +446,8 @@ class QuantumTaskProvider(QuantumProvider):
 
         client = braket_client()
         _common.update_tags(client, id_, olds.get("tags"), news.get("tags"))
-        outs = {k: v for k, v in olds.items() if k != "__provider"}
-        outs.update({k: v for k, v in news.items() if k != "__provider"})
+        outs = dict(olds)
+        outs.update(dict(news))
         outs = {k: v for k, v in outs.items() if k not in OUTPUTS}
         if news.get("wait_for_completion") and olds.get("status") not in TERMINAL:
             task = wait_for_terminal(client, id_, float(news["wait_timeout_seconds"]))
@@ -487,7 +487,7 @@ def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
     """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
     timeouts = opts.custom_timeouts if opts is not None else None
     create = getattr(timeouts, "create", None)
-    return parse_duration(create) if create else None
+    return go_duration_seconds(create) if create else None
 
 
 class QuantumTask(QuantumTaskBase, module="quantum/braket", name="QuantumTask"):

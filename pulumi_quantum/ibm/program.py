@@ -32,7 +32,6 @@ from .._provider import (
     CheckErrors,
     ProviderError,
     QuantumProvider,
-    _canonical,
     declared_diff,
     is_unknown,
 )
@@ -199,7 +198,7 @@ class RuntimeProgramProvider(QuantumProvider):
         from ..clients.ibm_runtime import DuplicateProgramError
         from .config import runtime_client
 
-        changed = {f for f in COMPARED if _canonical(olds.get(f)) != _canonical(news.get(f))}
+        changed = set(RUNTIME_PROGRAM.diff(olds, news)[0])
         source = _source_for_upload(news)
         with runtime_client() as client:
             if "data_sha256" in changed:

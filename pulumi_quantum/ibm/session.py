@@ -37,9 +37,9 @@ from pulumi.dynamic import (
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
 from ..declare import ResourceDecl
+from ..durations import DurationError, parse_duration
 from ._generated import BatchArgs, BatchBase, SessionArgs, SessionBase
 from .declarations import BATCH, SESSION
-from .duration import DurationError, parse_duration
 
 __all__ = ["Batch", "BatchArgs", "BatchProvider", "Session", "SessionArgs", "SessionProvider"]
 

@@ -25,6 +25,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..braket._common import error_code
 from ..rules import bucket_name_problem
 from ._generated import ResultsBucketArgs, ResultsBucketBase
 from .declarations import RESULTS_BUCKET
@@ -35,7 +36,8 @@ OUTPUTS = RESULTS_BUCKET.output_names
 
 
 def _error_code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    """S3's error code of a botocore ClientError (one AWS error reading for every resource)."""
+    return error_code(exc) or ""
 
 
 class ResultsBucketProvider(QuantumProvider):
@@ -43,9 +45,7 @@ class ResultsBucketProvider(QuantumProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         errors = CheckErrors()
-        inputs = RESULTS_BUCKET.defaults(
-            {k: v for k, v in news.items() if k != "__provider" and k not in OUTPUTS}
-        )
+        inputs = RESULTS_BUCKET.defaults({k: v for k, v in news.items() if k not in OUTPUTS})
         name = inputs.get("bucket")
         if name is None:
             errors.add("bucket", "bucket is required (the S3 bucket name)")
@@ -93,7 +93,7 @@ class ResultsBucketProvider(QuantumProvider):
                     ) from None
                 else:
                     raise ProviderError(f"bucket: cannot create {name!r}: {code or exc}") from None
-        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs = dict(props)
         return CreateResult(name, {**outs, "adopted": adopted, "region": resolved.region})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -101,7 +101,7 @@ class ResultsBucketProvider(QuantumProvider):
 
         if not self._exists(s3_client(), id_):
             return ReadResult(None, {})
-        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs = dict(props)
         if "bucket" not in outs:  # `pulumi import`: an existing bucket, kept on destroy
             from ..clients.braket import settings
 
@@ -111,7 +111,7 @@ class ResultsBucketProvider(QuantumProvider):
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        outs = {k: v for k, v in news.items() if k != "__provider"}
+        outs = dict(news)
         return UpdateResult({**outs, **{k: olds.get(k) for k in OUTPUTS}})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -129,3 +129,27 @@ def make_project(
     project.env["PULUMI_BACKEND_URL"] = f"file://{backend}"
     project.write_program(program)
     return project
+
+
+def make_yaml_project(
+    tmp_dir: Path,
+    program: str,
+    *,
+    name: str = "engine-yaml-test",
+    env: Mapping[str, str] | None = None,
+) -> EngineProject:
+    """Like :func:`make_project`, for a Pulumi YAML program (``runtime: yaml``).
+
+    ``program`` is the rest of Pulumi.yaml (``config:``, ``variables:``, ``resources:``,
+    ``outputs:``); name, runtime and the file backend are written here. The engine runs it through
+    ``pulumi-language-yaml`` found on PATH (scripts/bootstrap builds it; scripts/env.sh adds it).
+    """
+    directory = tmp_dir / "project"
+    backend = tmp_dir / "backend"
+    directory.mkdir(parents=True, exist_ok=True)
+    backend.mkdir(parents=True, exist_ok=True)
+    header = f"name: {name}\nruntime: yaml\nbackend:\n  url: file://{backend}\n"
+    (directory / "Pulumi.yaml").write_text(header + textwrap.dedent(program))
+    project = EngineProject(directory, backend, engine_env({**(env or {})}))
+    project.env["PULUMI_BACKEND_URL"] = f"file://{backend}"
+    return project

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from pulumi_quantum.braket import _common
-from pulumi_quantum.braket.durations import parse_duration
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider, count_measurements, request_from
+from pulumi_quantum.durations import go_duration_seconds as parse_duration
 
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 BELL = """OPENQASM 3.0;

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from pulumi_quantum.ibm.duration import DurationError, parse_duration
+from pulumi_quantum.durations import DurationError, parse_duration
 
 
 @pytest.mark.parametrize(

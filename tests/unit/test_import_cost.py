@@ -37,6 +37,6 @@ def test_star_import_gives_every_name_in_all_and_no_vendor_sdk():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert doc["bound"] == doc["all"] and {"braket", "ibm"} <= set(doc["all"])
+    assert doc["bound"] == doc["all"] and {"braket", "ibm", "storage"} <= set(doc["all"])
     vendor = sorted(m for m in doc["mods"] if m.split(".")[0] in VENDOR_PREFIXES)
     assert vendor == []

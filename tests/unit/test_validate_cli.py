@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +137,34 @@ def test_installed_console_script_runs(repo):
     )
     assert result.returncode == 1
     assert "/nmae: unknown field" in result.stdout
+
+
+GITOPS = Path(__file__).resolve().parents[2] / "examples" / "ibm-programs-gitops"
+
+
+def test_yaml_program_of_the_gitops_example_deploys_exactly_its_folder(capsys):
+    code = main(
+        [
+            "validate",
+            str(GITOPS / "programs"),
+            "--yaml-program",
+            str(GITOPS / "yaml" / "Pulumi.yaml"),
+        ]
+    )
+    assert code == 0, capsys.readouterr()
+
+
+def test_yaml_program_out_of_step_with_the_folder_is_reported(tmp_path, capsys):
+    programs = tmp_path / "programs"
+    shutil.copytree(GITOPS / "programs", programs)
+    shutil.copy(programs / "hello_world.json", programs / "third.json")
+    shutil.copy(programs / "hello_world.py", programs / "third.py")
+    (tmp_path / "yaml").mkdir()
+    program = tmp_path / "yaml" / "Pulumi.yaml"
+    text = (GITOPS / "yaml" / "Pulumi.yaml").read_text()
+    program.write_text(text.replace("../programs/bell_sampler.py", "../programs/gone.py"))
+    code = main(["validate", str(programs), "--yaml-program", str(program)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "third.json:1:1: not deployed: add a quantum:ibm:RuntimeProgram" in out
+    assert "resources.bell_sampler.data: no file ../programs/gone.py" in out

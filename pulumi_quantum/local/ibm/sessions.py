@@ -31,7 +31,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ...ibm.duration import DurationError, parse_duration
+from ...durations import DurationError, parse_duration
 from ..store import Store
 from . import backends, db
 from .accounts import Accounts, IbmUser
