@@ -57,8 +57,8 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .._provider import CONFIG_NAMESPACE, _canonical, _remember_stack_config, did_you_mean
-from ..declare import ResourceDecl, all_declarations
+from .._provider import CONFIG_NAMESPACE, _remember_stack_config, did_you_mean
+from ..declare import ResourceDecl, _canonical, all_declarations
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's unknown value, as the dynamic provider host passes it (``_provider.is_unknown``)."""

@@ -1,0 +1,51 @@
+"""``examples/yaml-quickstart`` through the real engine: Pulumi YAML → pulumi-resource-quantum.
+
+The YAML language host type-checks the program against the plugin's schema (so a property the
+schema lacks, or a wrong type, fails here), then the plugin serves every resource. The example
+deploys, a second ``up`` plans nothing, and ``destroy`` tears it all down.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from ._stacks import all_programs, all_spending_limits, changes, ibm_session_info, plan, s3_client
+from .harness import REPO_ROOT
+
+pytestmark = pytest.mark.engine
+
+
+def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_cloud):
+    if shutil.which("pulumi-language-yaml") is None:
+        raise AssertionError(
+            "no pulumi-language-yaml: run scripts/bootstrap, source scripts/env.sh"
+        )
+    env = local_cloud.client_env()
+    project = engine_project("", env=env)
+    (project.directory / "__main__.py").unlink()
+    shutil.copytree(REPO_ROOT / "examples" / "programs", project.directory.parent / "programs")
+    yaml = (REPO_ROOT / "examples" / "yaml-quickstart" / "Pulumi.yaml").read_text()
+    backend = f"backend:\n  url: file://{project.backend}\n"
+    (project.directory / "Pulumi.yaml").write_text(yaml + backend)
+    bucket = f"yaml-quickstart-{uuid.uuid4().hex[:8]}"
+    project.set_config({"resultsBucket": bucket})
+
+    up = project.up()
+    assert changes(up) == {"create": 10}, up.summary.resource_changes  # 9 and the stack
+    assert {k: sum(v.value.values()) for k, v in up.outputs.items() if k.endswith("Counts")} == {
+        "bellCounts": 200,
+        "ghz5Counts": 200,
+        "noisyBellCounts": 200,
+    }
+    assert up.outputs["sessionChannel"].value == "ibm_quantum_platform"
+    preview = project.preview()
+    assert plan(preview) == {}, preview.change_summary
+
+    destroy = project.destroy()
+    assert changes(destroy) == {"delete": 10}
+    assert all_programs(env) == [] and all_spending_limits(env) == []
+    assert bucket not in {b["Name"] for b in s3_client(env).list_buckets()["Buckets"]}
+    assert ibm_session_info(env, up.outputs["sessionId"].value)["state"] in ("closed", None)
