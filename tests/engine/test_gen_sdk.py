@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +25,15 @@ from .gensdk import check_schema, error_lines, gen_sdk
 
 pytestmark = pytest.mark.engine
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def schema_under_test() -> Path:
-    """The schema file the generators read: point this at the plugin's schema once it exists."""
-    return FIXTURES / "sample-schema.json"
+    """The plugin's package schema (built from the declarations), written to a file once."""
+    from pulumi_quantum.plugin.schema import package_schema
+
+    path = Path(tempfile.gettempdir()) / f"pulumi-quantum-schema-{os.getpid()}.json"
+    path.write_text(json.dumps(package_schema(), indent=2))
+    return path
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class Names:
             "nodejs": ["package.json", "index.ts", f"{self.module}/{self.camel}.ts"],
             "go": [f"{self.package}/provider.go", f"{self.package}/{self.module}/{self.camel}.go"],
             "python": [
-                "setup.py",
+                "pyproject.toml",
                 f"{self.python_package}/__init__.py",
                 f"{self.python_package}/{self.module}/{self.snake}.py",
             ],
