@@ -226,6 +226,29 @@ class ResourceDecl:
         return {by_camel.get(name, name): value for name, value in props.items()}
 
 
+URN_SEED = Prop(
+    "urn_seed",
+    "string",
+    "The resource's URN parts, set by the resource class: the seed of its idempotency tokens "
+    "and of the marker on what it creates.",
+    "str",
+    role="hidden",
+    change="none",
+)
+"""Hidden input of the dynamic resources that need their URN (the plugin takes it from the
+request instead)."""
+
+IMPORT_ID = Prop(
+    "import_id",
+    "string",
+    "The id given as ``ResourceOptions(import_=...)``: create adopts it instead of creating.",
+    "str",
+    role="hidden",
+    change="none",
+)
+"""Hidden input of every dynamic resource: the one import story (see ``_resource.take_import``)."""
+
+
 def _canonical(value: Any) -> str:
     if value == {} or value == []:
         value = None

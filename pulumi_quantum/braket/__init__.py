@@ -8,8 +8,9 @@ update-vs-replace, and the README for configuration.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 __all__ = [
     "Association",
@@ -38,9 +39,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .spending_limit import SpendingLimit, SpendingLimitProvider
     from .task import QuantumTask, QuantumTaskProvider
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -6,26 +6,10 @@ braket service model spells them.
 
 from __future__ import annotations
 
-from ..declare import ObjectType, Prop, ResourceDecl
+from ..declare import IMPORT_ID, URN_SEED, ObjectType, Prop, ResourceDecl
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
 
-URN_SEED = Prop(
-    "urn_seed",
-    "string",
-    "The resource's URN parts, set by the resource class: the seed of its clientTokens.",
-    "str",
-    role="hidden",
-    change="none",
-)
-IMPORT_ID = Prop(
-    "import_id",
-    "string",
-    "The ARN given as ``ResourceOptions(import_=...)``: create adopts it instead of creating.",
-    "str",
-    role="hidden",
-    change="none",
-)
 TAGS = Prop(
     "tags",
     "object",

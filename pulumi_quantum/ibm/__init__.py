@@ -12,8 +12,9 @@ Names are loaded on first access so that ``pulumi-quantum validate`` (which only
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 __all__ = [
     "Batch",
@@ -44,9 +45,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .program import RuntimeProgram, RuntimeProgramProvider
     from .session import Batch, BatchProvider, Session, SessionProvider
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-from ..declare import Prop, ResourceDecl
-
-URN_SEED = Prop(
-    "urn_seed",
-    "string",
-    "The resource's URN parts, set by the resource class: marks the programs it uploads.",
-    "str",
-    role="hidden",
-    change="none",
-)
-IMPORT_ID = Prop(
-    "import_id",
-    "string",
-    "The id given as ``ResourceOptions(import_=...)``: create adopts it instead of creating.",
-    "str",
-    role="hidden",
-    change="none",
-)
+from ..declare import IMPORT_ID, URN_SEED, Prop, ResourceDecl
 
 RUNTIME_PROGRAM = ResourceDecl(
     module="ibm",

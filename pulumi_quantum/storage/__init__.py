@@ -6,16 +6,14 @@ does not import the Pulumi SDK.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 __all__ = ["ResultsBucket", "ResultsBucketArgs", "ResultsBucketProvider"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bucket import ResultsBucket, ResultsBucketArgs, ResultsBucketProvider
 
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.bucket"), name)
+_HOME = dict.fromkeys(__all__, "bucket")
+__getattr__ = lazy_exports(__name__, _HOME)

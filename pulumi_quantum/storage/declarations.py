@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..declare import Prop, ResourceDecl
+from ..declare import IMPORT_ID, Prop, ResourceDecl
 
 RESULTS_BUCKET = ResourceDecl(
     module="storage",
@@ -38,13 +38,6 @@ RESULTS_BUCKET = ResourceDecl(
             role="output",
         ),
         Prop("region", "string", "The bucket's region.", "str", role="output"),
-        Prop(
-            "import_id",
-            "string",
-            "The bucket given as ``ResourceOptions(import_=...)``: create adopts it.",
-            "str",
-            role="hidden",
-            change="none",
-        ),
+        IMPORT_ID,
     ),
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi_quantum.declare import all_declarations
 
-from ._stacks import run_cli
+from ._stacks import changes, plan, run_cli
 from .harness import EngineProject
 
 PROGRAM = """
@@ -34,6 +34,16 @@ for spec in json.load(open("resources.json")):
 """
 
 DECLS = {d.token: d for d in all_declarations()}
+
+
+def assert_converged(project: EngineProject) -> None:
+    """A preview, a refresh and another preview all find nothing to do."""
+    preview = project.preview()
+    assert plan(preview) == {}, preview.change_summary
+    refresh = project.refresh()
+    assert changes(refresh) == {}, refresh.summary.resource_changes
+    preview = project.preview()
+    assert plan(preview) == {}, preview.change_summary
 
 
 def outputs_of(token: str) -> list[str]:

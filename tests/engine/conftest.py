@@ -10,17 +10,15 @@ import pytest
 from .harness import EngineProject, make_project, make_yaml_project
 
 
-@pytest.fixture
-def engine_project(tmp_path: Path) -> Iterator[Callable[..., EngineProject]]:
-    """Factory: ``engine_project(program_source, env={...})`` → an EngineProject.
-
-    Stacks left with resources are destroyed at teardown so a failing test leaves no objects
-    behind in a shared local cloud.
-    """
+def _projects(
+    tmp_path: Path, make: Callable[..., EngineProject], prefix: str
+) -> Iterator[Callable[..., EngineProject]]:
+    """A project factory whose stacks left with resources are destroyed at teardown, so a
+    failing test leaves no objects behind in a shared local cloud."""
     made: list[EngineProject] = []
 
     def factory(program: str, **kwargs: object) -> EngineProject:
-        project = make_project(tmp_path / f"p{len(made)}", program, **kwargs)  # type: ignore[arg-type]
+        project = make(tmp_path / f"{prefix}{len(made)}", program, **kwargs)
         made.append(project)
         return project
 
@@ -28,22 +26,15 @@ def engine_project(tmp_path: Path) -> Iterator[Callable[..., EngineProject]]:
     for project in made:
         if project._stack is not None and project.resources():
             project.destroy()
+
+
+@pytest.fixture
+def engine_project(tmp_path: Path) -> Iterator[Callable[..., EngineProject]]:
+    """Factory: ``engine_project(program_source, env={...})`` → an EngineProject."""
+    yield from _projects(tmp_path, make_project, "p")
 
 
 @pytest.fixture
 def yaml_project(tmp_path: Path) -> Iterator[Callable[..., EngineProject]]:
-    """Factory: ``yaml_project(pulumi_yaml_body, env={...})`` → an EngineProject for Pulumi YAML.
-
-    Same teardown as ``engine_project``: stacks left with resources are destroyed.
-    """
-    made: list[EngineProject] = []
-
-    def factory(program: str, **kwargs: object) -> EngineProject:
-        project = make_yaml_project(tmp_path / f"y{len(made)}", program, **kwargs)  # type: ignore[arg-type]
-        made.append(project)
-        return project
-
-    yield factory
-    for project in made:
-        if project._stack is not None and project.resources():
-            project.destroy()
+    """Factory: ``yaml_project(pulumi_yaml_body, env={...})`` → an EngineProject for Pulumi YAML."""
+    yield from _projects(tmp_path, make_yaml_project, "y")

@@ -26,7 +26,6 @@ from .gensdk import check_schema, error_lines, gen_sdk
 pytestmark = pytest.mark.engine
 
 
-
 def schema_under_test() -> Path:
     """The plugin's package schema (built from the declarations), written to a file once."""
     from pulumi_quantum.plugin.schema import package_schema

@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_quantum.local.braket.devices import DM1_ARN, SV1_ARN
 
-from ._plugin import cli, declare, plugin_project, reimport, state_resource
+from ._plugin import assert_converged, cli, declare, plugin_project, reimport, state_resource
 from ._stacks import (
     BELL,
     TERMINAL,
@@ -37,16 +37,6 @@ LIMIT = "quantum:braket:SpendingLimit"
 
 def buckets(env: dict[str, str]) -> set[str]:
     return {b["Name"] for b in s3_client(env).list_buckets()["Buckets"]}
-
-
-def assert_converged(project) -> None:
-    """A preview, a refresh and another preview all find nothing to do."""
-    preview = project.preview()
-    assert plan(preview) == {}, preview.change_summary
-    refresh = project.refresh()
-    assert changes(refresh) == {}, refresh.summary.resource_changes
-    preview = project.preview()
-    assert plan(preview) == {}, preview.change_summary
 
 
 def test_results_bucket_lifecycle(engine_project, local_cloud):

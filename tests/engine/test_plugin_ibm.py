@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from ._plugin import declare, plugin_project, reimport, state_resource
+from ._plugin import assert_converged, declare, plugin_project, reimport, state_resource
 from ._stacks import (
     all_programs,
     changes,
@@ -31,16 +31,6 @@ BATCH = "quantum:ibm:Batch"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 """The engine's signature key of a secret value in state."""
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return kwargs\n"
-
-
-def assert_converged(project) -> None:
-    """A preview, a refresh and another preview all find nothing to do."""
-    preview = project.preview()
-    assert plan(preview) == {}, preview.change_summary
-    refresh = project.refresh()
-    assert changes(refresh) == {}, refresh.summary.resource_changes
-    preview = project.preview()
-    assert plan(preview) == {}, preview.change_summary
 
 
 def programs_by_id(env: dict[str, str]) -> dict[str, dict]:
