@@ -49,3 +49,32 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
     assert all_programs(env) == [] and all_spending_limits(env) == []
     assert bucket not in {b["Name"] for b in s3_client(env).list_buckets()["Buckets"]}
     assert ibm_session_info(env, up.outputs["sessionId"].value)["state"] in ("closed", None)
+
+
+def test_gitops_program_set_deploys_from_yaml(engine_project, local_cloud):
+    """examples/ibm-programs-gitops/yaml: the folder's programs, deployed from Pulumi YAML."""
+    env = local_cloud.client_env()
+    project = engine_project("", env=env)
+    (project.directory / "__main__.py").unlink()
+    shutil.copytree(
+        REPO_ROOT / "examples" / "ibm-programs-gitops" / "programs",
+        project.directory.parent / "programs",
+    )
+    yaml = (REPO_ROOT / "examples" / "ibm-programs-gitops" / "yaml" / "Pulumi.yaml").read_text()
+    backend = f"backend:\n  url: file://{project.backend}\n"
+    (project.directory / "Pulumi.yaml").write_text(yaml + backend)
+
+    up = project.up()
+    ids = up.outputs["programIds"].value
+    assert set(ids) == {"bell_sampler", "hello_world"}
+    deployed = {p["id"]: p for p in all_programs(env)}
+    assert set(ids.values()) <= set(deployed)
+    assert plan(project.preview()) == {}
+    # An edited description is one in-place update of the same program.
+    metadata = project.directory.parent / "programs" / "hello_world.json"
+    metadata.write_text(metadata.read_text().replace('"description": "', '"description": "v2 '))
+    again = project.up()
+    assert changes(again).get("update") == 1, again.summary.resource_changes
+    assert again.outputs["programIds"].value == ids
+    project.destroy()
+    assert all_programs(env) == []
