@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -122,17 +122,32 @@ def is_unknown(value: Any) -> bool:
 
 @dataclass
 class CheckErrors:
-    """Collects every validation failure so ``check`` can report them all at once."""
+    """Collects every validation failure so ``check`` can report them all at once.
+
+    Validations that cost real time (the OpenQASM 3 parser, botocore's service model) are
+    registered with :meth:`later` and run by :meth:`result` unless the normalised inputs are
+    the ones an earlier check accepted (:meth:`ResourceDecl.accepted`): a no-op ``up`` then
+    pays neither the parser's import nor a parse per resource.
+    """
 
     failures: list[CheckFailure] = field(default_factory=list)
+    deferred: list[Callable[[], None]] = field(default_factory=list)
 
     def add(self, prop: str, reason: str) -> None:
         self.failures.append(CheckFailure(prop, reason))
 
+    def later(self, validation: Callable[[], None]) -> None:
+        """Run ``validation`` (which reports through :meth:`add`) unless nothing changed."""
+        self.deferred.append(validation)
+
     def __bool__(self) -> bool:
         return bool(self.failures)
 
-    def result(self, inputs: dict[str, Any]) -> CheckResult:
+    def result(self, inputs: dict[str, Any], *, accepted_before: bool = False) -> CheckResult:
+        if not accepted_before:
+            for validation in self.deferred:
+                validation()
+        self.deferred.clear()
         return CheckResult(inputs, self.failures)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Kind = Literal[
@@ -68,9 +69,10 @@ class Prop:
     """The output's Python type when it differs from the input's (``int | str`` in, ``int``
     out); a trailing ``| None`` is added for optional properties by codegen."""
 
-    @property
+    @cached_property
     def camel(self) -> str:
-        """The property's name in the Pulumi package schema and in Pulumi YAML."""
+        """The property's name in the Pulumi package schema and in Pulumi YAML (computed once:
+        the plugin maps every property of every request)."""
         head, *rest = self.name.split("_")
         return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
@@ -98,12 +100,15 @@ class ResourceDecl:
     """What ``pulumi import`` takes as the id (documentation)."""
     delete_before_replace: bool = False
     _by_name: dict[str, Prop] = field(init=False, repr=False, compare=False)
+    _by_camel: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_name = {p.name: p for p in self.props}
         if len(by_name) != len(self.props):
             raise ValueError(f"{self.name}: a property is declared twice")
         object.__setattr__(self, "_by_name", by_name)
+        by_camel = {p.camel: p.name for p in self.props if p.role != "hidden"}
+        object.__setattr__(self, "_by_camel", by_camel)
 
     # ---------------------------------------------------------------- naming
     @property
@@ -191,6 +196,26 @@ class ResourceDecl:
                 replaces.append(name)
         return changes, replaces
 
+    def accepted(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
+        """True when ``inputs`` (as ``check`` normalised them) are, input by input, the ones an
+        earlier ``check`` accepted and the engine stored as ``olds``.
+
+        Why: a no-op ``up`` checks every resource again; validations that cost a parser or a
+        service model (:meth:`CheckErrors.later`) need not run again for values they already
+        passed. Hidden inputs count (a different URN seed or import id is a different input);
+        outputs do not; an input absent from ``olds`` counts as its declared default (the plugin
+        stores no defaulted timeout). Empty ``olds`` (a create, a preview of a new stack) are
+        never accepted.
+        """
+        if not olds:
+            return False
+        olds = self.defaults(olds)  # an input left unset then means its default, as now
+        return all(
+            _canonical(olds.get(p.name)) == _canonical(inputs.get(p.name))
+            for p in self.props
+            if p.role != "output"
+        )
+
     def request(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The vendor request members of every set input that has a ``wire`` name."""
         request: dict[str, Any] = {}
@@ -222,7 +247,7 @@ class ResourceDecl:
     def from_camel(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The schema's camelCase names → snake_case; an unknown name is kept as given so that
         ``check`` can reject it by name."""
-        by_camel = {p.camel: p.name for p in self.props if p.role != "hidden"}
+        by_camel = self._by_camel
         return {by_camel.get(name, name): value for name, value in props.items()}
 
 

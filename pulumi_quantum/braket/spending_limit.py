@@ -77,7 +77,7 @@ def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
     return {"startAt": _instant(period["start_at"]), "endAt": _instant(period["end_at"])}
 
 
-def check_limit(news: Mapping[str, Any]) -> CheckResult:
+def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
@@ -93,8 +93,10 @@ def check_limit(news: Mapping[str, Any]) -> CheckResult:
     request = SPENDING_LIMIT.request(inputs)
     if inputs.get("time_period") is not None:
         request["timePeriod"] = inputs["time_period"]
-    validate_request("CreateSpendingLimit", request, errors, skip=["clientToken"])
-    return errors.result(inputs)
+    errors.later(
+        lambda: validate_request("CreateSpendingLimit", request, errors, skip=["clientToken"])
+    )
+    return errors.result(inputs, accepted_before=SPENDING_LIMIT.accepted(olds, inputs))
 
 
 def find_limit(client: Any, arn: str, device_arn: str | None) -> dict[str, Any] | None:
@@ -139,7 +141,7 @@ class SpendingLimitProvider(QuantumProvider):
     """CRUD for Braket spending limits. Holds no configuration (it is pickled into state)."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_limit(news)
+        return check_limit(olds, news)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return declared_diff(SPENDING_LIMIT, olds, news)

@@ -238,8 +238,13 @@ class QuantumPlugin(Provider):
 
     @staticmethod
     async def _call(method: Any, *args: Any) -> Any:
-        """The core is synchronous (and may wait on a task): run it off the event loop, so the
-        engine's parallel operations stay parallel."""
+        """The core's create/read/update/delete are synchronous (and may wait on a task): run
+        them off the event loop, so the engine's parallel operations stay parallel.
+
+        ``check`` and ``diff`` are called inline instead: they are local (no vendor call, by
+        contract) and take well under a millisecond, while a hop to a worker thread measured
+        ~1 ms per call under the engine's load, paid 320 times in a no-op up of 160 resources.
+        """
         return await asyncio.to_thread(method, *args)
 
     def _timeout_default(self, token: str, props: dict[str, Any], timeout: float) -> None:
@@ -313,8 +318,7 @@ class QuantumPlugin(Provider):
             )
         timed = TIMEOUT_DEFAULTS.get(request.type)
         user_timed = timed is not None and news.get(timed) is not None
-        result = await self._call(
-            served.provider.check,
+        result = served.provider.check(
             self._with_hidden(served, request.urn, olds),
             self._with_hidden(served, request.urn, news),
         )
@@ -340,7 +344,7 @@ class QuantumPlugin(Provider):
         for name in ignore:
             if name in olds_in:
                 news_in[name] = olds_in[name]
-        result = await self._call(served.provider.diff, request.resource_id, olds_in, news_in)
+        result = served.provider.diff(request.resource_id, olds_in, news_in)
         replaces = [n for n in result.replaces or [] if n in served.visible]
         changed, _ = decl.diff(olds_in, news_in, ignore)
         if result.changes and not changed:
