@@ -7,15 +7,19 @@ PQ_ENGINE_VERSION="$(sed -n 's/^ *"pulumi==\([0-9.]*\)".*/\1/p' "$PQ_ROOT/pyproj
 PQ_CACHE="${PQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-quantum}"
 PQ_ENGINE_BIN="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/bin"
 # The Pulumi YAML language host, at the pulumi-yaml tag required in tools/pulumi-yaml/go.mod, and
-# the engine release's SDK generators (tools/pulumi-codegen); both built by scripts/bootstrap.
+# the SDK generators of the pkg/v3 release required in tools/pulumi-codegen/go.mod (older than the
+# engine: the newest that still has .NET's); both built by scripts/bootstrap.
 PQ_YAML_VERSION="$(sed -n 's|.*github\.com/pulumi/pulumi-yaml \(v[0-9][^ ]*\).*|\1|p' \
   "$PQ_ROOT/tools/pulumi-yaml/go.mod" | head -n1)"
 PQ_YAML_BIN="$PQ_CACHE/language-yaml/$PQ_YAML_VERSION/bin"
-PQ_CODEGEN_BIN="$PQ_CACHE/codegen/v$PQ_ENGINE_VERSION/bin"
+PQ_CODEGEN_VERSION="$(sed -n 's|.*github\.com/pulumi/pulumi/pkg/v3 \(v[0-9][^ ]*\).*|\1|p' \
+  "$PQ_ROOT/tools/pulumi-codegen/go.mod" | head -n1)"
+PQ_CODEGEN_BIN="$PQ_CACHE/codegen/$PQ_CODEGEN_VERSION/bin"
 # Always this checkout's own virtualenv: one inherited from another checkout's environment
 # would run that checkout's code.
 PQ_VENV="$PQ_ROOT/.venv"
-export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BIN PQ_VENV PQ_YAML_VERSION PQ_YAML_BIN PQ_CODEGEN_BIN
+export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BIN PQ_VENV PQ_YAML_VERSION PQ_YAML_BIN
+export PQ_CODEGEN_VERSION PQ_CODEGEN_BIN
 
 # The engine's plugins (and our language host) find Python through these.
 export PATH="$PQ_VENV/bin:$PQ_ENGINE_BIN:$PATH"

@@ -6,16 +6,17 @@ host is built (scripts/bootstrap); the nodejs, go, python and dotnet hosts live 
 module proxy reachable from this project's machines does not serve, and the project's own Python
 host runs programs but does not generate SDKs. So :func:`gen_sdk` runs the engine's command first
 and, only when it reports that no host for L can generate, runs `pulumi-quantum-gen-sdk`
-(tools/pulumi-codegen): the same code generators, from the engine's own pkg/v3 release, called the
-way those hosts call them. A machine with real language hosts (any Pulumi installation) takes the
-engine path.
+(tools/pulumi-codegen): the same code generators, called the way those hosts call them. They come
+from pkg/v3 v3.225.1, older than the engine, because that is the newest pkg/v3 the module proxy
+serves that still has .NET's generator (later ones moved it to the pulumi-dotnet repository, not
+served). A machine with real language hosts (any Pulumi installation) takes the engine path.
 
 The engine binds schemas leniently (dangling type references allowed, as upstream does), so
 :func:`check_schema` binds strictly with `pulumi-quantum-gen-sdk --check`: a `$ref` to an undefined
 type fails there whatever path generation took.
 
-.NET is not covered: its generator lives in the pulumi-dotnet repository, not in pkg/v3, and its
-host is not obtainable here — only a machine with `pulumi-language-dotnet` can generate it.
+.NET is generated but not compiled: there is no dotnet toolchain here. Offline, its generator also
+cannot download the NuGet package icon, so the fallback writes an empty logo.png and warns.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from .harness import engine_env
 
 #: Languages `pulumi-quantum-gen-sdk` can generate when no language host is available.
-CODEGEN_LANGUAGES = frozenset({"nodejs", "go", "python"})
+CODEGEN_LANGUAGES = frozenset({"nodejs", "go", "python", "dotnet"})
 
 #: What `pulumi package gen-sdk` prints when no installed host for the language can generate.
 _NO_GENERATING_HOST = re.compile(

@@ -3,9 +3,10 @@
 Why: issue 13 publishes a Pulumi package schema so users of other languages can run
 `pulumi package gen-sdk`. A schema that binds but trips one language's generator (a name clash, an
 unsupported type, a missing language section) is only found by generating. This runs each
-generator (see tests/engine/gensdk.py for which command and why; .NET cannot be generated here)
-and checks the main files of the resource appear, with exit code 0 and no error diagnostics. The
-generated Python is also compiled with the project's interpreter and must define the resource.
+generator (see tests/engine/gensdk.py for which command and why) and checks the main files of the
+resource appear, with exit code 0 and no error diagnostics. The generated Python is also compiled
+with the project's interpreter and must define the resource. The generated C# cannot be compiled
+(no dotnet toolchain here), so its resource file is checked against the schema instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,8 @@ class Names:
     resource: str  # "QuantumTask"
     python_package: str  # language.python.packageName, else pulumi_<package>
     version: str  # "0.1.0", or "" without a version
+    csharp_package: str  # language.csharp rootNamespace + "." + the package's namespace
+    csharp_module: str  # "Braket": the module's namespace, also its directory
 
     @property
     def camel(self) -> str:
@@ -64,6 +68,11 @@ class Names:
                 f"{self.python_package}/__init__.py",
                 f"{self.python_package}/{self.module}/{self.snake}.py",
             ],
+            "dotnet": [
+                f"{self.csharp_package}.csproj",
+                "Provider.cs",
+                f"{self.csharp_module}/{self.resource}.cs",
+            ],
             "yaml": [f"{self.package}{version}.yaml"],
         }[language]
 
@@ -73,12 +82,20 @@ def names() -> Names:
     token = sorted(schema["resources"])[0]
     _, module, resource = token.split(":")
     python = schema.get("language", {}).get("python", {})
+    csharp = schema.get("language", {}).get("csharp", {})
+
+    def namespace(name: str) -> str:
+        # The .NET generator's rule: language.csharp.namespaces, else the name title-cased.
+        return csharp.get("namespaces", {}).get(name, name[:1].upper() + name[1:])
+
     return Names(
         package=schema["name"],
         module=module,
         resource=resource,
         python_package=python.get("packageName", f"pulumi_{schema['name']}"),
         version=schema.get("version", ""),
+        csharp_package=f"{csharp.get('rootNamespace', 'Pulumi')}.{namespace(schema['name'])}",
+        csharp_module=namespace(module),
     )
 
 
@@ -103,7 +120,7 @@ def test_strict_binding_rejects_a_dangling_type_reference(tmp_path: Path) -> Non
     )
 
 
-@pytest.mark.parametrize("language", ["nodejs", "go", "python", "yaml"])
+@pytest.mark.parametrize("language", ["nodejs", "go", "python", "dotnet", "yaml"])
 def test_schema_generates_sdk(language: str, tmp_path: Path) -> None:
     out = tmp_path / "sdk"
     process = gen_sdk(schema_under_test(), language, out)
@@ -137,3 +154,25 @@ def test_generated_python_sdk_compiles(tmp_path: Path) -> None:
     module = ast.parse((root / n.module / f"{n.snake}.py").read_text())
     classes = {node.name for node in module.body if isinstance(node, ast.ClassDef)}
     assert {n.resource, f"{n.resource}Args"} <= classes, classes
+
+
+def test_generated_dotnet_sdk_declares_the_resource(tmp_path: Path) -> None:
+    """The generated C# declares the resource and its Args with exactly the schema's inputs.
+
+    Without a dotnet toolchain the C# cannot be compiled; this checks what the schema controls:
+    the namespace (language.csharp), the resource and Args classes, and one `[Input("name")]`
+    per input property, none missing or extra.
+    """
+    out = tmp_path / "sdk"
+    process = gen_sdk(schema_under_test(), "dotnet", out)
+    assert process.returncode == 0, process.stderr
+    n = names()
+    source = (out / "dotnet" / n.csharp_module / f"{n.resource}.cs").read_text()
+    assert f"namespace {n.csharp_package}.{n.csharp_module}\n" in source
+    assert f"public partial class {n.resource} : global::Pulumi.CustomResource\n" in source
+    args_class = f"public sealed class {n.resource}Args : global::Pulumi.ResourceArgs\n"
+    assert args_class in source
+    args = source[source.index(args_class) :]
+    schema = json.loads(schema_under_test().read_text())
+    inputs = schema["resources"][f"{n.package}:{n.module}:{n.resource}"]["inputProperties"]
+    assert sorted(re.findall(r'\[Input\("(\w+)"', args)) == sorted(inputs)

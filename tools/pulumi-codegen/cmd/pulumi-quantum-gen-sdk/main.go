@@ -1,18 +1,23 @@
-// Command pulumi-quantum-gen-sdk generates a Pulumi package's SDK for nodejs, go or python from
-// its schema, with the codegen of the pinned engine release and nothing else.
+// Command pulumi-quantum-gen-sdk generates a Pulumi package's SDK for nodejs, go, python or dotnet
+// from its schema, with the code generators of github.com/pulumi/pulumi/pkg/v3 and nothing else.
 //
 // Why this exists: `pulumi package gen-sdk --language L` does no code generation itself; it binds
 // the schema and asks the language host `pulumi-language-L` (GeneratePackage RPC) to write the
 // SDK. The hosts for nodejs, go, python and dotnet live in Go modules the module proxy reachable
 // from this project's machines does not serve, so on these machines that command fails with
-// "could not find installed plugin" for every language but yaml. The code generators for nodejs,
-// go and python are part of github.com/pulumi/pulumi/pkg/v3, which is available; this command
-// does what those hosts' GeneratePackage does — bind the schema, call the language's
-// GeneratePackage, write the files — so the project's tests can prove its schema generates a
-// valid SDK per language. (.NET's generator lives in the pulumi-dotnet repository, whose module
-// is not served either: no dotnet here.) Where a real host is on PATH, use `pulumi package gen-sdk`.
+// "could not find installed plugin" for every language but yaml. The code generators themselves
+// are Go packages of pkg/v3, which is served; this command does what those hosts'
+// GeneratePackage does — bind the schema, call the language's GeneratePackage, write the files —
+// so the project's tests can prove its schema generates an SDK per language. Where a real host is
+// on PATH, use `pulumi package gen-sdk`.
 //
-// Usage: pulumi-quantum-gen-sdk --language nodejs|go|python --out DIR SCHEMA.json
+// Why pkg/v3 v3.225.1 and not the engine's release: it is the newest pkg/v3 the proxy serves that
+// still carries all four generators. Later releases moved .NET's (codegen/dotnet) to the
+// pulumi-dotnet repository, whose module is not served here; and one build can hold only one
+// pkg/v3, so nodejs, go and python come from the same release. Nothing here compiles C#: there
+// is no dotnet toolchain on these machines.
+//
+// Usage: pulumi-quantum-gen-sdk --language nodejs|go|python|dotnet --out DIR SCHEMA.json
 //
 //	pulumi-quantum-gen-sdk --check SCHEMA.json
 //
@@ -29,12 +34,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/blang/semver"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/dotnet"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
@@ -68,6 +75,24 @@ func (l selfContained) LoadPackageReferenceV2(
 	return nil, l.refuse(d.Name)
 }
 
+// offline answers the generators' HTTP requests without the network, which these machines do not
+// have. The only request is .NET's: it downloads the NuGet package icon (logo.png, from the
+// schema's logoUrl or else a Pulumi logo on GitHub) and writes whatever body it gets, whatever the
+// status. So logo.png comes out empty, and a warning says it must be replaced before packing.
+type offline struct{}
+
+func (offline) RoundTrip(r *http.Request) (*http.Response, error) {
+	fmt.Fprintf(os.Stderr, "warning: offline: %s was not downloaded; the file the generator "+
+		"writes from it (for .NET, logo.png) is empty\n", r.URL)
+	return &http.Response{
+		Status:     "503 offline",
+		StatusCode: http.StatusServiceUnavailable,
+		Header:     http.Header{},
+		Body:       http.NoBody,
+		Request:    r,
+	}, nil
+}
+
 // tool is the generator name written into the generated files' headers, as the hosts do.
 const tool = "pulumi-quantum-gen-sdk"
 
@@ -79,8 +104,10 @@ func generate(language string, pkg *schema.Package, loader schema.ReferenceLoade
 		return gogen.GeneratePackage(tool, pkg, nil)
 	case "python":
 		return python.GeneratePackage(tool, pkg, nil, loader)
+	case "dotnet":
+		return dotnet.GeneratePackage(tool, pkg, nil, nil)
 	default:
-		return nil, fmt.Errorf("unsupported language %q (nodejs, go or python)", language)
+		return nil, fmt.Errorf("unsupported language %q (nodejs, go, python or dotnet)", language)
 	}
 }
 
@@ -95,12 +122,13 @@ func printDiagnostics(diags hcl.Diagnostics) {
 }
 
 func run() error {
-	language := flag.String("language", "", "SDK language: nodejs, go or python")
+	http.DefaultTransport = offline{}
+	language := flag.String("language", "", "SDK language: nodejs, go, python or dotnet")
 	out := flag.String("out", "sdk", "directory to write the SDK to (as DIR/<language>)")
 	check := flag.Bool("check", false, "only bind the schema strictly and report its diagnostics")
 	flag.Parse()
 	if flag.NArg() != 1 || (*language == "") == !*check {
-		return errors.New("usage: pulumi-quantum-gen-sdk --language nodejs|go|python --out DIR SCHEMA.json\n" +
+		return errors.New("usage: pulumi-quantum-gen-sdk --language nodejs|go|python|dotnet --out DIR SCHEMA.json\n" +
 			"       pulumi-quantum-gen-sdk --check SCHEMA.json")
 	}
 	raw, err := os.ReadFile(flag.Arg(0))
