@@ -124,22 +124,47 @@ def provider_bytes(project: EngineProject) -> dict[str, float]:
     return {"count": len(sizes), "max": max(sizes), "mean": statistics.mean(sizes)}
 
 
-def measure(project: EngineProject, repeat: int, warmup: int) -> dict[str, Any]:
-    phases: dict[str, list[float]] = {"preview": [], "first_up": [], "noop_up": [], "destroy": []}
-    sizes: dict[str, float] = {}
-    for _ in range(warmup):
-        # The first engine run of a project pays one-off costs (the stack's creation, Python's
-        # bytecode caches, plugin discovery): ~1 s here, enough to hide the difference measured.
-        project.preview()
+PHASES = ("preview", "first_up", "noop_up", "destroy")
+
+
+def cycle(project: EngineProject) -> tuple[dict[str, float], dict[str, float]]:
+    """One measured lifecycle: preview of the empty stack, first up, no-op up, destroy."""
+    seconds = {
+        "preview": timed(project.preview),
+        "first_up": timed(project.up),
+        "noop_up": timed(project.up),
+    }
+    sizes = provider_bytes(project)
+    seconds["destroy"] = timed(project.destroy)
+    return seconds, sizes
+
+
+def measure(projects: dict[str, EngineProject], repeat: int, warmup: int) -> dict[str, Any]:
+    """Median seconds per phase per project, the projects' cycles interleaved.
+
+    Why interleaved: on a shared 2-core machine the speed drifts by 20-30 % over minutes; running
+    the baseline's cycle and each variant's cycle back to back, ``repeat`` times over, exposes
+    them to the same drift, so the ratios measure the providers and not the moment.
+    """
+    for project in projects.values():
+        for _ in range(warmup):
+            # A project's first engine run pays one-off costs (creating the stack, plugin
+            # discovery, Python's bytecode caches): ~1 s here, as much as the difference measured.
+            project.preview()
+    phases = {name: {phase: [] for phase in PHASES} for name in projects}
+    sizes: dict[str, dict[str, float]] = {}
     for _ in range(repeat):
-        phases["preview"].append(timed(project.preview))
-        phases["first_up"].append(timed(project.up))
-        phases["noop_up"].append(timed(project.up))
-        sizes = provider_bytes(project)
-        phases["destroy"].append(timed(project.destroy))
+        for name, project in projects.items():
+            seconds, sizes[name] = cycle(project)
+            for phase, value in seconds.items():
+                phases[name][phase].append(value)
     return {
-        "seconds": {k: round(statistics.median(v), 2) for k, v in phases.items()},
-        "provider_bytes": sizes,
+        name: {
+            "seconds": {k: round(statistics.median(v), 2) for k, v in phases[name].items()},
+            "all_seconds": {k: [round(x, 2) for x in v] for k, v in phases[name].items()},
+            "provider_bytes": sizes[name],
+        }
+        for name in projects
     }
 
 
@@ -174,24 +199,24 @@ def main() -> int:
             region_name=env["AWS_DEFAULT_REGION"],
         )
         s3.create_bucket(Bucket="amazon-braket-bench-results")
-        baseline = make_project(Path(tmp) / "baseline", BASELINE.format(count=total), env=env)
-        base = measure(baseline, args.repeat, args.warmup)
+        projects = {
+            "baseline": make_project(Path(tmp) / "baseline", BASELINE.format(count=total), env=env)
+        }
         programs = {"dynamic": SCALE, "plugin": PLUGIN_SCALE}
-        variants: dict[str, Any] = {}
         for variant in args.variants.split(","):
-            scale = make_project(
-                Path(tmp) / variant,
-                programs[variant].format(
-                    tasks=args.tasks, programs=args.programs, sessions=args.sessions
-                ),
-                env=env,
+            program = programs[variant].format(
+                tasks=args.tasks, programs=args.programs, sessions=args.sessions
             )
-            measured = measure(scale, args.repeat, args.warmup)
-            measured["ratios"] = {
-                phase: round(measured["seconds"][phase] / base["seconds"][phase], 2)
-                for phase in base["seconds"]
+            projects[variant] = make_project(Path(tmp) / variant, program, env=env)
+        measured = measure(projects, args.repeat, args.warmup)
+        base = measured.pop("baseline")
+        variants: dict[str, Any] = {}
+        for variant, result in measured.items():
+            result["ratios"] = {
+                phase: round(result["seconds"][phase] / base["seconds"][phase], 2)
+                for phase in PHASES
             }
-            variants[variant] = measured
+            variants[variant] = result
 
     report = {
         "resources": {"baseline": total, "scale": total, **vars(args), "out": None},
