@@ -29,7 +29,7 @@ from botocore.utils import parse_timestamp
 from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import Store
-from . import qpu_rules
+from . import qpu_rules, result_rules
 from .devices import (
     DEVICES,
     MIN_BILLED_SECONDS,
@@ -212,7 +212,8 @@ class BraketBackend:
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
         name = header.get("name") if isinstance(header, dict) else None
-        supported = list(json.loads(capabilities_json(device.arn))["action"])
+        capabilities = json.loads(capabilities_json(device.arn))
+        supported = list(capabilities["action"])
         if name not in supported:
             raise ValidationException(
                 f"action: braketSchemaHeader.name {name!r} is not supported by {device.arn}; "
@@ -225,7 +226,7 @@ class BraketBackend:
         except Exception as exc:
             raise ValidationException(f"action: invalid {name}: {exc}") from None
         if name == OPENQASM_ACTION and device.qpu is None:  # QPUs: qpu_rules answers below
-            advertised = json.loads(capabilities_json(device.arn))["paradigm"]["qubitCount"]
+            advertised = capabilities["paradigm"]["qubitCount"]
             too_many = qubit_problem(program.source, advertised, device.arn)
             if too_many:
                 raise ValidationException(f"action: {too_many}")
@@ -241,6 +242,8 @@ class BraketBackend:
             raise ValidationException(
                 f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {high}]"
             )
+        if device.qpu is None:  # QPUs: qpu_rules says which result types they return
+            result_rules.check(capabilities["action"][name], program, params["shots"], device.arn)
         if device.qpu is not None and name == OPENQASM_ACTION:
             qpu_rules.check_openqasm(device.qpu, program.source)
         elif device.qpu is not None:
