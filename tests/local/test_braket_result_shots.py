@@ -29,7 +29,7 @@ def _bell():
 
 
 def _impossible():
-    """(id, device, circuit, shots, result-type name, the SDK's capability name)."""
+    """(id, device, circuit, shots, the capability name of the result type it asks for)."""
     from braket.circuits import Observable
 
     return [
