@@ -8,6 +8,9 @@ sides; the shipped runtime-program JSON Schema) lives here, and both sides call 
 * S3 bucket names — ``ResultsBucket`` / ``QuantumTask.output_s3_bucket`` at preview, the local S3's
   CreateBucket;
 * Braket tags — every resource's ``tags`` at preview, the local Braket's TagResource and creates;
+* result types against shots — a Braket ``QuantumTask``'s result types at preview (the rules that
+  hold on every Braket device, :func:`result_type_shot_problem`), the local Braket's
+  CreateQuantumTask (the same names, checked against each device's ``supportedResultTypes``);
 * program name and description — the shipped runtime-program JSON Schema is the truth: the
   preview validates metadata with it and the local IBM server takes its ``name`` and
   ``description`` subschemas from it (:func:`program_field_schema`). Its name pattern ends in
@@ -104,4 +107,52 @@ def qubit_problem(source: str, advertised: int, device: str) -> str | None:
     used = program_qubits(source)
     if used is not None and used > advertised:
         return f"the program uses {used} qubits; {device} advertises {advertised} (qubitCount)"
+    return None
+
+
+# ``#pragma braket result expectation z(q[0])`` → ``expectation``; JAQCD spells the same names in
+# ``results[].type`` (``statevector``), the device capabilities in CamelCase (``StateVector``).
+_OPENQASM_RESULT = re.compile(r"^\s*#pragma\s+braket\s+result\s+(\w+)", re.MULTILINE)
+# Result types that are exact quantities of the final state: every Braket device that offers them
+# (SV1, DM1, the local simulator) publishes maxShots 0 for them; no QPU offers them at all.
+EXACT_ONLY = frozenset({"statevector", "amplitude", "densitymatrix"})
+
+
+def result_type_key(name: str) -> str:
+    """One spelling for a result type: ``state_vector``, ``statevector``, ``StateVector``."""
+    return name.replace("_", "").lower()
+
+
+def requested_result_types(program: Mapping[str, Any] | Any) -> list[str]:
+    """Result-type names a Braket program asks for: OpenQASM pragmas or JAQCD ``results``.
+
+    Takes a braket.ir program object or its JSON as a dict.
+    """
+    get = program.get if isinstance(program, Mapping) else lambda k: getattr(program, k, None)
+    source = get("source")
+    if isinstance(source, str):
+        return _OPENQASM_RESULT.findall(source)
+    results = get("results") or []
+    return [r["type"] if isinstance(r, Mapping) else r.type for r in results]
+
+
+def result_type_shot_problem(names: list[str], shots: int) -> str | None:
+    """Why result types ``names`` cannot be asked for at ``shots`` on any Braket device.
+
+    The wording of the shots messages is amazon-braket-default-simulator's.
+    """
+    if shots == 0 and not names:
+        return (
+            "Result types must be specified in the IR when shots=0; add a result type "
+            "(e.g. '#pragma braket result probability') or run with shots > 0"
+        )
+    for name in names:
+        key = result_type_key(name)
+        if key == "sample" and shots == 0:
+            return f"sample can only be specified when shots>0 (got shots=0 for {name})"
+        if key in EXACT_ONLY and shots > 0:
+            return (
+                "statevector, amplitude and densitymatrix result types not available when "
+                f"shots>0 (got shots={shots} for {name})"
+            )
     return None

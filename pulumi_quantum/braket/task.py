@@ -34,7 +34,7 @@ from .._provider import (
     is_unknown,
 )
 from ..durations import go_duration_seconds
-from ..rules import bucket_name_problem
+from ..rules import bucket_name_problem, requested_result_types, result_type_shot_problem
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
 from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
@@ -129,6 +129,25 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
     return canonical_json(parsed), "action"
 
 
+def _check_result_types(action: Any, shots: Any, action_prop: str, errors: CheckErrors) -> None:
+    """Result types no Braket device can give at ``shots`` (a state vector from a sampled run,
+    samples from an exact one): refused at preview rather than by CreateQuantumTask at ``up``.
+    Which result types a particular device offers is the device's to say, at create."""
+    if not isinstance(action, str) or is_unknown(action):
+        return
+    if not isinstance(shots, int) or isinstance(shots, bool):
+        return
+    try:
+        program = json.loads(action)
+    except ValueError:
+        return  # already reported by the action's own check
+    problem = result_type_shot_problem(requested_result_types(program), shots)
+    if problem:
+        errors.add(
+            "shots", f"shots={shots} does not fit the {action_prop}'s result types: " + problem
+        )
+
+
 def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
     """The create_quantum_task request (minus clientToken) for normalised inputs."""
     request = QUANTUM_TASK.request(props)
@@ -147,6 +166,7 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     if params is not None and not is_unknown(params):
         inputs["device_parameters"] = canonical_json(params)
     inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
+    _check_result_types(inputs["action"], inputs["shots"], action_prop, errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
     bucket = inputs.get("output_s3_bucket")
     if isinstance(bucket, str) and not is_unknown(bucket):

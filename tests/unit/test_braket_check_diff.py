@@ -20,6 +20,13 @@ h q[0];
 cnot q[0], q[1];
 c = measure q;
 """
+BELL_STATE_VECTOR = BELL.replace("c = measure q;", "#pragma braket result state_vector")
+BELL_SAMPLE = BELL.replace("c = measure q;", "#pragma braket result sample z(q[0])")
+JAQCD_STATE_VECTOR = {
+    "braketSchemaHeader": {"name": "braket.ir.jaqcd.program", "version": "1"},
+    "instructions": [{"type": "h", "target": 0}],
+    "results": [{"type": "statevector"}],
+}
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -102,6 +109,10 @@ INVALID = [
     ({"wait_for_completion": "yes"}, "wait_for_completion", "true or false"),
     ({"experimental_capabilities": {"enabled": "SOME"}}, "experimental_capabilities", "ALL, NONE"),
     ({"urn_seed": ""}, "urn_seed", "QuantumTask"),
+    ({"shots": 0}, "shots", "Result types must be specified"),
+    ({"source": BELL_STATE_VECTOR}, "shots", "not available when shots>0"),
+    ({"source": BELL_SAMPLE, "shots": 0}, "shots", "sample can only be specified when shots>0"),
+    ({"source": None, "action": JAQCD_STATE_VECTOR}, "shots", "not available when shots>0"),
 ]  # fmt: skip
 
 
@@ -110,6 +121,12 @@ def test_each_invalid_input_names_its_property(overrides, prop, text):
     _, failures = check(**overrides)
     assert prop in failures, failures
     assert text in failures[prop]
+
+
+def test_exact_result_types_at_shots_zero_pass_the_preview():
+    """The same rule lets through what Braket runs: a state vector from an exact run."""
+    _, failures = check(source=BELL_STATE_VECTOR, shots=0)
+    assert failures == {}
 
 
 def test_all_failures_are_reported_at_once():
