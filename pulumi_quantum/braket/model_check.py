@@ -11,7 +11,13 @@ Every failure is reported against the *Pulumi* property name (``device_arn``,
 ``associations[0].arn``, ``time_period.start_at``), so the message points at the line of the
 user's program to fix.
 
-botocore is imported lazily (inside functions), so importing this module costs nothing.
+The model is read from the JSON botocore ships (``botocore/data/<service>/<version>/
+service-2.json.gz``, newest version, as botocore's ``Loader`` picks it) into :class:`ModelShape`,
+a read-only view with the attributes of ``botocore.model.Shape`` this walker uses. Importing
+``botocore.model`` itself pulls in botocore's auth, HTTP and urllib3 stack (~110 ms), which the
+first check of every provider process would pay at preview for a model it only reads;
+tests/unit/test_braket_model_view.py proves the view equals botocore's ``ServiceModel`` for every
+shape of the service.
 """
 
 from __future__ import annotations
@@ -33,17 +39,97 @@ def snake_case(name: str) -> str:
     return _CAMEL.sub(r"_\1", name).lower()
 
 
+# botocore.model.Shape's trait lists (METADATA_ATTRS / SERIALIZED_ATTRS), same order.
+_METADATA_TRAITS = (
+    "required", "min", "max", "pattern", "sensitive", "enum", "idempotencyToken", "error",
+    "exception", "endpointdiscoveryid", "retryable", "document", "union", "contextParam",
+    "clientContextParams", "requiresLength",
+)  # fmt: skip
+_SERIALIZED_TRAITS = (
+    "locationName", "queryName", "flattened", "location", "payload", "streaming",
+    "timestampFormat", "xmlNamespace", "resultWrapper", "xmlAttribute", "eventstream", "event",
+    "eventheader", "eventpayload", "jsonvalue", "hostLabel",
+)  # fmt: skip
+
+
+class ModelShape:
+    """One shape of a botocore service model, resolved like ``botocore.model.ShapeResolver``.
+
+    A member reference's traits (``{"shape": "String", "location": "uri"}``) are merged over the
+    shape's definition, as botocore does. Only what validation reads is offered: ``name``,
+    ``type_name``, ``metadata``, ``serialization``, ``enum``, ``members``, ``required_members``,
+    ``member`` (lists), ``key`` / ``value`` (maps).
+    """
+
+    __slots__ = ("_definition", "_shapes", "metadata", "name", "serialization", "type_name")
+
+    def __init__(self, shapes: Mapping[str, Any], ref: Mapping[str, Any]) -> None:
+        self._shapes = shapes
+        self.name: str = ref["shape"]
+        definition = shapes[self.name]
+        if len(ref) > 1:
+            definition = {**definition, **{k: v for k, v in ref.items() if k != "shape"}}
+        self._definition = definition
+        self.type_name: str = definition["type"]
+        self.metadata = {k: definition[k] for k in _METADATA_TRAITS if k in definition}
+        serialization = {k: definition[k] for k in _SERIALIZED_TRAITS if k in definition}
+        if "locationName" in serialization:
+            serialization["name"] = serialization.pop("locationName")
+        self.serialization = serialization
+
+    def _resolve(self, key: str) -> ModelShape:
+        return ModelShape(self._shapes, self._definition[key])
+
+    @property
+    def enum(self) -> list[str]:
+        return self.metadata.get("enum", [])
+
+    @property
+    def required_members(self) -> list[str]:
+        return self.metadata.get("required", [])
+
+    @property
+    def members(self) -> dict[str, ModelShape]:
+        refs = self._definition.get("members", {})
+        return {name: ModelShape(self._shapes, ref) for name, ref in refs.items()}
+
+    @property
+    def member(self) -> ModelShape:
+        return self._resolve("member")
+
+    @property
+    def key(self) -> ModelShape:
+        return self._resolve("key")
+
+    @property
+    def value(self) -> ModelShape:
+        return self._resolve("value")
+
+
 @cache
-def service_model(service: str = "braket") -> Any:
-    """botocore's ``ServiceModel`` for a service (loaded once per process)."""
-    from botocore.loaders import Loader
-    from botocore.model import ServiceModel
+def service_definition(service: str = "braket") -> dict[str, Any]:
+    """The service model's JSON as botocore ships it (newest API version; once per process)."""
+    import gzip
+    from importlib import resources
 
-    return ServiceModel(Loader().load_service_model(service, "service-2"), service)
+    service_dir = resources.files("botocore").joinpath("data", service)
+    version = max(entry.name for entry in service_dir.iterdir() if entry.is_dir())
+    folder = service_dir.joinpath(version)
+    if folder.joinpath("service-2.sdk-extras.json").is_file():
+        # botocore merges SDK extras over some models (S3's, not Braket's): let it do so.
+        from botocore.loaders import Loader
+
+        return Loader().load_service_model(service, "service-2")
+    packed = folder.joinpath("service-2.json.gz")
+    if packed.is_file():
+        return json.loads(gzip.decompress(packed.read_bytes()))
+    return json.loads(folder.joinpath("service-2.json").read_text())
 
 
-def input_shape(operation: str, service: str = "braket") -> Any:
-    return service_model(service).operation_model(operation).input_shape
+def input_shape(operation: str, service: str = "braket") -> ModelShape:
+    """The input shape of ``operation`` (e.g. ``CreateQuantumTask``)."""
+    definition = service_definition(service)
+    return ModelShape(definition["shapes"], definition["operations"][operation]["input"])
 
 
 def validate_request(

@@ -16,6 +16,7 @@ still queued or running; a terminal task cannot be deleted in Braket, so delete 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from collections import Counter
@@ -75,15 +76,27 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
         return
 
     def parse() -> None:
-        import openqasm3
-
-        try:
-            openqasm3.parse(source)
-        except Exception as exc:  # the parser raises several error types; all mean "fix it"
-            reason = str(exc).strip() or type(exc).__name__
+        reason = openqasm_problem(source)
+        if reason is not None:
             errors.add(prop, f"{prop} is not valid OpenQASM 3: {reason}")
 
     errors.later(parse)  # the parser costs an import and ~0.6 ms a program
+
+
+@functools.lru_cache(maxsize=256)
+def openqasm_problem(source: str) -> str | None:
+    """Why ``source`` does not parse as OpenQASM 3, or None; remembered per program text.
+
+    A stack usually runs one program on many tasks (sweeps, repeats), and the ANTLR parser is
+    the dearest part of a task's preview check; parsing is a pure function of the text.
+    """
+    import openqasm3
+
+    try:
+        openqasm3.parse(source)
+    except Exception as exc:  # the parser raises several error types; all mean "fix it"
+        return str(exc).strip() or type(exc).__name__
+    return None
 
 
 def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any, str]:
