@@ -16,7 +16,6 @@ still queued or running; a terminal task cannot be deleted in Braket, so delete 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import time
 from collections import Counter
@@ -35,7 +34,12 @@ from .._provider import (
     is_unknown,
 )
 from ..durations import go_duration_seconds
-from ..rules import bucket_name_problem, requested_result_types, result_type_shot_problem
+from ..rules import (
+    bucket_name_problem,
+    parse_openqasm,
+    requested_result_types,
+    result_type_shot_problem,
+)
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
 from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
@@ -83,20 +87,9 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
     errors.later(parse)  # the parser costs an import and ~0.6 ms a program
 
 
-@functools.lru_cache(maxsize=256)
 def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` does not parse as OpenQASM 3, or None; remembered per program text.
-
-    A stack usually runs one program on many tasks (sweeps, repeats), and the ANTLR parser is
-    the dearest part of a task's preview check; parsing is a pure function of the text.
-    """
-    import openqasm3
-
-    try:
-        openqasm3.parse(source)
-    except Exception as exc:  # the parser raises several error types; all mean "fix it"
-        return str(exc).strip() or type(exc).__name__
-    return None
+    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text)."""
+    return parse_openqasm(source)[1]
 
 
 def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any, str]:

@@ -1,8 +1,11 @@
 """SQLite state shared by every service of the local quantum cloud.
 
-One database file per data directory. Each thread gets its own connection (sqlite3 connections
-must not be shared across threads); all writes go through one process-wide lock so concurrent
-requests never see "database is locked", and WAL mode lets readers proceed during a write.
+One database file per data directory. Connections come from a small pool: each is used by one
+thread at a time and handed back after the statement or transaction, because the HTTP servers
+start a thread per request and a per-thread connection meant opening the database (plus three
+PRAGMAs) on every request, which cost more CPU than the queries themselves. All writes go through
+one process-wide lock so concurrent requests never see "database is locked", and WAL mode lets
+readers proceed during a write.
 """
 
 from __future__ import annotations
@@ -18,43 +21,74 @@ from typing import Any
 class Store:
     """A thin, thread-safe wrapper over one SQLite database file."""
 
+    #: Idle connections kept for reuse; more may be open at once, extras are closed on return.
+    MAX_IDLE = 16
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        # The connection a thread holds inside ``transaction()``, so nested calls reuse it.
+        self._held = threading.local()
         # journal_mode cannot change inside a transaction; WAL persists in the file once set.
-        with self._write_lock:
-            self._connection().execute("PRAGMA journal_mode=WAL")
+        with self._write_lock, self._connection() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
+    def _open(self) -> sqlite3.Connection:
+        # check_same_thread=False: a pooled connection moves between threads, never shared by two.
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
         return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection for one statement or transaction (or the one this thread holds)."""
+        held = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._pool_lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            with self._pool_lock:
+                keep = not conn.in_transaction and len(self._idle) < self.MAX_IDLE
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
 
     def migrate(self, ddl: str) -> None:
         """Run idempotent DDL (``CREATE TABLE IF NOT EXISTS ...``) for one service."""
-        with self._write_lock:
-            self._connection().executescript(ddl)
+        with self._write_lock, self._connection() as conn:
+            conn.executescript(ddl)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Serialised write transaction; commits on success, rolls back on error."""
-        with self._write_lock:
-            conn = self._connection()
+        with self._write_lock, self._connection() as conn:
+            if conn.in_transaction:  # nested: the outer transaction commits or rolls back
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
+            self._held.conn = conn
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._held.conn = None
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one write statement in its own transaction; returns the affected row count."""
@@ -62,15 +96,18 @@ class Store:
             return conn.execute(sql, params).rowcount
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self._connection().execute(sql, params).fetchall()
+        with self._connection() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def query_one(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> sqlite3.Row | None:
-        return self._connection().execute(sql, params).fetchone()
+        with self._connection() as conn:
+            return conn.execute(sql, params).fetchone()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Close the idle connections (borrowed ones close when they come back over the limit)."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
-            self._local.conn = None

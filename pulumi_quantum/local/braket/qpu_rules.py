@@ -20,19 +20,18 @@ import re
 import warnings
 from typing import Any
 
+from ...rules import parse_openqasm
 from .exceptions import ValidationException
 from .qpus import Qpu, aquila_constants
 
 
 def check_openqasm(qpu: Qpu, source: str) -> None:
     """Raise ValidationException for the first thing ``qpu`` would refuse in ``source``."""
-    import openqasm3
     from openqasm3 import ast
 
-    try:
-        program = openqasm3.parse(source)
-    except Exception as exc:
-        raise ValidationException(f"action: the OpenQASM program does not parse: {exc}") from None
+    program, problem = parse_openqasm(source)
+    if program is None:
+        raise ValidationException(f"action: the OpenQASM program does not parse: {problem}")
     supported = {op.lower() for op in qpu.operations}
     native = {g.lower() for g in qpu.native_gates}
     qubits = set(qpu.qubits())
