@@ -7,6 +7,13 @@
   subprocess (free ports, given data dir) for kill -9 / restart tests. Every process it started is
   stopped at teardown.
 * ``wait_until``: poll a predicate with a deadline (never ``time.sleep`` as synchronisation).
+
+Every test runs under the loopback audit (``tests/loopback.py``): a connect or name lookup to a
+non-loopback address is refused and fails the test that made it. Vendor clients fall back to the
+network when nothing is configured (boto3's credential and region chain asks the EC2 metadata
+service at 169.254.169.254; an unset endpoint means the vendor cloud), so the environment every
+test and every subprocess inherits switches the metadata service off and points the fallback
+endpoints at a dead loopback port.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +32,50 @@ from typing import Any
 import pytest
 
 from pulumi_quantum.local.server import LocalCloud
+from tests import loopback
 from tests.polling import wait_until
+
+DEAD_LOOPBACK = "http://127.0.0.1:9"
+"""The discard port: nothing listens there, so a client that falls back to it fails at once."""
+
+LOOPBACK_FALLBACKS = {
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_ENDPOINT_URL": DEAD_LOOPBACK,
+    "IAM_URL": DEAD_LOOPBACK,
+}
+os.environ.update(LOOPBACK_FALLBACKS)
+_AUDIT_LOG = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    loopback.install()
+    log = Path(tempfile.mkstemp(prefix="loopback-audit-", suffix=".jsonl")[1])
+    config.stash[_AUDIT_LOG] = log
+    loopback.audit_subprocesses(str(log))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Catch what no single test was charged with (module fixtures, late subprocess output)."""
+    reached = loopback.outside()
+    if reached:
+        print(f"\nloopback audit: non-loopback addresses were tried: {reached}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log = config.stash.get(_AUDIT_LOG, None)
+    if log is not None:
+        log.unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test that tried to reach a non-loopback address (the audit refused it)."""
+    before = len(loopback.outside())
+    yield
+    reached = loopback.outside()[before:]
+    if reached:
+        pytest.fail(f"{request.node.nodeid} tried to reach non-loopback addresses: {reached}")
 
 
 @pytest.fixture(name="wait_until")
@@ -98,6 +149,7 @@ class LocalCloudProcess:
     def client_env(self) -> dict[str, str]:
         env = LocalCloud(self.data_dir).client_env()
         env["AWS_ENDPOINT_URL_BRAKET"] = self.endpoints["braket"]
+        env["AWS_ENDPOINT_URL_STS"] = self.endpoints["braket"]  # the local STS shares the port
         env["AWS_ENDPOINT_URL_S3"] = self.endpoints["s3"]
         if "ibm" in self.endpoints:
             env["QISKIT_IBM_URL"] = self.endpoints["ibm"]
