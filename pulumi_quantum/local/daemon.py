@@ -93,6 +93,7 @@ def exports(endpoints: dict[str, str], env: dict[str, str]) -> list[str]:
     keys = [
         "AWS_ENDPOINT_URL_BRAKET",
         "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_STS",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_DEFAULT_REGION",
@@ -125,6 +126,8 @@ def _client_env_for(endpoints: dict[str, str]) -> dict[str, str]:
         "ibm": "QISKIT_IBM_URL",
     }
     env.update({mapping[k]: v for k, v in endpoints.items() if k in mapping})
+    if "braket" in endpoints:
+        env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
     return env
 
 

@@ -18,11 +18,14 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote
 
 from .faults import Faults
 from .store import Store
+
+if TYPE_CHECKING:
+    from .braket.auth import SessionLookup
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,7 @@ class S3Service:
         store: Store,
         faults: Faults | None = None,
         secrets: Callable[[], Mapping[str, str]] | None = None,
+        sessions: SessionLookup | None = None,
     ) -> None:
         from werkzeug.test import Client
 
@@ -133,6 +137,7 @@ class S3Service:
         # access key id -> secret, read per request (the same keys the local Braket accepts);
         # without any, every API request is refused.
         self.secrets = secrets or dict
+        self.sessions = sessions  # temporary keys of the local STS
         self.store.migrate(DDL)
         self._moto = _MotoS3()
         self._client = Client(self._moto)
@@ -274,7 +279,7 @@ class S3Service:
     def _authenticate(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
         """SigV4 with the local Braket's own verifier and keys; S3's error codes."""
         from .braket.auth import verify_sigv4
-        from .braket.exceptions import BraketError
+        from .braket.exceptions import BraketError, ExpiredTokenException
 
         headers = {
             name[5:].replace("_", "-").lower(): value
@@ -311,8 +316,17 @@ class S3Service:
                 body=b"",  # the payload is covered by the signed x-amz-content-sha256 header
                 secrets=self.secrets(),
                 service="s3",
+                sessions=self.sessions,
             )
+        except ExpiredTokenException:
+            return "400 Bad Request", "ExpiredToken", "The provided token has expired."
         except BraketError as exc:
+            if "x-amz-security-token" in headers and "security token" in exc.message:
+                return (
+                    "400 Bad Request",
+                    "InvalidToken",
+                    "The provided token is malformed or otherwise invalid.",
+                )
             return "403 Forbidden", _s3_auth_code(exc.message), exc.message
         return None
 

@@ -142,6 +142,7 @@ class LocalCloud:
         self.sim_processes = sim_processes
         self.store: Store | None = None
         self.s3: Any = None
+        self.sts: Any = None
         self.braket: Any = None
         self.runner: Any = None
         self.ibm: Any = None
@@ -156,6 +157,7 @@ class LocalCloud:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "state.sqlite3")
         try:
+            self._start_sts()
             self._start_s3()
             self._start_braket()
             self._start_ibm()
@@ -165,10 +167,18 @@ class LocalCloud:
         log.info("local quantum cloud up: %s", self.endpoints)
         return self
 
+    def _start_sts(self) -> None:
+        from .braket.models import ACCOUNT_ID
+        from .sts import StsService
+
+        self.sts = StsService(self.store, lambda: self.credentials.aws, ACCOUNT_ID)
+
     def _start_s3(self) -> None:
         from .s3 import S3Service
 
-        self.s3 = S3Service(self.store, self.faults, lambda: self.credentials.aws)
+        self.s3 = S3Service(
+            self.store, self.faults, lambda: self.credentials.aws, sessions=self.sts.lookup
+        )
         buckets, objects = self.s3.restore()
         log.info("S3 restored %d bucket(s), %d object(s)", buckets, objects)
         from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -192,8 +202,12 @@ class LocalCloud:
             self.braket, write_result, workers=self.workers, sim_processes=self.sim_processes
         )
         self.braket.submit = self.runner.submit
-        app = BraketApp(self.braket, self.faults, lambda: self.credentials.aws, self.runner)
-        self._serve("braket", app)
+        app = BraketApp(
+            self.braket, self.faults, lambda: self.credentials.aws, self.runner, self.sts.lookup
+        )
+        from .sts import route
+
+        self._serve("braket", route(self.sts, app))  # STS shares the Braket port
         for arn in self.braket.recover():
             self.braket.queue(arn)  # honours a reservation that has not started yet
 
@@ -293,6 +307,7 @@ class LocalCloud:
         urls: Mapping[str, str] = self.endpoints
         if "braket" in urls:
             env["AWS_ENDPOINT_URL_BRAKET"] = urls["braket"]
+            env["AWS_ENDPOINT_URL_STS"] = urls["braket"]  # the local STS shares the port
         if "s3" in urls:
             env["AWS_ENDPOINT_URL_S3"] = urls["s3"]
         if "ibm" in urls:

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
 from . import responses
-from .auth import verify_sigv4
+from .auth import SessionLookup, verify_sigv4
 from .devices import REQUEST_REGION
 from .exceptions import (
     BraketError,
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-def _raw_uri(environ: Mapping[str, Any]) -> str:
+def raw_uri(environ: Mapping[str, Any]) -> str:
     """Path + query exactly as sent (werkzeug's PATH_INFO has %2F already decoded)."""
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
     if raw:
@@ -58,8 +58,10 @@ class BraketApp:
         faults: Faults,
         secrets: Callable[[], Mapping[str, str]],
         runner: Any = None,
+        sessions: SessionLookup | None = None,
     ) -> None:
         self.runner = runner
+        self.sessions = sessions
         self.backend = backend
         self.faults = faults
         self.secrets = secrets
@@ -139,16 +141,17 @@ class BraketApp:
         return Response(json.dumps(body), status=201, mimetype="application/json")
 
     def _handle(self, request: Request) -> Response:
-        raw_uri = _raw_uri(request.environ)
-        raw_path, _, raw_query = raw_uri.partition("?")
+        uri = raw_uri(request.environ)
+        raw_path, _, raw_query = uri.partition("?")
         operation, labels = resolve(request.method, raw_path)
         body = request.get_data(cache=True)
         caller = verify_sigv4(
             method=request.method,
-            url=f"http://{request.host}{raw_uri}",
+            url=f"http://{request.host}{uri}",
             headers=request.headers,
             body=body,
             secrets=self.secrets(),
+            sessions=self.sessions,
         )
         REQUEST_REGION.set(caller.region)
         self.faults.delay()

@@ -9,11 +9,13 @@ the access key in the credential scope. Each failure is the error AWS's front en
 * header not a complete SigV4 header     -> IncompleteSignatureException
 * unknown access key, or a session token
   this endpoint never issued             -> UnrecognizedClientException
+* a session token past its expiry        -> ExpiredTokenException
 * X-Amz-Date more than 5 minutes off     -> InvalidSignatureException "Signature expired: ..."
 * signature mismatch                     -> InvalidSignatureException
 
-The local cloud issues no STS session tokens, so ExpiredTokenException (an expired STS token) never
-arises here. Secrets never appear in error messages.
+Temporary credentials (access key + secret + ``X-Amz-Security-Token``) are the ones the local STS
+issued (``pulumi_quantum/local/sts.py``), looked up through ``sessions``. Secrets never appear in
+error messages.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from botocore.auth import SigV4Auth
@@ -29,6 +31,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from .exceptions import (
+    ExpiredTokenException,
     IncompleteSignatureException,
     InvalidSignatureException,
     MissingAuthenticationTokenException,
@@ -48,6 +51,20 @@ _STAMP = "%Y%m%dT%H%M%SZ"
 class Caller:
     access_key: str
     region: str
+    session_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TemporaryKey:
+    """A temporary access key issued by the local STS: its secret, token and expiry."""
+
+    secret: str
+    session_token: str
+    expires_at: dt.datetime
+
+
+SessionLookup = Callable[[str], TemporaryKey | None]
+"""Temporary access key id -> the key the local STS issued under it (None: never issued)."""
 
 
 def _incomplete(authorization: str) -> IncompleteSignatureException:
@@ -70,10 +87,12 @@ def verify_sigv4(
     secrets: Mapping[str, str],
     service: str = "braket",
     now: dt.datetime | None = None,
+    sessions: SessionLookup | None = None,
 ) -> Caller:
     """Check the request's SigV4 signature; return who signed it or raise AWS's auth error.
 
     ``url`` must carry the path exactly as sent (still percent-encoded) plus the query string.
+    ``secrets`` are the long-term keys; ``sessions`` finds temporary ones (none when omitted).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     authorization = lower.get("authorization")
@@ -91,10 +110,11 @@ def verify_sigv4(
             f"header. Authorization={authorization}"
         ) from None
     key = m["key"]
-    secret = secrets.get(key)
-    if secret is None or "x-amz-security-token" in lower:
-        raise UnrecognizedClientException("The security token included in the request is invalid.")
     now = now or dt.datetime.now(dt.UTC)
+    token = lower.get("x-amz-security-token")
+    secret = secrets.get(key) if token is None else _temporary_secret(key, token, sessions, now)
+    if secret is None:
+        raise UnrecognizedClientException("The security token included in the request is invalid.")
     if signed_at < now - MAX_CLOCK_SKEW:
         raise InvalidSignatureException(
             f"Signature expired: {amz_date} is now earlier than "
@@ -130,4 +150,16 @@ def verify_sigv4(
             "Check your AWS Secret Access Key and signing method. Consult the service "
             "documentation for details."
         )
-    return Caller(access_key=key, region=m["region"])
+    return Caller(access_key=key, region=m["region"], session_token=token)
+
+
+def _temporary_secret(
+    key: str, token: str, sessions: SessionLookup | None, now: dt.datetime
+) -> str | None:
+    """The secret of a temporary key whose token matches, None if unknown; expired ones raise."""
+    issued = sessions(key) if sessions is not None else None
+    if issued is None or not hmac.compare_digest(issued.session_token, token):
+        return None
+    if issued.expires_at <= now:
+        raise ExpiredTokenException("The security token included in the request is expired")
+    return issued.secret

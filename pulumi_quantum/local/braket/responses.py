@@ -85,11 +85,12 @@ def _scalar(shape: Shape, raw: str, field: str) -> Any:
     return raw
 
 
-def validate(operation: OperationModel, params: dict[str, Any]) -> None:
-    """Raise ValidationException naming every field that breaks the model's constraints."""
+def model_errors(operation: OperationModel, params: dict[str, Any]) -> list[str]:
+    """Every way ``params`` break the operation's input constraints in the model (any service:
+    the local STS uses it too)."""
     shape = operation.input_shape
     if shape is None:
-        return
+        return []
     errors: list[str] = []
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
@@ -98,6 +99,12 @@ def validate(operation: OperationModel, params: dict[str, Any]) -> None:
         )
     else:
         _constraints(shape, params, "", errors)
+    return errors
+
+
+def validate(operation: OperationModel, params: dict[str, Any]) -> None:
+    """Raise ValidationException naming every field that breaks the model's constraints."""
+    errors = model_errors(operation, params)
     if errors:
         raise ValidationException(
             f"{len(errors)} validation error(s) in {operation.name}: " + "; ".join(errors)
