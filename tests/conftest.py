@@ -12,8 +12,9 @@ Every test runs under the loopback audit (``tests/loopback.py``): a connect or n
 non-loopback address is refused and fails the test that made it. Vendor clients fall back to the
 network when nothing is configured (boto3's credential and region chain asks the EC2 metadata
 service at 169.254.169.254; an unset endpoint means the vendor cloud), so the environment every
-test and every subprocess inherits switches the metadata service off and points the fallback
-endpoints at a dead loopback port.
+test and every subprocess inherits switches the metadata service off and points boto3's global
+endpoint fallback at a dead loopback port. Client virtualenvs are built by scripts/bootstrap,
+never by a test (tests/clients/venvs.py).
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ from tests.polling import wait_until
 DEAD_LOOPBACK = "http://127.0.0.1:9"
 """The discard port: nothing listens there, so a client that falls back to it fails at once."""
 
+# Only fallbacks nothing of ours exports: IAM_URL, for one, is set by the local IBM Quantum
+# Platform's environment where it is wanted, and "values already set win" would keep a dead one.
 LOOPBACK_FALLBACKS = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "AWS_ENDPOINT_URL": DEAD_LOOPBACK,
-    "IAM_URL": DEAD_LOOPBACK,
 }
 os.environ.update(LOOPBACK_FALLBACKS)
 _AUDIT_LOG = pytest.StashKey[Path]()

@@ -49,8 +49,17 @@ def venv_key(requirements: Path) -> str:
     return f"{requirements.stem}-{digest.hexdigest()[:16]}"
 
 
-def ensure_venv(requirements_file: str) -> ClientVenv:
-    """The environment for ``tests/clients/<requirements_file>``, built if missing."""
+class ClientVenvMissing(RuntimeError):
+    """The environment is not built and the caller may not build it (tests never install)."""
+
+
+def ensure_venv(requirements_file: str, build: bool = True) -> ClientVenv:
+    """The environment for ``tests/clients/<requirements_file>``, built if missing.
+
+    Building installs from the package registry, so ``scripts/bootstrap`` does it
+    (``python -m tests.clients.venvs``) and the tests pass ``build=False``: no test reaches a
+    non-loopback address.
+    """
     requirements = HERE / requirements_file
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -61,6 +70,11 @@ def ensure_venv(requirements_file: str) -> ClientVenv:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if marker.exists() and python.exists():
             return ClientVenv(path, python, None)
+        if not build:
+            raise ClientVenvMissing(
+                f"the client virtualenv for tests/clients/{requirements_file} is not built "
+                f"(expected at {path}); run scripts/bootstrap, which builds it"
+            )
         started = time.monotonic()
         shutil.rmtree(path, ignore_errors=True)
         _run([sys.executable, "-m", "venv", str(path)])
@@ -91,3 +105,16 @@ def _run(command: list[str]) -> None:
             f"building a client virtualenv failed: {' '.join(command)}\n"
             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
+
+
+def main() -> int:
+    """Build (or find) the environment of every ``tests/clients/*.txt``; used by bootstrap."""
+    for requirements in sorted(HERE.glob("*.txt")):
+        venv = ensure_venv(requirements.name)
+        state = f"built in {venv.built_seconds}s" if venv.built_seconds else "cached"
+        print(f"client virtualenv {requirements.name}: {state} ({venv.path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

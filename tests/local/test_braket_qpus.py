@@ -18,11 +18,13 @@ EMERALD = "arn:aws:braket:eu-north-1::device/qpu/iqm/Emerald"
 ANKAA = "arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3"
 CEPHEUS = "arn:aws:braket:us-west-1::device/qpu/rigetti/Cepheus-1-108Q"
 AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
+IBEX = "arn:aws:braket:eu-north-1::device/qpu/aqt/Ibex-Q1"
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
 def _classes():
+    from braket.device_schema.aqt import AqtDeviceCapabilities
     from braket.device_schema.ionq import IonqDeviceCapabilities
     from braket.device_schema.iqm import IqmDeviceCapabilities
     from braket.device_schema.quera import QueraDeviceCapabilities
@@ -37,11 +39,12 @@ def _classes():
         ANKAA: (RigettiDeviceCapabilities, "Ankaa-3", "Rigetti", "RETIRED", 84),
         CEPHEUS: (RigettiDeviceCapabilities, "Cepheus-1-108Q", "Rigetti", "ONLINE", 108),
         AQUILA: (QueraDeviceCapabilities, "Aquila", "QuEra", "ONLINE", 256),
+        IBEX: (AqtDeviceCapabilities, "IBEX-Q1", "AQT", "ONLINE", 12),
     }
 
 
 @pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, ARIA, GARNET, EMERALD, ANKAA, CEPHEUS,
-                                 AQUILA])  # fmt: skip
+                                 AQUILA, IBEX])  # fmt: skip
 def test_aws_device_parses_real_qpu_into_its_typed_capabilities(cloud_env, arn):
     from braket.aws import AwsDevice
 
@@ -104,7 +107,8 @@ def test_get_devices_across_regions(cloud_env):
     ionq = {d.arn for d in AwsDevice.get_devices(provider_names=["IonQ"])}
     assert ionq == {FORTE, FORTE_ENTERPRISE}  # RETIRED Aria 1 is left out by default
     qpus = {d.arn for d in AwsDevice.get_devices(types=["QPU"], statuses=["ONLINE"])}
-    assert {FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS, AQUILA} <= qpus
+    assert {FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS, AQUILA, IBEX} <= qpus
+    assert {d.arn for d in AwsDevice.get_devices(provider_names=["AQT"])} == {IBEX}
     assert ANKAA not in qpus
     retired = {
         d.arn for d in AwsDevice.get_devices(statuses=["RETIRED"], provider_names=["Rigetti"])
@@ -112,7 +116,7 @@ def test_get_devices_across_regions(cloud_env):
     assert retired == {ANKAA}
 
 
-@pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS])
+@pytest.mark.parametrize("arn", [FORTE, FORTE_ENTERPRISE, GARNET, EMERALD, CEPHEUS, IBEX])
 def test_bell_on_every_online_gate_qpu_runs(cloud_env, results_bucket, arn):
     from braket.aws import AwsDevice
     from braket.circuits import Circuit
@@ -151,6 +155,52 @@ def test_verbatim_native_program_on_garnet_runs(cloud_env, results_bucket):
                                  shots=50)  # fmt: skip
     counts = task.result().measurement_counts
     assert counts == {"10": 50}
+
+
+IBEX_NATIVE = """OPENQASM 3.0;
+bit[2] b;
+#pragma braket verbatim
+box {
+  r(pi, 0) $0;
+  rxx(pi) $0, $1;
+}
+b[0] = measure $0;
+b[1] = measure $1;
+"""
+
+
+def test_aqt_ibex_facts_and_native_verbatim_program(cloud_env, results_bucket):
+    """IBEX-Q1: 12 fully connected ions, native r / rxx / rz. In AQT's definitions
+    r(pi, 0) = -iX flips $0 and rxx(pi) = -i X(x)X flips both, so |00> ends as |01>."""
+    from braket.aws import AwsDevice
+    from braket.ir.openqasm import Program
+
+    device = AwsDevice(IBEX)
+    paradigm = device.properties.paradigm
+    assert paradigm.nativeGateSet == ["r", "rxx", "rz"]
+    assert paradigm.connectivity.fullyConnected
+    assert device.properties.service.shotsRange == (1, 2000)
+    assert device.properties.provider.properties.mean_two_qubit_gate_fidelity.value == 98.7
+    task = device.run(Program(source=IBEX_NATIVE), (results_bucket, "aqt"), shots=40)
+    result = task.result()
+    assert result.measurement_counts == {"01": 40}
+    assert result.additional_metadata.action.source == IBEX_NATIVE  # recorded as sent
+
+
+def test_aqt_native_gate_outside_verbatim_and_too_many_ions_are_rejected(cloud_env, results_bucket):
+    from braket.circuits import Circuit
+    from braket.ir.openqasm import Program
+
+    outside = Program(source="OPENQASM 3.0;\nqubit[2] q;\nrxx(pi) q[0], q[1];\n")
+    message = _rejected(IBEX, outside, results_bucket)
+    assert "rxx which is not supported by the device" in message
+    circuit = Circuit()
+    for qubit in range(13):
+        circuit.h(qubit)
+    message = _rejected(IBEX, circuit, results_bucket)
+    assert message == "Used 13 qubits, which is more than the device qubit count of 12"
+    message = _rejected(IBEX, Circuit().h(0), results_bucket, shots=2001)
+    assert "2001" in message
 
 
 def _rejected(device_arn, circuit, bucket, shots=10, **kwargs):

@@ -31,6 +31,7 @@ Everything here is module level and picklable: it runs in the runner's worker pr
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -61,6 +62,26 @@ def parse_action(action: str | dict[str, Any]) -> Any:
 
         return Program.parse_obj(document)
     raise ValueError(f"action: braketSchemaHeader.name {name!r} is not one of {RUNNABLE_ACTIONS}")
+
+
+_VERSION_LINE = re.compile(r"^\s*OPENQASM\s+[\d.]+\s*;[^\n]*\n?", re.MULTILINE)
+
+
+def with_gates(source: str, gates: tuple[tuple[str, str], ...]) -> str:
+    """``source`` with the definitions of the gates it uses and does not define itself, placed
+    after its ``OPENQASM`` line (or first)."""
+    needed = [
+        definition
+        for name, definition in gates
+        if re.search(rf"\b{name}\s*[(\s]", source) and not re.search(rf"\bgate\s+{name}\b", source)
+    ]
+    if not needed:
+        return source
+    block = "\n".join(needed) + "\n"
+    header = _VERSION_LINE.search(source)
+    if header is None or source[: header.start()].strip():
+        return block + source
+    return source[: header.end()] + block + source[header.end() :]
 
 
 def jsonable(value: Any) -> Any:
@@ -102,13 +123,20 @@ def simulate(
     task_arn: str,
     device_arn: str,
     device_parameters: str | None = None,
+    simulation_gates: tuple[tuple[str, str], ...] = (),
 ) -> bytes:
-    """Run one program on ``simulator``; returns results.json bytes (a GateModelTaskResult)."""
+    """Run one program on ``simulator``; returns results.json bytes (a GateModelTaskResult).
+
+    ``simulation_gates`` are (name, OpenQASM definition) pairs of a QPU's native gates the
+    simulator lacks; they are added to the simulated program only.
+    """
     from braket.task_result import GateModelTaskResult
 
     params = json.loads(device_parameters or "{}")
     params = params if isinstance(params, dict) else {}
     program = parse_action(action)
+    if simulation_gates and program.braketSchemaHeader.name == OPENQASM_ACTION:
+        program = program.copy(update={"source": with_gates(program.source, simulation_gates)})
     started = time.perf_counter()
     result = simulator.run(program, shots=shots)
     if program.braketSchemaHeader.name == AHS_ACTION:

@@ -258,6 +258,8 @@ def simulate(
     Module level (picklable) so it can run in a worker process.
     """
     device = DEVICES[device_arn]
+    gates = device.qpu.simulation_gates if device.qpu is not None else ()
     return results.simulate(
-        simulator_for(device.backend), action, shots, task_arn, device_arn, device_parameters
-    )
+        simulator_for(device.backend), action, shots, task_arn, device_arn, device_parameters,
+        gates,
+    )  # fmt: skip
