@@ -165,6 +165,8 @@ def result_type_shot_problem(names: list[str], shots: int) -> str | None:
         key = result_type_key(name)
         if key == "sample" and shots == 0:
             return f"sample can only be specified when shots>0 (got shots=0 for {name})"
+        if key == "adjointgradient" and shots > 0:
+            return f"adjoint_gradient is only available when shots=0 (got shots={shots})"
         if key in EXACT_ONLY and shots > 0:
             return (
                 "statevector, amplitude and densitymatrix result types not available when "

@@ -21,6 +21,9 @@ cnot q[0], q[1];
 c = measure q;
 """
 BELL_STATE_VECTOR = BELL.replace("c = measure q;", "#pragma braket result state_vector")
+BELL_ADJOINT = BELL.replace(
+    "c = measure q;", "#pragma braket result adjoint_gradient expectation(z(q[0])) all"
+)
 BELL_SAMPLE = BELL.replace("c = measure q;", "#pragma braket result sample z(q[0])")
 JAQCD_STATE_VECTOR = {
     "braketSchemaHeader": {"name": "braket.ir.jaqcd.program", "version": "1"},
@@ -112,6 +115,7 @@ INVALID = [
     ({"shots": 0}, "shots", "Result types must be specified"),
     ({"source": BELL_STATE_VECTOR}, "shots", "not available when shots>0"),
     ({"source": BELL_SAMPLE, "shots": 0}, "shots", "sample can only be specified when shots>0"),
+    ({"source": BELL_ADJOINT}, "shots", "adjoint_gradient is only available when shots=0"),
     ({"source": None, "action": JAQCD_STATE_VECTOR}, "shots", "not available when shots>0"),
 ]  # fmt: skip
 

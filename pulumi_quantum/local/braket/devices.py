@@ -64,6 +64,7 @@ class Device:
     cost_per_minute: float
     regions: tuple[str, ...] = REGIONS
     qpu: Qpu | None = None
+    adjoint_gradient: bool = False  # SV1 only, as on Braket
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -138,7 +139,10 @@ def _qpu_device(qpu: Qpu) -> Device:
 DEVICES: dict[str, Device] = {
     d.arn: d
     for d in (
-        Device(SV1_ARN, "SV1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.075),
+        Device(
+            SV1_ARN, "SV1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.075,
+            adjoint_gradient=True,
+        ),
         Device(DM1_ARN, "dm1", "Amazon Braket", "SIMULATOR", "ONLINE", "density_matrix", 0.075),
         Device(
             TN1_ARN, "TN1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.275,
@@ -170,6 +174,18 @@ def simulator_for(backend: str) -> Any:
     return DensityMatrixSimulator() if backend == "density_matrix" else StateVectorSimulator()
 
 
+def _offer_adjoint_gradient(openqasm: dict[str, Any]) -> None:
+    """SV1 publishes AdjointGradient (OpenQASM, shots=0), which the default simulator's own
+    capabilities forbid; the local SV1 computes it (``adjoint.py``)."""
+    pragma = "braket_result_type_adjoint_gradient"
+    openqasm["forbiddenPragmas"] = [p for p in openqasm["forbiddenPragmas"] if p != pragma]
+    openqasm["supportedPragmas"].append(pragma)
+    openqasm["supportedResultTypes"].append(
+        {"name": "AdjointGradient", "observables": ["x", "y", "z", "h", "i"], "minShots": 0,
+         "maxShots": 0}
+    )  # fmt: skip
+
+
 def _service_block(device: Device) -> dict[str, Any]:
     return service_properties(
         (0 if device.type == "SIMULATOR" else 1, MAX_SHOTS),
@@ -190,6 +206,8 @@ def capabilities_json(arn: str) -> str:
         caps = json.loads(simulator_for(device.backend).properties.json())
         caps["service"] = _service_block(device)
         caps["action"] = {k: v for k, v in caps["action"].items() if k in RUNNABLE_ACTIONS}
+        if device.adjoint_gradient:
+            _offer_adjoint_gradient(caps["action"][OPENQASM_ACTION])
         from braket.device_schema.simulators import GateModelSimulatorDeviceCapabilities
 
         return GateModelSimulatorDeviceCapabilities.parse_obj(caps).json()

@@ -35,6 +35,8 @@ import re
 import time
 from typing import Any
 
+from . import adjoint
+
 OPENQASM_ACTION = "braket.ir.openqasm.program"
 JAQCD_ACTION = "braket.ir.jaqcd.program"
 AHS_ACTION = "braket.ir.ahs.program"
@@ -135,10 +137,18 @@ def simulate(
     params = json.loads(device_parameters or "{}")
     params = params if isinstance(params, dict) else {}
     program = parse_action(action)
-    if simulation_gates and program.braketSchemaHeader.name == OPENQASM_ACTION:
-        program = program.copy(update={"source": with_gates(program.source, simulation_gates)})
+    gradient = None
+    if program.braketSchemaHeader.name == OPENQASM_ACTION:
+        source = with_gates(program.source, simulation_gates) if simulation_gates else None
+        if "adjoint_gradient" in program.source:
+            gradient = adjoint.request(source or program.source, program.inputs)
+            source = gradient.source if gradient is not None else source
+        if source is not None:
+            program = program.copy(update={"source": source})
     started = time.perf_counter()
     result = simulator.run(program, shots=shots)
+    if gradient is not None:
+        adjoint.apply(simulator, program, gradient, result)
     if program.braketSchemaHeader.name == AHS_ACTION:
         return _analog_result(result, shots, task_arn, device_arn)
     duration_ms = max(0, round((time.perf_counter() - started) * 1000))
