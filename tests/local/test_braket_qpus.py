@@ -359,4 +359,22 @@ def test_unsupported_gate_inside_a_gate_definition_is_rejected(cloud_env, result
 
 def test_gate_modifiers_are_rejected(cloud_env, results_bucket):
     source = "OPENQASM 3.0;\nqubit[2] q;\nctrl @ x q[0], q[1];\n"
-    assert "[line 3] uses a gate modifier: ctrl" in _raw_rejection(results_bucket, source)
+    assert (
+        _raw_rejection(results_bucket, source) == "[line 3] uses an unsupported GateModifer: 'ctrl'"
+    )
+
+
+def test_rigetti_verbatim_rx_takes_only_exact_multiples_of_half_pi(cloud_env, results_bucket):
+    """Braket's rule and message ([qbp-233]): 1.5707963267948968 is not pi/2 (...966)."""
+    from braket.circuits import Circuit
+
+    for angle in (1.5707963267948968, 0.3):
+        circuit = Circuit().add_verbatim_box(Circuit().rx(10, angle).iswap(10, 11))
+        message = _rejected(CEPHEUS, circuit, results_bucket, disable_qubit_rewiring=True)
+        source = circuit.to_ir("OPENQASM").source.splitlines()
+        line = next(i for i, text in enumerate(source, 1) if text.strip().startswith("rx("))
+        assert message == (
+            f"[line {line}] Invalid RX angle '{angle!r}' with verbatim usage on Rigetti device. "
+            "Valid angles are (-π, -π/2, π/2, π) or a custom gate can be declared via Pulse "
+            "control.  If you are inputting float values of pi use a precision of 16"
+        )

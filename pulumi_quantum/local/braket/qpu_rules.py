@@ -16,6 +16,7 @@ gates in a verbatim box only on connected qubits) use the same ``[line N]`` shap
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from typing import Any
@@ -58,11 +59,13 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
         name = stmt.name.name.lower()
         if stmt.modifiers:
             modifier = stmt.modifiers[0].modifier.name
+            # Braket's own wording, its typo included ([issue-683] in docs/braket-devices.md).
             raise ValidationException(
-                f"[line {line}] uses a gate modifier: {modifier} which is not supported by the "
-                "device"
+                f"[line {line}] uses an unsupported GateModifer: '{modifier}'"
             )
         targets = [physical(q, line) for q in stmt.qubits]
+        if in_verbatim and qpu.family == "rigetti" and name == "rx":
+            _check_rigetti_rx(stmt, line)
         if in_verbatim:
             if name not in native and name not in defined:
                 raise ValidationException(
@@ -128,6 +131,48 @@ def _check_result_pragma(command: str, line: int) -> None:
                 f"[line {line}] requests the result type {kind}, which the device does not "
                 f"support; a QPU returns {sorted(_QPU_RESULTS)}"
             )
+
+
+_RIGETTI_RX_ANGLES = (-math.pi, -math.pi / 2, math.pi / 2, math.pi)
+
+
+def _check_rigetti_rx(stmt: Any, line: int) -> None:
+    """Rigetti runs ``rx`` natively at +-pi/2 and +-pi only, compared exactly (Braket refuses
+    1.5707963267948968 for pi/2): Braket's message, from [qbp-233] in docs/braket-devices.md."""
+    angle = _constant(stmt.arguments[0]) if stmt.arguments else None
+    if angle is None or angle in _RIGETTI_RX_ANGLES:
+        return  # an input parameter: bound later, not checked here
+    raise ValidationException(
+        f"[line {line}] Invalid RX angle '{angle!r}' with verbatim usage on Rigetti device. "
+        "Valid angles are (-π, -π/2, π/2, π) or a custom gate can be declared via Pulse "
+        "control.  If you are inputting float values of pi use a precision of 16"
+    )
+
+
+def _constant(node: Any) -> float | None:
+    """The value of a constant angle expression (numbers, pi, + - * /), None otherwise."""
+    from openqasm3 import ast
+
+    if isinstance(node, ast.FloatLiteral | ast.IntegerLiteral):
+        return float(node.value)
+    if isinstance(node, ast.Identifier):
+        return math.pi if node.name in ("pi", "π") else None
+    if isinstance(node, ast.UnaryExpression) and node.op.name == "-":
+        inner = _constant(node.expression)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinaryExpression):
+        left, right = _constant(node.lhs), _constant(node.rhs)
+        if left is None or right is None:
+            return None
+        operations = {
+            "+": lambda: left + right,
+            "-": lambda: left - right,
+            "*": lambda: left * right,
+            "/": lambda: left / right if right else None,
+        }
+        compute = operations.get(node.op.name)
+        return compute() if compute is not None else None
+    return None
 
 
 def _connected(qpu: Qpu, a: int, b: int) -> bool:
