@@ -44,7 +44,7 @@ def test_queue_position_and_depth_reflect_the_local_queue(
     device = AwsDevice(FORTE)
     assert device.queue_depth().quantum_tasks == {QueueType.NORMAL: "0", QueueType.PRIORITY: "0"}
     with runner_held(local_cloud):
-        tasks = [device.run(Circuit().h(0), (results_bucket, "q"), shots=10) for _ in range(3)]
+        tasks = [device.run(Circuit().h(0), (results_bucket, "q"), shots=100) for _ in range(3)]
         positions = [t.queue_position() for t in tasks]
         assert [p.queue_position for p in positions] == ["1", "2", "3"]
         assert all(p.queue_type == QueueType.NORMAL and p.message is None for p in positions)
@@ -73,9 +73,9 @@ def test_task_in_an_active_reservation_runs_via_direct_reservation(
     assert arn.startswith("arn:aws:braket:us-east-1:123456789012:reservation/")
     device = AwsDevice(FORTE)
     with DirectReservation(device, reservation_arn=arn):
-        task = device.run(Circuit().h(0).cnot(0, 1), (results_bucket, "r"), shots=20)
+        task = device.run(Circuit().h(0).cnot(0, 1), (results_bucket, "r"), shots=100)
     counts = task.result().measurement_counts
-    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 20
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 100
     described = boto3.client("braket").get_quantum_task(quantumTaskArn=task.id)
     assert described["associations"] == [{"arn": arn, "type": RESERVATION}]
 
@@ -87,7 +87,7 @@ def test_tasks_wait_in_queued_until_the_reservation_starts(
     start = time.time() + 2.0
     arn = reserve(local_cloud, FORTE, start=start, end=start + 3600)
     task = braket.create_quantum_task(
-        clientToken=str(uuid.uuid4()), deviceArn=FORTE, shots=10, outputS3Bucket=results_bucket,
+        clientToken=str(uuid.uuid4()), deviceArn=FORTE, shots=100, outputS3Bucket=results_bucket,
         outputS3KeyPrefix="early", action=program(),
         associations=[{"arn": arn, "type": RESERVATION}],
     )["quantumTaskArn"]  # fmt: skip
@@ -110,7 +110,7 @@ def raw_braket(cloud_env):
 
 def _create(braket, bucket, device_arn, association_arn):
     return braket.create_quantum_task(
-        clientToken=str(uuid.uuid4()), deviceArn=device_arn, shots=10, outputS3Bucket=bucket,
+        clientToken=str(uuid.uuid4()), deviceArn=device_arn, shots=100, outputS3Bucket=bucket,
         outputS3KeyPrefix="bad", action=program(),
         associations=[{"arn": association_arn, "type": RESERVATION}],
     )  # fmt: skip
@@ -178,7 +178,7 @@ def test_reserved_task_still_waits_for_its_window_after_a_restart(
     start = time.time() + 40.0  # time enough to kill and restart the cloud on a busy machine
     arn = reserve(first, FORTE, start=start, end=start + 3600)
     task = braket.create_quantum_task(
-        clientToken=str(uuid.uuid4()), deviceArn=FORTE, shots=10, outputS3Bucket="results",
+        clientToken=str(uuid.uuid4()), deviceArn=FORTE, shots=100, outputS3Bucket="results",
         outputS3KeyPrefix="restart", action=program(),
         associations=[{"arn": arn, "type": RESERVATION}],
     )["quantumTaskArn"]  # fmt: skip

@@ -239,8 +239,10 @@ class BraketBackend:
                 raise ValidationException("deviceParameters: must be a JSON object")
         low, high = device.shots_range
         if not low <= params["shots"] <= high:
+            # Braket's wording, as QPUs answer it (docs/braket-devices.md, [mgym-793]).
             raise ValidationException(
-                f"shots: {params['shots']} is outside {device.arn}'s range [{low}, {high}]"
+                f"Shot count should be between {low} and {high} on {device.arn}, but found "
+                f"{params['shots']}."
             )
         if device.qpu is None:  # QPUs: qpu_rules says which result types they return
             result_rules.check(capabilities["action"][name], program, params["shots"], device.arn)

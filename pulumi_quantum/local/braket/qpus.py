@@ -130,17 +130,17 @@ _RIGETTI = {
 QPUS: tuple[Qpu, ...] = (
     Qpu(
         "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1", "Forte 1", status="ONLINE",
-        qubit_count=36, native_gates=("gpi", "gpi2", "zz"), shots_range=(1, 5000),
+        qubit_count=36, native_gates=("gpi", "gpi2", "zz"), shots_range=(100, 5000),
         price_per_shot=0.08, location="Maryland, USA", **_IONQ,
     ),
     Qpu(
         "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1", "Forte Enterprise 1",
         status="ONLINE", qubit_count=36, native_gates=("gpi", "gpi2", "zz"),
-        shots_range=(1, 5000), price_per_shot=0.08, location="Washington, USA", **_IONQ,
+        shots_range=(100, 5000), price_per_shot=0.08, location="Washington, USA", **_IONQ,
     ),
     Qpu(
         "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1", "Aria 1", status="RETIRED",
-        qubit_count=25, native_gates=("gpi", "gpi2", "ms"), shots_range=(1, 5000),
+        qubit_count=25, native_gates=("gpi", "gpi2", "ms"), shots_range=(100, 5000),
         price_per_shot=0.03, location="Maryland, USA", **_IONQ,
     ),
     Qpu(
