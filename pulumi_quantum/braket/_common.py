@@ -142,8 +142,15 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
             "InvalidSignatureException",
             "MissingAuthenticationTokenException",
             "IncompleteSignatureException",
-            "ExpiredTokenException",
         )
+    },
+    **{
+        code: lambda msg, ctx: (
+            f"the AWS session token has expired ({msg}); get fresh temporary credentials "
+            "(assume the role again, or aws sso login) and update quantum:awsSessionToken "
+            "(with quantum:awsAccessKeyId / quantum:awsSecretAccessKey) or AWS_SESSION_TOKEN"
+        )
+        for code in ("ExpiredTokenException", "ExpiredToken")
     },
     "ThrottlingException": lambda msg, ctx: (
         f"still throttled after botocore's retries ({msg}); raise quantum:awsMaxAttempts or set "

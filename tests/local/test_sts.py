@@ -235,13 +235,14 @@ def test_botocore_assume_role_profile_and_braket_sdk(role_profile: str) -> None:
     assert sum(counts.values()) == 50 and set(counts) <= {"00", "11"}
 
 
-def test_temporary_keys_survive_a_restart(tmp_path: Path) -> None:
-    with LocalCloud(tmp_path / "cloud") as cloud:
-        env = cloud.client_env()
-        creds = _clients(env)["sts"].get_session_token(DurationSeconds=900)["Credentials"]
-    with LocalCloud(tmp_path / "cloud") as restarted:
-        env = restarted.client_env()
-        assert _clients(env, creds)["braket"].search_devices(filters=[])["devices"]
+def test_temporary_keys_survive_a_restart(local_cloud_process, tmp_path: Path) -> None:
+    """A daemon (its own process: moto's state is process-wide) stopped and started again on
+    the same data dir still honours the keys it issued."""
+    cloud = local_cloud_process(tmp_path / "cloud")
+    creds = _clients(cloud.client_env())["sts"].get_session_token()["Credentials"]
+    cloud.stop()
+    restarted = local_cloud_process(tmp_path / "cloud")
+    assert _clients(restarted.client_env(), creds)["braket"].search_devices(filters=[])["devices"]
 
 
 def test_verbose_daemon_logs_no_temporary_secret_or_token(local_cloud_process, tmp_path) -> None:
@@ -254,3 +255,44 @@ def test_verbose_daemon_logs_no_temporary_secret_or_token(local_cloud_process, t
     assert "SearchDevices" in log  # it logged the request
     for text in (creds["SecretAccessKey"], creds["SessionToken"]):
         assert text not in log
+
+
+def test_provider_runs_on_temporary_keys_and_names_the_fix_once_they_expire(
+    env: dict[str, str], local_cloud: LocalCloud
+) -> None:
+    """pulumi-quantum's own QuantumTask provider, given STS keys as stack config (secrets)."""
+    from pulumi_quantum import _provider
+    from pulumi_quantum._provider import ProviderError
+    from pulumi_quantum.braket import QuantumTaskProvider
+
+    creds = _clients(env)["sts"].get_session_token(DurationSeconds=900)["Credentials"]
+    bell = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+
+    def props(name: str) -> dict[str, Any]:
+        checked = QuantumTaskProvider().check({}, {
+            "source": bell, "device_arn": "arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+            "output_s3_bucket": "sts-results", "output_s3_key_prefix": name, "shots": 20,
+            "urn_seed": f"proj::stack::QuantumTask::{name}", "__provider": "x",
+        })  # fmt: skip
+        assert checked.failures == []
+        return checked.inputs
+
+    _provider._remember_stack_config({
+        "quantum:awsAccessKeyId": creds["AccessKeyId"],
+        "quantum:awsSecretAccessKey": creds["SecretAccessKey"],
+        "quantum:awsSessionToken": creds["SessionToken"],
+        "quantum:braketEndpoint": env["AWS_ENDPOINT_URL_BRAKET"],
+        "quantum:s3Endpoint": env["AWS_ENDPOINT_URL_S3"],
+    })  # fmt: skip
+    try:
+        created = QuantumTaskProvider().create(props("sts-before"))
+        assert created.outs["status"] == "COMPLETED"
+        _expire(local_cloud, creds["AccessKeyId"])
+        with pytest.raises(ProviderError) as caught:
+            QuantumTaskProvider().create(props("sts-after"))
+    finally:
+        _provider._remember_stack_config({})
+    message = str(caught.value)
+    assert "session token has expired" in message and "quantum:awsSessionToken" in message
+    for text in (creds["SecretAccessKey"], creds["SessionToken"]):
+        assert text not in message
