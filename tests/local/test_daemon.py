@@ -31,6 +31,13 @@ def test_start_status_stop(daemon_dir):
     exports = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, re.M))
     assert exports["AWS_ENDPOINT_URL_BRAKET"].startswith("http://127.0.0.1:")
     assert exports["AWS_ENDPOINT_URL_S3"].startswith("http://127.0.0.1:")
+    assert exports["AWS_ENDPOINT_URL_STS"] == exports["AWS_ENDPOINT_URL_BRAKET"]  # local STS
+    sts = boto3.client(
+        "sts", endpoint_url=exports["AWS_ENDPOINT_URL_STS"], region_name="us-east-1",
+        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+    )  # fmt: skip
+    assert sts.get_caller_identity()["Account"] == "123456789012"
     pid = int((daemon_dir / "local.pid").read_text())
     assert (daemon_dir / "local.log").exists()
 
