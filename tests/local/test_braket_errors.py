@@ -41,7 +41,7 @@ def task_count(braket) -> int:
         ({"deviceParameters": "[1, 2]"}, "deviceParameters"),
         ({"tags": {"bad key!": "v"}}, "tags"),
         ({"tags": {"aws:reserved": "v"}}, "tags"),
-        ({"shots": 100001}, "shots"),
+        ({"shots": 100001}, "Shot count"),  # Braket's own wording for the range
         ({"outputS3Bucket": "no-such-bucket-here"}, "outputS3Bucket"),
         ({"clientToken": "t" * 65}, "clientToken"),
     ],
