@@ -28,7 +28,7 @@ def props(bucket: str, device_arn: str, reservation_arn: str) -> dict:
         "device_arn": device_arn,
         "output_s3_bucket": bucket,
         "output_s3_key_prefix": "reserved",
-        "shots": 50,
+        "shots": 100,  # IonQ takes 100..5000
         "associations": [{"arn": reservation_arn, "type": "RESERVATION_TIME_WINDOW_ARN"}],
         "urn_seed": f"proj::stack::QuantumTask::{marker}",
         "__provider": "x",
