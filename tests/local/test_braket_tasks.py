@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -72,11 +73,16 @@ def test_results_json_is_a_gate_model_task_result_in_s3(cloud_env, results_bucke
     task_id = arn.rsplit("/", 1)[1]
     assert task["outputS3Directory"] == f"tasks/{task_id}"
     assert task["endedAt"] >= task["createdAt"]
-    body = (
-        boto3.client("s3")
-        .get_object(Bucket=results_bucket, Key=f"tasks/{task_id}/results.json")["Body"]
-        .read()
-    )
+    s3 = boto3.client("s3")
+    key = f"tasks/{task_id}/results.json"
+    obj = s3.get_object(Bucket=results_bucket, Key=key)
+    body = obj["Body"].read()
+    # Written straight into moto's backend (no HTTP request): still an ordinary S3 object.
+    assert obj["ContentType"] == "application/json"
+    assert obj["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert obj["ContentLength"] == len(body)
+    listed = s3.list_objects_v2(Bucket=results_bucket, Prefix=f"tasks/{task_id}/")["Contents"]
+    assert [o["Key"] for o in listed] == [key]
     from braket.task_result import GateModelTaskResult
 
     result = GateModelTaskResult.parse_raw(body)

@@ -51,3 +51,25 @@ def test_objects_survive_restart(tmp_path, local_cloud_process, how):
     assert s3.get_object(Bucket="keep-me", Key="copy.json")["Body"].read() == b'{"x": 1}'
     assert s3.get_bucket_location(Bucket="in-eu")["LocationConstraint"] == "eu-west-1"
     assert s3.get_object(Bucket="in-eu", Key="k")["Body"].read() == b"eu"
+
+
+def test_in_process_writes_are_ordinary_durable_objects(tmp_path):
+    """The local Braket writes results.json straight into moto's backend (no HTTP request):
+    boto3 sees an ordinary object, a missing bucket is an error naming it, and the write
+    survives a restart like any PUT."""
+    from pulumi_quantum.local.server import LocalCloud
+
+    with LocalCloud(tmp_path / "cloud") as cloud:
+        s3 = s3_for(cloud)
+        s3.create_bucket(Bucket="direct")
+        cloud.s3.put_object("direct", "t/1/results.json", b'{"a": 1}', "application/json")
+        assert cloud.s3.bucket_exists("direct") and not cloud.s3.bucket_exists("absent")
+        with pytest.raises(OSError, match=r"s3://absent/k failed: no such bucket"):
+            cloud.s3.put_object("absent", "k", b"x", "application/json")
+        head = s3.head_object(Bucket="direct", Key="t/1/results.json")
+        assert head["ContentType"] == "application/json"
+        assert head["ContentLength"] == 8
+    with LocalCloud(tmp_path / "cloud") as cloud:
+        obj = s3_for(cloud).get_object(Bucket="direct", Key="t/1/results.json")
+        assert obj["Body"].read() == b'{"a": 1}'
+        assert obj["ContentType"] == "application/json"
