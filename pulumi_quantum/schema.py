@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from . import verdicts
 from ._provider import did_you_mean, json_pointer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,6 +80,11 @@ def validate(document: Any, name: str = RUNTIME_PROGRAM_METADATA) -> list[Schema
     Messages are rewritten where jsonschema's are unhelpful: a missing required field is reported
     at its own pointer, and each unknown field gets its own entry with a "did you mean" hint.
     """
+    subject = _canonical_or_none(document)
+    libraries = verdicts.library_versions(*_VALIDATOR_LIBRARIES)
+    key = _schema_key(name)
+    if subject is not None and verdicts.passed("json-schema", libraries, subject, key):
+        return []  # this document passed this schema before, with these libraries
     problems: list[SchemaProblem] = []
     schema = load_schema(name)
     for error in validator(name).iter_errors(document):
@@ -94,7 +100,30 @@ def validate(document: Any, name: str = RUNTIME_PROGRAM_METADATA) -> list[Schema
             for q in unique
         )
     ]
+    if not unique and subject is not None:
+        verdicts.remember("json-schema", libraries, subject, key)
     return sorted(unique, key=lambda p: ([str(part) for part in p.path], p.message))
+
+
+@functools.cache
+def _schema_key(name: str) -> bytes:
+    return schema_text(name).encode()
+
+
+_VALIDATOR_LIBRARIES = (
+    ("jsonschema", "jsonschema"),
+    ("referencing", "referencing"),
+    ("jsonschema_specifications", "jsonschema-specifications"),
+)
+"""What a schema verdict depends on besides the schema and the document."""
+
+
+def _canonical_or_none(document: Any) -> str | None:
+    """One spelling of a JSON document (None for a value JSON cannot spell: not remembered)."""
+    try:
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None
 
 
 def _explain(error: ValidationError, root_schema: dict[str, Any]) -> list[SchemaProblem]:

@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from .. import verdicts
 from .._provider import (
     CheckErrors,
     ProviderError,
@@ -87,9 +88,19 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
     errors.later(parse)  # the parser costs an import and ~0.6 ms a program
 
 
+_PARSER_LIBRARIES = (("openqasm3", "openqasm3"), ("antlr4", "antlr4-python3-runtime"))
+
+
 def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text)."""
-    return parse_openqasm(source)[1]
+    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text; a
+    text that parsed before with the same parser is not parsed again, see :mod:`verdicts`)."""
+    libraries = verdicts.library_versions(*_PARSER_LIBRARIES)
+    if verdicts.passed("openqasm3-parse", libraries, source):
+        return None
+    problem = parse_openqasm(source)[1]
+    if problem is None:
+        verdicts.remember("openqasm3-parse", libraries, source)
+    return problem
 
 
 def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any, str]:

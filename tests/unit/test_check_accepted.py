@@ -11,6 +11,7 @@ pin down both halves: the result is the same as a full check, and any change val
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -144,6 +145,9 @@ def probe(case: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, An
         text=True,
         timeout=120,
         check=False,
+        # What the accepted-inputs path skips, without the remembered verdicts of earlier
+        # processes (tests/unit/test_verdicts.py covers those).
+        env={**os.environ, "PQ_VERDICTS": "off"},
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
