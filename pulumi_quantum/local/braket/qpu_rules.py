@@ -68,15 +68,15 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
             _check_rigetti_rx(stmt, line)
         if in_verbatim:
             if name not in native and name not in defined:
+                # Braket's wording, as its developer guide quotes it ("Troubleshooting OpenQASM")
                 raise ValidationException(
-                    f"[line {line}] uses a gate: {name} which is not a native gate of the device; "
-                    f"inside a verbatim box only {sorted(native)} can be used"
+                    f"In verbatim boxes, native gates are required. {name} is not a device "
+                    "native gate."
                 )
             pair = [t for t in targets if t is not None]
             if len(pair) == 2 and qpu.edges and not _connected(qpu, *pair):
-                raise ValidationException(
-                    f"[line {line}] applies {name} to qubits ${pair[0]} and ${pair[1]}, which are "
-                    "not connected on the device"
+                raise ValidationException(  # the same guide's wording, numbers without '$'
+                    f"[line {line}] has disconnected qubits {pair[0]} and {pair[1]}"
                 )
         elif name not in supported and name not in defined:
             raise ValidationException(

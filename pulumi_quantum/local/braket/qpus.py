@@ -105,6 +105,22 @@ GARNET_EDGES = (
     (13, 14), (14, 15), (14, 18), (15, 16), (15, 19), (16, 17), (16, 20), (18, 19), (19, 20),
 )  # fmt: skip
 
+# IQM Emerald's couplers as Braket reported them on 2025-11-06 (the device-capabilities snapshot
+# amazon-braket-examples ships as examples/braket_features/Device_emulation/
+# garnet_device_properties_20251106.json, which despite its name is Emerald: 54 qubits, Munich):
+# IQM's 54-qubit "Aphrodite" lattice (qiskit-on-iqm's fake_aphrodite.py, 90 couplers) minus 7.
+EMERALD_EDGES = (
+    (1, 2), (1, 5), (2, 6), (3, 4), (3, 9), (4, 5), (4, 10), (5, 6), (5, 11), (6, 7), (6, 12),
+    (8, 9), (8, 16), (9, 10), (9, 17), (10, 11), (11, 12), (11, 19), (12, 13), (12, 20), (13, 14),
+    (13, 21), (14, 22), (15, 16), (15, 23), (16, 17), (16, 24), (17, 18), (17, 25), (18, 19),
+    (18, 26), (19, 20), (19, 27), (20, 21), (20, 28), (21, 22), (21, 29), (22, 30), (23, 24),
+    (24, 25), (24, 32), (25, 26), (25, 33), (26, 27), (26, 34), (27, 28), (27, 35), (28, 29),
+    (28, 36), (29, 30), (29, 37), (30, 31), (31, 39), (32, 33), (33, 34), (33, 41), (34, 35),
+    (34, 42), (35, 36), (35, 43), (36, 37), (36, 44), (37, 38), (37, 45), (38, 39), (38, 46),
+    (40, 41), (41, 42), (41, 47), (42, 43), (42, 48), (44, 45), (44, 50), (45, 46), (45, 51),
+    (47, 48), (48, 49), (48, 52), (49, 53), (50, 51), (50, 54), (52, 53), (53, 54),
+)  # fmt: skip
+
 _IONQ = {"family": "ionq", "provider": "IonQ", "operations": tuple(IONQ_OPERATIONS)}
 _IQM = {
     "family": "iqm",
@@ -150,8 +166,8 @@ QPUS: tuple[Qpu, ...] = (
     ),
     Qpu(
         "arn:aws:braket:eu-north-1::device/qpu/iqm/Emerald", "Emerald", status="ONLINE",
-        qubit_count=54, edges=_grid(6, 9, first=1), shots_range=(1, 20000),
-        price_per_shot=0.0016, **_IQM,
+        qubit_count=54, edges=EMERALD_EDGES, shots_range=(1, 200000),
+        price_per_shot=0.0016, **{**_IQM, "location": "Munich, Germany"},
     ),
     Qpu(
         "arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3", "Ankaa-3", status="RETIRED",

@@ -71,24 +71,29 @@ class Reservations:
         ]
 
     def check(self, device: Device, associations: Sequence[dict[str, str]]) -> None:
-        """A reservation ARN is valid for the one QPU it reserves, until its window ends."""
+        """A reservation ARN is valid for the one QPU it reserves, until its window ends.
+
+        Each message starts as Braket's does (the SDK's live-service tests match "Braket Direct
+        is not supported for" for a simulator and "Reservation arn is invalid" for a reservation
+        that is not the device's); what follows the colon is ours: Braket's rest is unpublished.
+        """
         for association in associations:
             arn = association["arn"]
             if device.type == "SIMULATOR":
                 raise ValidationException(
-                    f"associations: reservation ARNs cannot be used with simulator {device.arn}; "
-                    "reservations are only for QPUs"
+                    f"Braket Direct is not supported for {device.arn}: reservation ARNs "
+                    "(associations) are only for QPUs"
                 )
             row = self.store.query_one("SELECT * FROM braket_reservations WHERE arn = ?", (arn,))
             if row is None:
-                raise ValidationException(f"associations: reservation {arn} does not exist")
+                raise ValidationException(f"Reservation arn is invalid: {arn} does not exist")
             if row["device_arn"] != device.arn:
                 raise ValidationException(
-                    f"associations: reservation {arn} is for device {row['device_arn']}, "
+                    f"Reservation arn is invalid: {arn} is for device {row['device_arn']}, "
                     f"not {device.arn}"
                 )
             if row["end_at"] <= time.time():
-                raise ValidationException(f"associations: reservation {arn} has already ended")
+                raise ValidationException(f"Reservation arn is invalid: {arn} has already ended")
 
     @staticmethod
     def record(conn: Any, task_arn: str, associations: Sequence[dict[str, str]]) -> None:
