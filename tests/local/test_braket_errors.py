@@ -85,10 +85,13 @@ def test_offline_and_retired_devices(cloud_env, results_bucket):
     assert braket.get_device(deviceArn=RETIRED)["deviceStatus"] == "RETIRED"
     with pytest.raises(braket.exceptions.DeviceOfflineException, match="offline"):
         create(braket, results_bucket, deviceArn=OFFLINE)
-    with pytest.raises(braket.exceptions.DeviceRetiredException, match="retired"):
+    retired = "Device is not available because it is retired. Please try another device."
+    with pytest.raises(braket.exceptions.DeviceRetiredException) as info:
         create(braket, results_bucket, deviceArn=RETIRED)
-    with pytest.raises(braket.exceptions.DeviceRetiredException):
+    assert info.value.response["Error"]["Message"] == retired  # Braket's own wording
+    with pytest.raises(braket.exceptions.DeviceRetiredException) as info:
         braket.create_spending_limit(deviceArn=RETIRED, spendingLimit="10.00")
+    assert info.value.response["Error"]["Message"] == retired
 
 
 def test_unknown_resources_are_not_found(cloud_env):

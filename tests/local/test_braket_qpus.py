@@ -210,7 +210,7 @@ def test_aqt_native_gate_outside_verbatim_and_too_many_ions_are_rejected(cloud_e
 
     outside = Program(source="OPENQASM 3.0;\nqubit[2] q;\nrxx(pi) q[0], q[1];\n")
     message = _rejected(IBEX, outside, results_bucket)
-    assert "rxx which is not supported by the device" in message
+    assert "rxx which is either not supported by the device" in message
     circuit = Circuit()
     for qubit in range(13):
         circuit.h(qubit)
@@ -241,8 +241,9 @@ def test_unsupported_gate_is_rejected_like_braket(cloud_env, results_bucket):
 
     message = _rejected(FORTE, Circuit().h(0).cphaseshift(0, 1, 0.3), results_bucket)
     assert message == (
-        "[line 5] uses a gate: cphaseshift which is not supported by the device or defined "
-        "via a defcal"
+        "[line 5] uses a gate: cphaseshift which is either not supported by the device, not "
+        "defined via a defcal, or not used in the right scope (e.g., when a device does not "
+        "support using native gates outside of verbatim)"
     )
 
 

@@ -118,6 +118,10 @@ def validate_tags(tags: dict[str, str], field: str = "tags") -> None:
         raise ValidationException(f"{field}: " + "; ".join(errors))
 
 
+RETIRED_MESSAGE = "Device is not available because it is retired. Please try another device."
+"""Braket's DeviceRetiredException message (docs/braket-devices.md)."""
+
+
 class _Reader:
     """Adapts Store.query to the ``execute(...).fetchall()`` shape of a connection."""
 
@@ -253,7 +257,7 @@ class BraketBackend:
 
     def _check_device_usable(self, device: Device) -> None:
         if device.status == "RETIRED":
-            raise DeviceRetiredException(f"Device {device.arn} is retired.")
+            raise DeviceRetiredException(RETIRED_MESSAGE)
         if device.status == "OFFLINE":
             raise DeviceOfflineException(f"Device {device.arn} is offline.")
 
@@ -634,7 +638,7 @@ class BraketBackend:
         if existing:
             return {"spendingLimitArn": existing}
         if device.status == "RETIRED":
-            raise DeviceRetiredException(f"Device {device.arn} is retired.")
+            raise DeviceRetiredException(RETIRED_MESSAGE)
         validate_tags(params.get("tags") or {})
         now = time.time()
         start, end = self._period(params, now)

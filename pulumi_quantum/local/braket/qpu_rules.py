@@ -4,14 +4,18 @@ Braket validates a QPU task synchronously and answers a program the device canno
 ``ValidationException`` from CreateQuantumTask (no task is created). The messages follow the ones
 Braket is publicly seen to send (sources in docs/braket-devices.md):
 
-* ``[line 4] uses a gate: h which is not supported by the device or defined via a defcal``
+* ``[line 4] uses a gate: h which is either not supported by the device, not defined via a
+  defcal, or not used in the right scope (e.g., ...)`` (Braket's 2026 wording; older
+  messages read "... not supported by the device or defined via a defcal")
+* ``In verbatim boxes, native gates are required. h is not a device native gate.``
+* ``[line 3] has disconnected qubits 0 and 14``
 * ``Used 54 qubits, which is more than the device qubit count of 49``
 * AHS programs: the pydantic report of the AHS validators, e.g.
   ``1 validation error for DrivingFieldValidator ...`` (Braket quotes the same validators that
   amazon-braket-default-simulator ships, so we run those with Aquila's limits).
 
-The remaining checks (native gates only inside verbatim boxes, physical qubits must exist, two-qubit
-gates in a verbatim box only on connected qubits) use the same ``[line N]`` shape.
+The remaining checks (physical qubits must exist, result types a QPU cannot return) use the same
+``[line N]`` shape in wording of our own.
 """
 
 from __future__ import annotations
@@ -80,8 +84,9 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
                 )
         elif name not in supported and name not in defined:
             raise ValidationException(
-                f"[line {line}] uses a gate: {name} which is not supported by the device or "
-                "defined via a defcal"
+                f"[line {line}] uses a gate: {name} which is either not supported by the device, "
+                "not defined via a defcal, or not used in the right scope (e.g., when a device "
+                "does not support using native gates outside of verbatim)"
             )
 
     def walk(statements: list[Any], in_verbatim: bool) -> None:
