@@ -105,6 +105,38 @@ class Store:
         with self._connection() as conn:
             return conn.execute(sql, params).fetchone()
 
+    def page(
+        self,
+        table: str,
+        where: str,
+        params: Sequence[Any],
+        order_by: str,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[int, list[sqlite3.Row]]:
+        """``(total matching rows, one page of them)`` read from one snapshot.
+
+        Two separate statements let a concurrent insert land between the count and the page, so
+        a client that reads every item in one page saw ``count`` disagree with the list (IBM's
+        clients page on ``count``). One read transaction makes both see the same database state.
+        """
+        with self._connection() as conn:
+            nested = conn.in_transaction
+            if not nested:
+                conn.execute("BEGIN DEFERRED")
+            try:
+                count = conn.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE {where}", params
+                ).fetchone()[0]
+                rows = conn.execute(
+                    f"SELECT * FROM {table} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+                    (*params, -1 if limit is None else limit, offset),
+                ).fetchall()
+            finally:
+                if not nested:
+                    conn.execute("COMMIT")
+        return int(count), rows
+
     def close(self) -> None:
         """Close the idle connections (borrowed ones close when they come back over the limit)."""
         with self._pool_lock:

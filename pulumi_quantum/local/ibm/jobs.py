@@ -187,13 +187,8 @@ class Jobs:
         where = " AND ".join(clauses)
         order = "ASC" if args.get("sort") == "ASC" else "DESC"
         limit, offset = int_arg(args, "limit", 200), int_arg(args, "offset", 0)
-        count = self._store.query_one(f"SELECT COUNT(*) AS n FROM ibm_jobs WHERE {where}", values)[
-            "n"
-        ]
-        rows = self._store.query(
-            f"SELECT * FROM ibm_jobs WHERE {where} ORDER BY created_at {order}, id {order} "
-            "LIMIT ? OFFSET ?",
-            (*values, limit, offset),
+        count, rows = self._store.page(
+            "ibm_jobs", where, values, f"created_at {order}, id {order}", limit, offset
         )
         return {"jobs": [self.to_json(r, include_params=False) for r in rows], "count": count}
 

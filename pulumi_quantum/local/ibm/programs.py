@@ -83,14 +83,13 @@ class Programs:
         return self.to_json(self.visible(user, program_id), user)
 
     def list(self, user: IbmUser, limit: int | None, offset: int) -> dict[str, Any]:
-        where = "owner = ? OR is_public = 1"
-        count = self._store.query_one(
-            f"SELECT COUNT(*) AS n FROM ibm_programs WHERE {where}", (user.name,)
-        )["n"]
-        rows = self._store.query(
-            f"SELECT {_COLUMNS} FROM ibm_programs WHERE {where} "
-            "ORDER BY created_at, id LIMIT ? OFFSET ?",
-            (user.name, -1 if limit is None else limit, offset),
+        count, rows = self._store.page(
+            "ibm_programs",
+            "owner = ? OR is_public = 1",
+            (user.name,),
+            "created_at, id",
+            limit,
+            offset,
         )
         return {"programs": [self.to_json(r, user) for r in rows], "count": count}
 

@@ -291,12 +291,8 @@ class PlatformApi:
         order = "ASC" if request.args.get("sort") == "ASC" else "DESC"
         limit = int(request.args.get("limit") or 200)
         offset = int(request.args.get("offset") or 0)
-        count = self._store.query_one(f"SELECT COUNT(*) AS n FROM ibm_jobs WHERE {where}", values)[
-            "n"
-        ]
-        rows = self._store.query(
-            f"SELECT * FROM ibm_jobs WHERE {where} ORDER BY created_at {order} LIMIT ? OFFSET ?",
-            (*values, limit, offset),
+        count, rows = self._store.page(
+            "ibm_jobs", where, values, f"created_at {order}", limit, offset
         )
         return _json({"jobs": [self.job_json(r, False) for r in rows], "count": count})
 
