@@ -8,6 +8,7 @@ import signal
 import boto3
 import pytest
 
+from pulumi_quantum.local.braket.runner import WORKER_NICENESS
 from tests.local.test_braket_tasks import DM1, SV1, TERMINAL, create, status_of
 
 
@@ -44,6 +45,21 @@ def test_default_runs_simulations_in_worker_processes(cloud):
     pool = cloud.runner.sim_pool
     assert pool is not None and pool.processes == cloud.workers
     assert os.getpid() not in pool.pids()
+
+
+def test_simulation_workers_yield_the_cpu_to_the_server(cloud, wait_until):
+    """Workers run at a lower priority, so API requests do not queue behind simulations."""
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, server + WORKER_NICENESS)
+    pids = wait_until(lambda: cloud.runner.sim_pool.pids() or None, timeout=60)
+
+    def priorities() -> list[int] | None:
+        found = [os.getpriority(os.PRIO_PROCESS, pid) for pid in pids]
+        return found if all(p == expected for p in found) else None
+
+    assert expected > server
+    assert wait_until(priorities, timeout=60) == [expected] * len(pids)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == server  # the server itself is untouched
 
 
 def test_killed_workers_are_replaced_and_the_task_still_completes(cloud, wait_until):
