@@ -17,10 +17,17 @@ any extra key material (the schema's text) and the input: the file holds nothing
 Where: ``$PQ_CACHE/verdicts`` (``PQ_CACHE`` defaults to ``$XDG_CACHE_HOME/pulumi-quantum``, else
 ``~/.cache/pulumi-quantum``, the same directory the project's set-up uses). ``PQ_VERDICTS=off``
 turns it off. An unwritable or missing cache directory only means nothing is remembered.
+
+Bounded: verdicts live in 256 subdirectories (the hash's first two hex digits), each holding at
+most :data:`MAX_PER_DIRECTORY`; when :func:`remember` takes one over, the least recently used
+verdicts there are deleted (a hit refreshes its file's modification time). So the directory never
+holds more than 256 * ``MAX_PER_DIRECTORY`` empty files however many programs a machine has seen,
+and what goes first is what no preview has asked about for longest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -29,6 +36,9 @@ import sys
 from pathlib import Path
 
 _SEPARATOR = b"\0"
+
+MAX_PER_DIRECTORY = 256
+"""Verdicts kept per subdirectory (65,536 in all): far more inputs than a stack holds."""
 
 
 def cache_dir() -> Path | None:
@@ -91,7 +101,15 @@ def _path(kind: str, libraries: tuple[str, ...], key: bytes, subject: str) -> Pa
 def passed(kind: str, libraries: tuple[str, ...], subject: str, key: bytes = b"") -> bool:
     """True when ``subject`` passed validation ``kind`` before, with these library versions."""
     path = _path(kind, libraries, key, subject)
-    return path is not None and path.exists()
+    if path is None:
+        return False
+    try:
+        os.utime(path)  # a hit: now the most recently used (and a miss raises)
+    except FileNotFoundError:
+        return False
+    except OSError:  # e.g. a read-only cache: the verdict still counts
+        return path.exists()
+    return True
 
 
 def remember(kind: str, libraries: tuple[str, ...], subject: str, key: bytes = b"") -> None:
@@ -102,5 +120,26 @@ def remember(kind: str, libraries: tuple[str, ...], subject: str, key: bytes = b
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+        _prune(path.parent, keep=path.name)
     except OSError:
         pass
+
+
+def _prune(directory: Path, keep: str) -> None:
+    """Delete the least recently used verdicts of ``directory`` beyond :data:`MAX_PER_DIRECTORY`
+    (never ``keep``, the one just written). Concurrent processes may prune the same files: a file
+    already gone is fine."""
+    entries = list(os.scandir(directory))
+    excess = len(entries) - MAX_PER_DIRECTORY
+    if excess <= 0:
+        return
+    aged = []
+    for entry in entries:
+        if entry.name != keep:
+            try:
+                aged.append((entry.stat().st_mtime_ns, entry.path))
+            except FileNotFoundError:
+                excess -= 1
+    for _, path in sorted(aged)[: max(excess, 0)]:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)

@@ -126,3 +126,37 @@ def test_the_key_covers_the_libraries_versions(tmp_path: Path, monkeypatch) -> N
     assert not verdicts.passed("openqasm3-parse", upgraded, BELL)
     assert not verdicts.passed("json-schema", libraries, BELL)
     assert not verdicts.passed("openqasm3-parse", libraries, BELL + "\n")
+
+
+def test_each_directory_keeps_its_most_recently_used_verdicts(tmp_path: Path, monkeypatch) -> None:
+    """The cache is bounded: over MAX_PER_DIRECTORY, the least recently *used* verdicts go."""
+    from pulumi_quantum import verdicts
+
+    monkeypatch.setenv("PQ_CACHE", str(tmp_path))
+    monkeypatch.setattr(verdicts, "MAX_PER_DIRECTORY", 3)
+    libraries = verdicts.library_versions(("openqasm3", "openqasm3"))
+    # Five programs whose verdicts share one subdirectory (searched, not assumed).
+    by_directory: dict[Path, list[str]] = {}
+    for i in range(5000):
+        subject = f"{BELL}// {i}\n"
+        directory = verdicts._path("openqasm3-parse", libraries, b"", subject).parent
+        by_directory.setdefault(directory, []).append(subject)
+        if len(by_directory[directory]) == 5:
+            break
+    subjects = by_directory[directory]
+    assert len(subjects) == 5
+    for age, subject in enumerate(subjects[:3]):  # remembered 30, 20 and 10 s ago
+        verdicts.remember("openqasm3-parse", libraries, subject)
+        path = verdicts._path("openqasm3-parse", libraries, b"", subject)
+        stamp = path.stat().st_mtime - 30 + 10 * age
+        os.utime(path, (stamp, stamp))
+    assert verdicts.passed("openqasm3-parse", libraries, subjects[0])  # the oldest, used now
+
+    verdicts.remember("openqasm3-parse", libraries, subjects[3])
+    assert len(list(directory.iterdir())) == 3
+    kept = [verdicts.passed("openqasm3-parse", libraries, s) for s in subjects[:4]]
+    assert kept == [True, False, True, True]  # subjects[1] was the least recently used
+
+    verdicts.remember("openqasm3-parse", libraries, subjects[4])
+    assert len(list(directory.iterdir())) == 3
+    assert verdicts.passed("openqasm3-parse", libraries, subjects[4])
