@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _lock = threading.Lock()
@@ -27,6 +27,9 @@ _active = False
 
 LOG_VARIABLE = "LOOPBACK_AUDIT_LOG"
 """Names the file where every audited process appends the addresses it was refused."""
+
+JOB_ENV_PASSTHROUGH = "PQ_JOB_ENV_PASSTHROUGH"
+"""pulumi_quantum.local.ibm.executor's variable naming what its job processes may see."""
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_audit_site")
 
@@ -73,6 +76,10 @@ def audit_subprocesses(log_path: str) -> None:
     reporting its refusals to ``log_path``."""
     os.environ[LOG_VARIABLE] = log_path
     os.environ[LOG_VARIABLE + "_OWNER"] = str(os.getpid())
+    # The local IBM server scrubs its job processes' environment; these two must still reach them.
+    passed = [*filter(None, os.environ.get(JOB_ENV_PASSTHROUGH, "").split(",")), LOG_VARIABLE,
+              LOG_VARIABLE + "_OWNER"]  # fmt: skip
+    os.environ[JOB_ENV_PASSTHROUGH] = ",".join(dict.fromkeys(passed))
     paths = [SITE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
 
@@ -106,3 +113,18 @@ def outside() -> list[tuple[str, Any]]:
         with open(log, encoding="utf-8") as file:
             found += [("subprocess", json.loads(line)) for line in file if line.strip()]
     return found
+
+
+def forget_logged(expected: Callable[[dict[str, Any]], bool]) -> int:
+    """Drop the subprocess refusals a test provoked on purpose (``expected`` says which) from the
+    log, so the session's final audit sees only the others; returns how many were dropped."""
+    log = os.environ.get(LOG_VARIABLE)
+    if not log or not os.path.exists(log):
+        return 0
+    with _lock, open(log, "r+", encoding="utf-8") as file:
+        entries = [json.loads(line) for line in file if line.strip()]
+        kept = [e for e in entries if not expected(e)]
+        file.seek(0)
+        file.truncate()
+        file.writelines(json.dumps(e) + "\n" for e in kept)
+    return len(entries) - len(kept)

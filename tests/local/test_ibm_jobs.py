@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 
+from tests import loopback
 from tests.local._ibm_server import ALICE, BOB, IbmServer
 from tests.polling import wait_until
 
@@ -34,6 +36,22 @@ def main(backend, user_messenger, seconds=600):
 FAILING_PROGRAM = """
 def main(backend, user_messenger):
     raise ValueError("the program gave up")
+"""
+NETWORK_PROGRAM = """
+import socket
+
+def main(backend, user_messenger):
+    try:
+        socket.create_connection(("192.0.2.1", 9), timeout=5).close()
+    except OSError as exc:
+        return f"refused: {exc}"
+    return "connected"
+"""
+ENVIRONMENT_PROGRAM = """
+import os
+
+def main(backend, user_messenger):
+    return sorted(os.environ)
 """
 FINAL_STATES = ("Completed", "Failed", "Cancelled")
 
@@ -143,6 +161,48 @@ def test_failing_program_reports_its_error(server: IbmServer) -> None:
     assert job["status"] == "Failed"
     assert job["state"]["reason"] == "ValueError: the program gave up"
     assert "Traceback" in alice.get(f"{server.url}/jobs/{job_id}/results", timeout=10).text
+
+
+def test_job_processes_are_under_the_network_audit_too(server: IbmServer) -> None:
+    """A job's scrubbed environment still carries the audit log: user code that tries to leave
+    loopback is refused *and* reported, so the session's audit covers job processes."""
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "phones-home", NETWORK_PROGRAM, 60)
+    job_id = submit(server, alice, program_id, {}).json()["id"]
+    job = final_job(server, alice, job_id)
+    assert job["status"] == "Completed", job
+    result = alice.get(f"{server.url}/jobs/{job_id}/results", timeout=10).json()
+    assert result.startswith("refused: test network audit"), result
+
+    def provoked(entry: dict) -> bool:
+        return "ibm/runner" in str(entry.get("argv")) and "192.0.2.1" in str(entry)
+
+    reported = [e for _, e in loopback.outside() if isinstance(e, dict) and provoked(e)]
+    assert len(reported) == 1, loopback.outside()
+    assert loopback.forget_logged(provoked) == 1
+
+
+def test_job_environment_is_the_allowlist_plus_only_what_is_named(
+    server: IbmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """User code sees the allowlist and the PQ_JOB_ENV_PASSTHROUGH names, nothing else of the
+    server's environment (AWS_* settings, IBM tokens, PQ_LOCAL_* credentials stay out)."""
+    from pulumi_quantum.local.ibm import executor
+
+    monkeypatch.setenv("PQ_LOCAL_AWS_SECRET_ACCESS_KEY", "server-side-secret")
+    monkeypatch.setenv("PQ_TEST_JOB_KNOB", "1")
+    named = f"{os.environ.get(executor.JOB_ENV_PASSTHROUGH, '')},PQ_TEST_JOB_KNOB"
+    monkeypatch.setenv(executor.JOB_ENV_PASSTHROUGH, named)
+    alice = server.login(ALICE[0])
+    program_id = upload(server, alice, "env-probe", ENVIRONMENT_PROGRAM, 60)
+    job_id = submit(server, alice, program_id, {}).json()["id"]
+    assert final_job(server, alice, job_id)["status"] == "Completed"
+    seen = set(alice.get(f"{server.url}/jobs/{job_id}/results", timeout=10).json())
+    allowed = set(executor._ENV_ALLOWLIST) | {n for n in named.split(",") if n}
+    allowed.add("QISKIT_IN_PARALLEL")  # set by qiskit itself when the job process imports it
+    assert "PQ_TEST_JOB_KNOB" in seen and "PATH" in seen
+    assert seen <= allowed, seen - allowed
+    assert "AWS_ENDPOINT_URL" in os.environ and "AWS_ENDPOINT_URL" not in seen
 
 
 def test_cancel_running_job(server: IbmServer) -> None:

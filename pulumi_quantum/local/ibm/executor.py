@@ -50,8 +50,18 @@ def jobs_root(store: Store) -> Path:
     return store.path.parent / "ibm_jobs"
 
 
+JOB_ENV_PASSTHROUGH = "PQ_JOB_ENV_PASSTHROUGH"
+"""Names (comma-separated) of further variables job processes get, beyond the allowlist.
+
+Why: a job runs user code, so by default it sees only :data:`_ENV_ALLOWLIST` and never the
+server's credentials; an operator who wants more to reach it (proxy settings, a thread count, the
+test suite's network-audit log) names those variables here, and only those pass."""
+
+
 def _child_env() -> dict[str, str]:
-    return {k: os.environ[k] for k in _ENV_ALLOWLIST if k in os.environ}
+    extra = (n.strip() for n in os.environ.get(JOB_ENV_PASSTHROUGH, "").split(","))
+    names = (*_ENV_ALLOWLIST, *filter(None, extra))
+    return {k: os.environ[k] for k in names if k in os.environ}
 
 
 def _kill_group(pid: int) -> None:
