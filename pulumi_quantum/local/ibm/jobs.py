@@ -104,7 +104,31 @@ class Jobs:
         body: dict[str, Any],
         time_limit: float,
     ) -> None:
-        """Record a prepared job as Queued and hand it to the executor (legacy and platform)."""
+        """Record a prepared job as Queued and hand it to the executor (legacy and platform).
+
+        If the insert cannot be committed (StorageUnavailable) the prepared files go too."""
+        try:
+            self._insert(
+                job_id, user, instance, program_id, backend, session_id, params_text, body,
+                time_limit,
+            )  # fmt: skip
+        except BaseException:
+            self.executor.discard(job_id)
+            raise
+        self.executor.submit(job_id)
+
+    def _insert(
+        self,
+        job_id: str,
+        user: IbmUser,
+        instance: str | None,
+        program_id: str,
+        backend: str,
+        session_id: str | None,
+        params_text: str,
+        body: dict[str, Any],
+        time_limit: float,
+    ) -> None:
         self._store.execute(
             "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
             " tags, time_limit, log_level, status, created_at) "
@@ -123,7 +147,6 @@ class Jobs:
                 db.now(),
             ),
         )
-        self.executor.submit(job_id)
 
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:
