@@ -248,18 +248,22 @@ def test_s3_after_restart_holds_exactly_what_was_acknowledged(disk):
             s3.put_object(Bucket="acked", Key=key, Body=key.encode())
         s3.delete_object(Bucket="acked", Key="deleted")  # acknowledged: must stay deleted
         disk.fill()
-        assert error_of(s3.delete_object, Bucket="acked", Key="delete-refused")[0] == 503
-        assert error_of(s3.put_object, Bucket="acked", Key="overwritten", Body=BIG)[0] == 503
-        assert error_of(s3.put_object, Bucket="acked", Key="refused", Body=BIG)[0] == 503
+        answers = [
+            error_of(s3.delete_object, Bucket="acked", Key="delete-refused")[0],
+            error_of(s3.put_object, Bucket="acked", Key="overwritten", Body=BIG)[0],
+            error_of(s3.put_object, Bucket="acked", Key="refused", Body=BIG)[0],
+        ]
         before = _contents(s3, "acked")
         disk.free()
-    assert before == {
+    with LocalCloud(data, workers=1, sim_processes=0) as cloud:
+        after = _contents(clients(cloud)[0], "acked")
+    acknowledged = {
         "kept": b"kept",
         "overwritten": b"overwritten",
         "delete-refused": b"delete-refused",
     }
-    with LocalCloud(data, workers=1, sim_processes=0) as cloud:
-        assert _contents(clients(cloud)[0], "acked") == before
+    assert (before, after) == (acknowledged, acknowledged)
+    assert answers == [503, 503, 503]
 
 
 def _contents(s3, bucket: str) -> dict[str, bytes]:
