@@ -60,7 +60,7 @@ def storage_problem(exc: BaseException) -> str | None:
     """Why ``exc`` is a storage fault (None when it is some other error)."""
     if isinstance(exc, StorageUnavailable):
         return str(exc)
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+    if isinstance(exc, sqlite3.DatabaseError):
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in _STORAGE_CODES:
             return f"{_STORAGE_CODES[code & 0xFF]} ({exc})"

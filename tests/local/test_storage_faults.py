@@ -124,16 +124,19 @@ def fault(request: pytest.FixtureRequest, cloud: LocalCloud, disk: SmallDisk) ->
         f.off()
 
 
-def clients(cloud: LocalCloud) -> tuple:
+def _aws(cloud: LocalCloud) -> dict:
     env = cloud.client_env()
-    common = {
+    return {
         "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
         "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
         "region_name": "us-east-1",
         "config": Config(retries={"max_attempts": 1}),  # see each 503 itself, not the retries
     }
-    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **common)
-    braket = boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **common)
+
+
+def clients(cloud: LocalCloud) -> tuple:
+    s3 = boto3.client("s3", endpoint_url=cloud.endpoints["s3"], **_aws(cloud))
+    braket = boto3.client("braket", endpoint_url=cloud.endpoints["braket"], **_aws(cloud))
     return s3, braket
 
 
@@ -160,6 +163,9 @@ def test_uncommitted_writes_answer_503_and_change_nothing(cloud, fault):
 
     # Braket: the model's InternalServiceException, as 503; no task was created.
     assert error_of(create_task, braket, "kept") == (503, "InternalServiceException")
+    # STS (on the Braket port): AWS's common ServiceUnavailable; no key was issued.
+    sts = boto3.client("sts", endpoint_url=cloud.endpoints["braket"], **_aws(cloud))
+    assert error_of(sts.get_session_token) == (503, "ServiceUnavailable")
     # S3: ServiceUnavailable; the object, the overwrite, the delete, the bucket never happened.
     assert error_of(s3.delete_object, Bucket="kept", Key="a.txt") == (503, "ServiceUnavailable")
     assert error_of(s3.create_bucket, Bucket="never") == (503, "ServiceUnavailable")

@@ -63,6 +63,19 @@ class Jobs:
             raise bad_request(
                 f"invalid backend: {backend!r} is not available; use one of {backends.names()}"
             )
+        with self._store.transaction():  # a session it starts commits with the job, or neither
+            return self._submit(user, body, instance, program_id, backend, source, time_limit)
+
+    def _submit(
+        self,
+        user: IbmUser,
+        body: dict[str, Any],
+        instance: str,
+        program_id: str,
+        backend: str,
+        source: str | None,
+        time_limit: float,
+    ) -> dict[str, Any]:
         job_id = db.new_id()
         session_id = body.get("session_id")
         if body.get("start_session"):
