@@ -27,6 +27,9 @@ class Faults:
     ServiceQuotaExceededException."""
     error_rate: float = 0.0
     """Fraction of API requests answered with an internal server error (HTTP 500)."""
+    storage_read_only: bool = False
+    """Make the database refuse every write (SQLite's own ``PRAGMA query_only``), as a
+    read-only database file does: writes answer 503 and health reports the fault."""
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -87,6 +90,10 @@ def _check_knob(key: str, value: Any) -> Any:
     known = sorted(f.name for f in fields(Faults) if not f.name.startswith("_"))
     if key not in known:
         raise ValueError(f"unknown fault knob {key!r}; known: {known}")
+    if key == "storage_read_only":
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false, got {value!r}")
+        return value
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if key in _RATES:
         if not number or not 0.0 <= float(value) <= 1.0:

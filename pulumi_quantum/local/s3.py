@@ -7,6 +7,11 @@ the mirror is replayed into a freshly reset moto. Only buckets and object conten
 Content-Type and user metadata) are durable; bucket sub-resources (policies, versioning, tags) live
 in memory only, which the local cloud never needs.
 
+A change is acknowledged only once the mirror has committed it. When the Store cannot commit (disk
+full, read-only database) the change is undone in moto from the mirror's committed state and the
+request answers 503 ``ServiceUnavailable``: what a client can read, now and after a restart, is
+exactly what was acknowledged.
+
 moto's backends are process-global: one S3Service per process at a time (``restore`` resets them).
 """
 
@@ -22,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote
 
 from .faults import Faults
-from .store import Store
+from .store import StorageUnavailable, Store
 
 if TYPE_CHECKING:
     from .braket.auth import SessionLookup
@@ -52,6 +57,7 @@ _XML_ERROR = (
 _S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _INTERNAL = ("500 Internal Server Error", "InternalError", "We encountered an internal error.")
+_UNAVAILABLE = "503 Service Unavailable", "ServiceUnavailable"
 
 
 def _s3_auth_code(message: str) -> str:
@@ -168,6 +174,10 @@ class S3Service:
     def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/_local/health":
+            problems = self.store.problems()
+            if problems:
+                doc = {"status": "unhealthy", "service": "s3", "problems": problems}
+                return self._json(start_response, doc, "503 Service Unavailable")
             return self._json(start_response, {"status": "ok", "service": "s3"})
         if path == "/_local/faults":
             if environ["REQUEST_METHOD"] == "POST":
@@ -215,7 +225,12 @@ class S3Service:
         if status_code >= 500 and "xml" not in content_type:
             return self._xml_error(start_response, *_INTERNAL)
         if method in ("PUT", "POST", "DELETE") and status_code < 300:
-            self._mirror(environ, method, body_in)
+            try:
+                self._mirror(environ, method, body_in)
+            except StorageUnavailable as exc:
+                log.error("S3 %s %s not committed: %s", method, environ.get("PATH_INFO"), exc)
+                self._undo(environ)
+                return self._xml_error(start_response, *_UNAVAILABLE, f"{exc}; nothing was changed")
         start_response(captured["status"], captured["headers"])
         return [chunks]
 
@@ -382,12 +397,16 @@ class S3Service:
         except MissingBucket as exc:
             raise OSError(f"PutObject s3://{bucket}/{key} failed: no such bucket") from exc
         obj.set_metadata({"Content-Type": content_type})
-        self.store.execute(
-            "INSERT INTO s3_objects (bucket, key, body, headers) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (bucket, key) DO UPDATE SET body = excluded.body,"
-            " headers = excluded.headers",
-            (bucket, key, body, json.dumps({"Content-Type": content_type})),
-        )
+        try:
+            self.store.execute(
+                "INSERT INTO s3_objects (bucket, key, body, headers) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (bucket, key) DO UPDATE SET body = excluded.body,"
+                " headers = excluded.headers",
+                (bucket, key, body, json.dumps({"Content-Type": content_type})),
+            )
+        except StorageUnavailable:
+            self._undo_object(bucket, key)
+            raise
 
     # ----------------------------------------------------------------- mirror
     @staticmethod
@@ -436,3 +455,41 @@ class S3Service:
             )
         elif r.status_code == 404:
             self.store.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+
+    # ------------------------------------------------------------------- undo
+    def _undo(self, environ: dict[str, Any]) -> None:
+        """Put moto back to the mirror's committed state for what this request changed."""
+        bucket, key = self._target(environ)
+        if bucket is None:
+            return
+        try:
+            if key is not None:
+                self._undo_object(bucket, key)
+            else:  # bucket create/delete, DeleteObjects
+                self._undo_bucket(bucket)
+        except Exception:  # the mirror cannot even be read: the next restart replays it
+            log.exception("could not undo an uncommitted change to s3://%s", bucket)
+
+    def _undo_object(self, bucket: str, key: str) -> None:
+        row = self.store.query_one(
+            "SELECT body, headers FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key)
+        )
+        path = f"/{quote(bucket)}/{quote(key, safe='/')}"
+        if row is None:
+            self._client.delete(path, headers=_INTERNAL_AUTH)
+        else:
+            headers = {**json.loads(row["headers"]), **_INTERNAL_AUTH}
+            self._client.put(path, data=bytes(row["body"]), headers=headers)
+
+    def _undo_bucket(self, bucket: str) -> None:
+        row = self.store.query_one("SELECT create_body FROM s3_buckets WHERE name = ?", (bucket,))
+        if row is None:
+            if self.bucket_exists(bucket):  # created by this request: it holds nothing durable
+                self._backend().delete_bucket(bucket)
+            return
+        if not self.bucket_exists(bucket):  # deleted by this request (it was empty)
+            self._client.put(
+                f"/{quote(bucket)}", data=bytes(row["create_body"]), headers=_INTERNAL_AUTH
+            )
+        for obj in self.store.query("SELECT key FROM s3_objects WHERE bucket = ?", (bucket,)):
+            self._undo_object(bucket, obj["key"])  # DeleteObjects: the keys it removed return

@@ -155,7 +155,9 @@ class LocalCloud:
         if self._servers:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.data_dir / "state.sqlite3")
+        self.store = Store(
+            self.data_dir / "state.sqlite3", read_only=lambda: self.faults.storage_read_only
+        )
         try:
             self._start_sts()
             self._start_s3()

@@ -44,7 +44,7 @@ from .braket.exceptions import (
     UnrecognizedClientException,
 )
 from .braket.responses import model_errors
-from .store import Store
+from .store import StorageUnavailable, Store
 
 DDL = """
 CREATE TABLE IF NOT EXISTS sts_keys (
@@ -148,7 +148,11 @@ class StsService:
                 return self._admin_expire(request)(environ, start_response)
             body = self._dispatch(request, request_id)
             response = Response(body, status=200, mimetype="text/xml")
-        except StsError as error:
+        except (StsError, StorageUnavailable) as exc:
+            # A key that cannot be stored: AWS's common ServiceUnavailable (503), nothing issued.
+            error = (
+                exc if isinstance(exc, StsError) else StsError("ServiceUnavailable", str(exc), 503)
+            )
             response = Response(_error_xml(error, request_id), status=error.status,
                                 mimetype="text/xml")  # fmt: skip
         response.headers["x-amzn-RequestId"] = request_id

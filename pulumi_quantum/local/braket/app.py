@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote
 from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
+from ..store import StorageUnavailable
 from . import responses
 from .auth import SessionLookup, verify_sigv4
 from .devices import REQUEST_REGION
@@ -29,6 +30,7 @@ from .exceptions import (
     BraketError,
     InternalServiceException,
     NotImplementedOperation,
+    StorageUnavailableException,
     ThrottlingException,
     ValidationException,
 )
@@ -76,6 +78,10 @@ class BraketApp:
         except BraketError as error:
             status, headers, body = responses.serialize_error(error)
             response = Response(body, status=status, headers=headers)
+        except StorageUnavailable as exc:
+            log.error("Braket request %s not committed: %s", request_id, exc)
+            status, headers, body = responses.serialize_error(StorageUnavailableException(str(exc)))
+            response = Response(body, status=status, headers=headers)
         except Exception:
             log.exception("unhandled error in the local Braket (request %s)", request_id)
             status, headers, body = responses.serialize_error(
@@ -90,6 +96,7 @@ class BraketApp:
     def _admin(self, request: Request) -> Response | None:
         if request.path == "/_local/health":
             problems = self.runner.problems() if self.runner is not None else []
+            problems += self.backend.store.problems()
             return Response(
                 json.dumps(
                     {"status": "unhealthy", "service": "braket", "problems": problems}

@@ -46,6 +46,10 @@ DeviceRetiredException = _error_class("DeviceRetiredException")
 ServiceQuotaExceededException = _error_class("ServiceQuotaExceededException")
 InternalServiceException = _error_class("InternalServiceException")
 ThrottlingException = _error_class("ThrottlingException")  # 429, as the model says
+StorageUnavailableException = _error_class("InternalServiceException", 503)
+"""A write the local cloud could not commit (disk full, read-only database): the model's own
+server-side error, so boto3 raises ``InternalServiceException``, with HTTP 503 so clients (and
+botocore's retry modes) treat it as "unavailable, try again later"; nothing was changed."""
 
 
 class AuthError(BraketError):

@@ -28,7 +28,7 @@ from botocore.utils import parse_timestamp
 
 from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
-from ..store import Store
+from ..store import StorageUnavailable, Store
 from . import qpu_rules, result_rules
 from .devices import (
     DEVICES,
@@ -317,11 +317,16 @@ class BraketBackend:
         return {"quantumTaskArn": arn}
 
     def queue(self, arn: str) -> None:
-        """CREATED -> QUEUED, then hand the task to the runner (at its reservation's start)."""
-        self.store.execute(
-            "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
-            (arn,),
-        )
+        """CREATED -> QUEUED, then hand the task to the runner (at its reservation's start).
+
+        The task was already committed (and acknowledged) when this runs: if storage fails
+        just now it stays CREATED and the runner starts it from there once storage is back.
+        """
+        with contextlib.suppress(StorageUnavailable):
+            self.store.execute(
+                "UPDATE braket_tasks SET status = 'QUEUED' WHERE arn = ? AND status = 'CREATED'",
+                (arn,),
+            )
         wait = self.reservations.seconds_until_start(arn)
         if wait > 0:  # Braket keeps such tasks QUEUED until the reservation begins
             timer = threading.Timer(wait, self._submit_later, (arn,))
@@ -515,11 +520,12 @@ class BraketBackend:
 
     # ---------------------------------------------------- runner state changes
     def start(self, arn: str) -> Any | None:
-        """QUEUED -> RUNNING; None if the task is no longer runnable (e.g. cancelled)."""
+        """QUEUED (or CREATED, see :meth:`queue`) -> RUNNING; None if the task is no longer
+        runnable (e.g. cancelled)."""
         with self.store.transaction() as conn:
             changed = conn.execute(
                 "UPDATE braket_tasks SET status = 'RUNNING', started_at = ?,"
-                " attempts = attempts + 1 WHERE arn = ? AND status = 'QUEUED'",
+                " attempts = attempts + 1 WHERE arn = ? AND status IN ('QUEUED', 'CREATED')",
                 (time.time(), arn),
             ).rowcount
             if not changed:

@@ -43,7 +43,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
+from ..store import StorageUnavailable
 from . import results
 from .devices import DEVICES, simulator_for
 from .models import BraketBackend
@@ -191,8 +193,18 @@ class TaskRunner:
             log.exception("quantum task %s crashed the runner", arn)
 
     def run(self, arn: str) -> str | None:
-        """Run one task to a terminal state; returns that state (None if not runnable)."""
-        row = self.backend.start(arn)
+        """Run one task to a terminal state; returns that state (None if not runnable).
+
+        While storage is unavailable (disk full, read-only database) the task waits to start,
+        and a finished one keeps its result in memory until storage is back, then completes
+        (results written, status set) without a restart. A stop meanwhile leaves the task to
+        crash recovery, which runs it again.
+        """
+
+        def commit(write: Callable[[], Any], what: str) -> Any:
+            return self.backend.store.commit_eventually(write, self._stopped, f"{what} of {arn}")
+
+        row = commit(lambda: self.backend.start(arn), "the start")
         if row is None:
             return None
         self._go.wait()
@@ -215,11 +227,20 @@ class TaskRunner:
             if self._stopping:
                 return None  # shutting down mid-run: recovery re-runs it
             reason = f"{type(exc).__name__}: {exc}"[:1000]
-            return self.backend.finish(arn, failure_reason=reason)
+            return commit(lambda: self.backend.finish(arn, failure_reason=reason), "the failure")
+        return commit(lambda: self._complete(arn, row, body), "the completion")
+
+    def _stopped(self) -> bool:
+        return self._stopping
+
+    def _complete(self, arn: str, row: Any, body: bytes) -> str:
+        """Results to S3, then COMPLETED (or CANCELLED); StorageUnavailable if either fails."""
         if self.backend.is_cancelling(arn):
             return self.backend.finish(arn)
         try:
             self.write_result(row["bucket"], f"{row['directory']}/results.json", body)
+        except StorageUnavailable:
+            raise
         except Exception as exc:
             return self.backend.finish(arn, failure_reason=f"could not write results to S3: {exc}")
         return self.backend.finish(arn)

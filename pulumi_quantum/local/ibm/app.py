@@ -19,10 +19,10 @@ from werkzeug.routing import Map, Rule, WebsocketMismatch
 from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
-from ..store import Store
+from ..store import StorageUnavailable, Store
 from . import backends, db, platform, stream
 from .accounts import Accounts, IbmUser
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, unavailable
 from .jobs import Jobs
 from .programs import Programs, parse_paging
 from .sessions import Sessions
@@ -154,6 +154,11 @@ class IbmRuntimeApp:
             return handler(request, **args)
         except ApiError as exc:
             return exc.response()
+        except StorageUnavailable as exc:
+            log.error(
+                "local IBM runtime: %s %s not committed: %s", request.method, request.path, exc
+            )
+            return unavailable(f"{exc}; nothing was changed. Try again later.").response()
         except MethodNotAllowed as exc:
             return ApiError(
                 405,
@@ -191,6 +196,9 @@ class IbmRuntimeApp:
         return _json(API_VERSION)
 
     def _health(self, request: Request) -> Response:
+        problems = self.store.problems()
+        if problems:
+            return _json({"status": "unhealthy", "service": "ibm", "problems": problems}, 503)
         return _json({"status": "ok"})
 
     def _faults_get(self, request: Request) -> Response:

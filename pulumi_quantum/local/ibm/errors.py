@@ -61,6 +61,7 @@ _DEFAULT_NAMES = {
     409: "CONFLICT",
     429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
@@ -78,3 +79,9 @@ def forbidden(message: str) -> ApiError:
 
 def conflict(message: str) -> ApiError:
     return ApiError(409, message)
+
+
+def unavailable(message: str) -> ApiError:
+    """A write the local cloud could not commit (disk full, read-only database): 503, as IBM's
+    API answers when it cannot serve, with ``Retry-After`` for clients that honour it."""
+    return ApiError(503, message, code="service_unavailable", headers={"Retry-After": "1"})

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..store import Store
+from ..store import StorageUnavailable, Store, storage_errors
 from . import db
 
 STARTUP_GRACE_SECONDS = 120.0
@@ -95,12 +95,23 @@ class JobExecutor:
         return jobs_root(self._store) / job_id
 
     def prepare(self, job_id: str, spec: dict[str, Any], source: str | None) -> None:
-        """Snapshot what the job runs, so later program updates do not change it."""
+        """Snapshot what the job runs, so later program updates do not change it.
+
+        A full or read-only disk is StorageUnavailable (503), with nothing left behind."""
         path = self.job_dir(job_id)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "job.json").write_text(json.dumps(spec), encoding="utf-8")
-        if source is not None:
-            (path / "program.py").write_text(source, encoding="utf-8")
+        try:
+            with storage_errors(self._store):
+                path.mkdir(parents=True, exist_ok=True)
+                (path / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+                if source is not None:
+                    (path / "program.py").write_text(source, encoding="utf-8")
+        except BaseException:
+            self.discard(job_id)
+            raise
+
+    def discard(self, job_id: str) -> None:
+        """Remove a prepared job that was never recorded (its insert failed)."""
+        shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
 
     def submit(self, job_id: str) -> None:
         if not self._closing.is_set():
@@ -147,10 +158,15 @@ class JobExecutor:
     def _run(self, job_id: str) -> None:
         if self._closing.is_set():
             return
-        claimed = self._store.execute(
-            "UPDATE ibm_jobs SET status = 'Running', started_at = ? "
-            "WHERE id = ? AND status = 'Queued'",
-            (db.now(), job_id),
+        # While storage is unavailable the job waits to start (and, below, to be finished).
+        claimed = self._store.commit_eventually(
+            lambda: self._store.execute(
+                "UPDATE ibm_jobs SET status = 'Running', started_at = ? "
+                "WHERE id = ? AND status = 'Queued'",
+                (db.now(), job_id),
+            ),
+            self._closing.is_set,
+            f"the start of IBM job {job_id}",
         )
         if not claimed:
             self._cleanup(job_id)
@@ -171,7 +187,8 @@ class JobExecutor:
             )
         with self._lock:
             self._procs[job_id] = proc
-        self._store.execute("UPDATE ibm_jobs SET pid = ? WHERE id = ?", (proc.pid, job_id))
+        with contextlib.suppress(StorageUnavailable):  # only for killing an orphan at restart
+            self._store.execute("UPDATE ibm_jobs SET pid = ? WHERE id = ?", (proc.pid, job_id))
         timed_out = self._wait(proc, path, limit)
         with self._lock:
             self._procs.pop(job_id, None)
@@ -248,17 +265,24 @@ class JobExecutor:
     ) -> None:
         if self._closing.is_set():
             return  # stopping: leave the job for recover() to report
-        with self._store.transaction() as conn:
-            changed = conn.execute(
-                "UPDATE ibm_jobs SET status = ?, reason = ?, result = ?, logs = ?, interim = ?,"
-                " finished_at = ?, pid = NULL WHERE id = ? AND status = 'Running'",
-                (status, reason, result, logs, interim, db.now(), job_id),
-            ).rowcount
-            if not changed:  # cancelled meanwhile: keep the cancellation, keep the logs
-                conn.execute(
-                    "UPDATE ibm_jobs SET logs = ?, pid = NULL WHERE id = ?", (logs, job_id)
-                )
-        self._on_finished(job_id)
+
+        def write() -> bool:
+            with self._store.transaction() as conn:
+                changed = conn.execute(
+                    "UPDATE ibm_jobs SET status = ?, reason = ?, result = ?, logs = ?,"
+                    " interim = ?, finished_at = ?, pid = NULL WHERE id = ? AND status = 'Running'",
+                    (status, reason, result, logs, interim, db.now(), job_id),
+                ).rowcount
+                if not changed:  # cancelled meanwhile: keep the cancellation, keep the logs
+                    conn.execute(
+                        "UPDATE ibm_jobs SET logs = ?, pid = NULL WHERE id = ?", (logs, job_id)
+                    )
+            return True
+
+        # A job that ends while storage is unavailable is finished as soon as it is back.
+        stopping, what = self._closing.is_set, f"the end of IBM job {job_id}"
+        if self._store.commit_eventually(write, stopping, what):
+            self._store.commit_eventually(lambda: self._on_finished(job_id), stopping, what)
 
     def _cleanup(self, job_id: str) -> None:
         if not self._closing.is_set():

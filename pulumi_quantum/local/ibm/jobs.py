@@ -63,6 +63,19 @@ class Jobs:
             raise bad_request(
                 f"invalid backend: {backend!r} is not available; use one of {backends.names()}"
             )
+        with self._store.transaction():  # a session it starts commits with the job, or neither
+            return self._submit(user, body, instance, program_id, backend, source, time_limit)
+
+    def _submit(
+        self,
+        user: IbmUser,
+        body: dict[str, Any],
+        instance: str,
+        program_id: str,
+        backend: str,
+        source: str | None,
+        time_limit: float,
+    ) -> dict[str, Any]:
         job_id = db.new_id()
         session_id = body.get("session_id")
         if body.get("start_session"):
@@ -104,7 +117,31 @@ class Jobs:
         body: dict[str, Any],
         time_limit: float,
     ) -> None:
-        """Record a prepared job as Queued and hand it to the executor (legacy and platform)."""
+        """Record a prepared job as Queued and hand it to the executor (legacy and platform).
+
+        If the insert cannot be committed (StorageUnavailable) the prepared files go too."""
+        try:
+            self._insert(
+                job_id, user, instance, program_id, backend, session_id, params_text, body,
+                time_limit,
+            )  # fmt: skip
+        except BaseException:
+            self.executor.discard(job_id)
+            raise
+        self.executor.submit(job_id)
+
+    def _insert(
+        self,
+        job_id: str,
+        user: IbmUser,
+        instance: str | None,
+        program_id: str,
+        backend: str,
+        session_id: str | None,
+        params_text: str,
+        body: dict[str, Any],
+        time_limit: float,
+    ) -> None:
         self._store.execute(
             "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
             " tags, time_limit, log_level, status, created_at) "
@@ -123,7 +160,6 @@ class Jobs:
                 db.now(),
             ),
         )
-        self.executor.submit(job_id)
 
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:
