@@ -353,3 +353,45 @@ def test_jobs_role_image_and_logs_survive_a_restart(tmp_path, wait_until, monkey
         events = logs.get_log_events(logGroupName="/aws/braket/jobs", logStreamName=stream)
         assert [e["message"] for e in events["events"]] == ["hello from the job"]
         assert AwsQuantumJob(arn).state() == "COMPLETED"
+
+
+def test_job_tasks_jump_the_task_queue(local_cloud, cloud_env, results_bucket, tmp_path,
+                                       wait_until):  # fmt: skip
+    """A job's tasks run before ordinary tasks queued earlier (Braket's job priority)."""
+    from braket.aws import AwsQuantumJob
+    from braket.circuits import Circuit
+    from braket.circuits.serialization import IRType
+
+    from tests.holds import runner_held
+
+    braket = boto3.client("braket")
+    program = Circuit().h(0).to_ir(IRType.OPENQASM).json()
+    body = """
+    import os
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    def main():
+        AwsDevice(os.environ["AMZN_BRAKET_DEVICE_ARN"]).run(Circuit().h(0), shots=5).result()
+    """
+    source = _source(tmp_path, "prio", body)
+    with runner_held(local_cloud):  # every task worker busy: new tasks wait in the queue
+        ordinary = [
+            braket.create_quantum_task(
+                clientToken=str(uuid.uuid4()), deviceArn=SV1, shots=10, action=program,
+                outputS3Bucket=results_bucket, outputS3KeyPrefix="prio",
+            )["quantumTaskArn"]
+            for _ in range(4)
+        ]  # fmt: skip
+        job = AwsQuantumJob.create(SV1, source_module=str(source), entry_point="prio.algo:main")
+        job_task = wait_until(lambda: job.get_tasks(), timeout=120, interval=0.5)[0].id
+        local_cloud.runner.pause(True)  # the next tasks picked up stay RUNNING, the rest QUEUED
+    try:
+        status = lambda arn: braket.get_quantum_task(quantumTaskArn=arn)["status"]  # noqa: E731
+        wait_until(lambda: sum(status(a) == "RUNNING" for a in [job_task, *ordinary]) == 2)
+        assert status(job_task) == "RUNNING"  # picked before the ordinary tasks queued earlier
+        assert [status(a) for a in ordinary[1:]] == ["QUEUED"] * 3
+    finally:
+        local_cloud.runner.pause(False)
+    assert _wait_terminal(job, wait_until) == "COMPLETED"
+    wait_until(lambda: all(status(a) == "COMPLETED" for a in ordinary))
