@@ -295,6 +295,11 @@ class MotoServices:
                 descending = not rest.strip().endswith("asc")
             elif word == "limit":
                 limit = int(rest)
+            else:
+                raise ValueError(
+                    f"queryString: the local Logs Insights does not support {word!r}; it runs "
+                    "fields, filter <field> like /regex/, sort and limit"
+                )
         rows = []
         with self._lock:
             streams = list(group.streams.values())

@@ -92,7 +92,10 @@ def finished_job(local_cloud, tmp_path_factory):
         yield job, _wait_terminal(job, wait_until)
 
 
-def test_job_from_source_module_completes_with_its_result(finished_job, cloud_env):
+def test_job_from_source_module_completes_with_its_result(
+    finished_job, cloud_env, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # job.result() downloads model.tar.gz into the working directory
     job, state = finished_job
     assert state == "COMPLETED", job.metadata().get("failureReason")
     result = job.result()
@@ -252,8 +255,10 @@ def test_cancel_stops_the_process(cloud_env, tmp_path, wait_until):
     assert job.metadata()["events"][-1]["eventType"] == "CANCELLED"
 
 
-def test_concurrent_jobs_lose_no_tasks(cloud_env, tmp_path, wait_until):
+def test_concurrent_jobs_lose_no_tasks(cloud_env, tmp_path, wait_until, monkeypatch):
     from braket.aws import AwsQuantumJob
+
+    monkeypatch.chdir(tmp_path)  # job.result() downloads model.tar.gz here
 
     body = """
     import os
@@ -322,37 +327,73 @@ def test_create_job_errors_name_the_field(cloud_env, results_bucket):
     )
 
 
-def test_jobs_role_image_and_logs_survive_a_restart(tmp_path, wait_until, monkeypatch):
-    from pulumi_quantum.local.server import LocalCloud
+def test_jobs_survive_a_kill_9_of_the_local_cloud(tmp_path, local_cloud_process, wait_until,
+                                                  monkeypatch):  # fmt: skip
+    """Role, image and logs survive; a running job's process ends with the server and the job
+    is FAILED with a reason at the restart."""
 
-    with LocalCloud(tmp_path / "cloud") as cloud:
-        for key, value in cloud.client_env().items():
+    def use(proc):
+        env = proc.client_env()
+        for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # what `local start` exports
+            env[f"AWS_ENDPOINT_URL_{service}"] = proc.endpoints["braket"]
+        for key, value in env.items():
             monkeypatch.setenv(key, value)
-        from braket.aws import AwsQuantumJob
 
-        source = _source(tmp_path, "hello", "def main():\n    print('hello from the job')\n")
-        job = AwsQuantumJob.create(SV1, source_module=str(source), entry_point="hello.algo:main")
-        assert _wait_terminal(job, wait_until) == "COMPLETED"
-        arn, name = job.arn, job.name
-    with LocalCloud(tmp_path / "cloud") as cloud:
-        for key, value in cloud.client_env().items():
-            monkeypatch.setenv(key, value)
-        from braket.aws import AwsSession
+    from braket.aws import AwsQuantumJob, AwsSession
 
-        session = AwsSession()
-        role = session.get_default_jobs_role()
-        assert role.endswith("role/service-role/AmazonBraketJobsExecutionRole")
-        image = "292282985366.dkr.ecr.us-east-1.amazonaws.com/amazon-braket-base-jobs:latest"
-        python = f"-py{sys.version_info.major}{sys.version_info.minor}-"
-        assert python in session.get_full_image_tag(image)  # what @hybrid_job compares
-        logs = boto3.client("logs")
-        prefix = f"{name}/{arn.rsplit('/', 1)[1]}/"
-        stream = logs.describe_log_streams(
-            logGroupName="/aws/braket/jobs", logStreamNamePrefix=prefix
-        )["logStreams"][0]["logStreamName"]
-        events = logs.get_log_events(logGroupName="/aws/braket/jobs", logStreamName=stream)
-        assert [e["message"] for e in events["events"]] == ["hello from the job"]
-        assert AwsQuantumJob(arn).state() == "COMPLETED"
+    first = local_cloud_process(tmp_path / "cloud")
+    use(first)
+    hello = _source(tmp_path, "hello", "def main():\n    print('hello from the job')\n")
+    job = AwsQuantumJob.create(SV1, source_module=str(hello), entry_point="hello.algo:main")
+    assert _wait_terminal(job, wait_until) == "COMPLETED"
+    body = "import os, time\n\ndef main():\n    print('pid', os.getpid(), flush=True)\n" \
+        "    time.sleep(600)\n"  # fmt: skip
+    sleeper = AwsQuantumJob.create(
+        SV1, source_module=str(_source(tmp_path, "sleeper", body)), entry_point="sleeper.algo:main"
+    )
+    logs = boto3.client("logs")
+
+    def job_pid():
+        for stream in logs.describe_log_streams(
+            logGroupName="/aws/braket/jobs", logStreamNamePrefix=f"{sleeper.name}/"
+        )["logStreams"]:
+            for event in logs.get_log_events(
+                logGroupName="/aws/braket/jobs", logStreamName=stream["logStreamName"]
+            )["events"]:
+                if event["message"].startswith("pid "):
+                    return int(event["message"].split()[1])
+        return None
+
+    pid = wait_until(job_pid, timeout=120, interval=0.5)
+    first.kill()
+
+    def gone():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_until(gone, timeout=30, interval=0.2)  # the job process ended with its server
+    second = local_cloud_process(tmp_path / "cloud")
+    use(second)
+    session = AwsSession()
+    role = session.get_default_jobs_role()
+    assert role.endswith("role/service-role/AmazonBraketJobsExecutionRole")
+    image = "292282985366.dkr.ecr.us-east-1.amazonaws.com/amazon-braket-base-jobs:latest"
+    python = f"-py{sys.version_info.major}{sys.version_info.minor}-"
+    assert python in session.get_full_image_tag(image)  # what @hybrid_job compares
+    logs = boto3.client("logs")
+    prefix = f"{job.name}/{job.arn.rsplit('/', 1)[1]}/"
+    stream = logs.describe_log_streams(logGroupName="/aws/braket/jobs", logStreamNamePrefix=prefix)[
+        "logStreams"
+    ][0]["logStreamName"]
+    events = logs.get_log_events(logGroupName="/aws/braket/jobs", logStreamName=stream)
+    assert [e["message"] for e in events["events"]] == ["hello from the job"]
+    assert AwsQuantumJob(job.arn).state() == "COMPLETED"
+    again = AwsQuantumJob(sleeper.arn)
+    assert again.state() == "FAILED"
+    assert again.metadata()["failureReason"].startswith("InternalServerError: the local quantum")
 
 
 def test_job_tasks_jump_the_task_queue(local_cloud, cloud_env, results_bucket, tmp_path,
@@ -395,3 +436,23 @@ def test_job_tasks_jump_the_task_queue(local_cloud, cloud_env, results_bucket, t
         local_cloud.runner.pause(False)
     assert _wait_terminal(job, wait_until) == "COMPLETED"
     wait_until(lambda: all(status(a) == "COMPLETED" for a in ordinary))
+
+
+def test_logs_insights_filters_by_stream_and_refuses_what_it_cannot_run(finished_job, cloud_env):
+    job, _ = finished_job
+    logs = boto3.client("logs")
+    prefix = f"{job.name}/".replace("/", "\\/")
+    query = f"fields @timestamp, @message | filter @logStream like /^{prefix}/ | limit 1000"
+    started = logs.start_query(
+        logGroupName="/aws/braket/jobs", startTime=0, endTime=int(time.time()) + 60,
+        queryString=query,
+    )  # fmt: skip
+    rows = logs.get_query_results(queryId=started["queryId"])["results"]
+    messages = [next(f["value"] for f in row if f["field"] == "@message") for row in rows]
+    assert any(m.startswith("local job starting with") for m in messages)
+    assert not any("hello from the job" in m for m in messages)  # no other job's lines
+    with pytest.raises(ClientError, match="does not support 'stats'"):
+        logs.start_query(
+            logGroupName="/aws/braket/jobs", startTime=0, endTime=int(time.time()),
+            queryString="stats count(*) by bin(5m)",
+        )  # fmt: skip

@@ -181,7 +181,7 @@ def main():
 """.replace("TASKS", str(TASKS_PER_JOB))
 
 
-def test_concurrent_jobs_soak(daemon, tmp_path) -> None:
+def test_concurrent_jobs_soak(daemon, tmp_path, monkeypatch) -> None:
     """Concurrent hybrid jobs beside ordinary clients, on the daemon as a user starts it (its
     exports must carry IAM / ECR / Logs: the rest of AWS is a dead loopback URL here): every
     job's tasks are found by its ARN, exactly those it created (0 lost, 0 foreign), all
@@ -189,6 +189,7 @@ def test_concurrent_jobs_soak(daemon, tmp_path) -> None:
     import boto3
     from braket.aws import AwsQuantumJob
 
+    monkeypatch.chdir(tmp_path)  # job.result() downloads model.tar.gz here
     source = tmp_path / "soakjob"
     source.mkdir()
     (source / "algo.py").write_text(JOB_ALGORITHM)
