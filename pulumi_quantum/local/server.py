@@ -244,6 +244,7 @@ class LocalCloud:
             self.moto,
             self.data_dir / "braket_jobs",
             self.client_env,
+            self.sts.role_credentials,
             workers=self.job_workers,
         )
         braket.jobs.submit = self.job_runner.submit

@@ -45,7 +45,10 @@ def main():
         counts.append(dict(task.result().measurement_counts))
         log_metric("energy", -1.0 - i, iteration_number=i)
     save_job_checkpoint({"done": int(hp["tasks"])})
-    save_job_result({"counts": counts, "data": data, "hp": hp})
+    import boto3
+    identity = boto3.client("sts").get_caller_identity()["Arn"]
+    key = os.environ["AWS_ACCESS_KEY_ID"]
+    save_job_result({"counts": counts, "data": data, "hp": hp, "identity": identity, "key": key})
 """
 
 
@@ -102,6 +105,10 @@ def test_job_from_source_module_completes_with_its_result(
     assert result["counts"] == [{"11": 20}, {"11": 20}]  # X then CNOT: always 11
     assert result["data"] == "0.1,0.2"  # the input channel reached the job's input directory
     assert result["hp"] == {"tasks": "2"}  # hyperparameters file, values as strings
+    # The job signs as its role (temporary keys), not with the server's own key.
+    role = "assumed-role/AmazonBraketJobsExecutionRole/"
+    assert result["identity"] == f"arn:aws:sts::123456789012:{role}{job.name}"
+    assert result["key"].startswith("ASIA") and result["key"] != cloud_env["AWS_ACCESS_KEY_ID"]
     meta = job.metadata()
     assert meta["jobName"] == job.name and meta["tags"] == {"team": "vqe"}
     assert meta["startedAt"] <= meta["endedAt"] and meta["billableDuration"] >= 0
@@ -319,12 +326,17 @@ def test_create_job_errors_name_the_field(cloud_env, results_bucket):
             },
             **common,
         )
-    assert (
-        braket.search_jobs(
-            filters=[{"name": "jobName", "operator": "EQUAL", "values": ["bad-job"]}]
-        )["jobs"]
-        == []
-    )
+    with pytest.raises(ClientError, match=r"roleArn: .* is not a role of this account"):
+        braket.create_job(
+            algorithmSpecification={
+                "scriptModeConfig": {"entryPoint": "x", "s3Uri": f"s3://{results_bucket}/nope"}
+            },
+            **{**common, "roleArn": "arn:aws:iam::999999999999:role/Other"},
+        )
+    found = braket.search_jobs(
+        filters=[{"name": "jobName", "operator": "EQUAL", "values": ["bad-job"]}]
+    )["jobs"]
+    assert found == []  # nothing half-created
 
 
 def test_jobs_survive_a_kill_9_of_the_local_cloud(tmp_path, local_cloud_process, wait_until,

@@ -13,7 +13,8 @@ sends stdout/stderr to CloudWatch Logs (``/aws/braket/jobs``, stream
 * the process is ``python -m pulumi_quantum.local.braket.job_container`` with this project's
   Python (its installed packages are the job's: a ``requirements.txt`` is not installed), in
   its own session (killed as a group on cancel or timeout), with a scrubbed environment plus
-  the local cloud's client variables — it talks to the local Braket, S3 and Logs like a client;
+  the local cloud's endpoints and temporary keys of the job's role from the local STS (never the
+  server's own key) — it talks to the local Braket, S3 and Logs like a client;
 * ``stoppingCondition.maxRuntimeInSeconds`` is enforced from the process start; a cancel
   (CANCELLING) kills the process and ends CANCELLED.
 
@@ -57,6 +58,7 @@ class JobRunner:
         logs: Any,
         root: Path,
         client_env: Callable[[], dict[str, str]],
+        role_credentials: Callable[[str, str, int], dict[str, str]],
         workers: int = 2,
     ) -> None:
         self.jobs = jobs
@@ -64,6 +66,7 @@ class JobRunner:
         self.logs = logs
         self.root = root
         self.client_env = client_env
+        self.role_credentials = role_credentials
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="braket-job")
         self._stopping = threading.Event()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -210,6 +213,14 @@ class JobRunner:
         bucket, location = parse_s3_uri(request["outputDataConfig"]["s3Path"], "s3Path")
         env = _child_env()
         env.update(self.client_env())
+        # The job signs as its role (temporary keys of the local STS), as in Braket's container.
+        seconds = request["stoppingCondition"]["maxRuntimeInSeconds"] + 3600
+        keys = self.role_credentials(request["roleArn"], row["job_name"], seconds)
+        env.update(
+            AWS_ACCESS_KEY_ID=keys["AccessKeyId"],
+            AWS_SECRET_ACCESS_KEY=keys["SecretAccessKey"],
+            AWS_SESSION_TOKEN=keys["SessionToken"],
+        )
         env.update(
             {
                 "PYTHONUNBUFFERED": "1",

@@ -97,6 +97,13 @@ class JobsBackend:
                 )
             if known.status == "RETIRED":
                 raise ValidationException(f"deviceConfig.device: {device} is retired")
+        role = params["roleArn"]
+        if role.split(":")[4:5] != [self.account_id] or ":role/" not in role:
+            raise ValidationException(
+                f"roleArn: {role!r} is not a role of this account ({self.account_id}); use "
+                f"arn:aws:iam::{self.account_id}:role/service-role/AmazonBraketJobsExecutionRole "
+                "(what the SDK's get_default_jobs_role() finds)"
+            )
         algorithm = params["algorithmSpecification"]
         script = algorithm.get("scriptModeConfig")
         if script is None:
