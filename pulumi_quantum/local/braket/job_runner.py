@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ibm.executor import _child_env, _kill_group
+from ..store import StorageUnavailable
 from .jobs import JobsBackend, parse_s3_uri
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,20 @@ class JobRunner:
             target.write_bytes(self._read(bucket, key))
 
     # ---------------------------------------------------------------- run
+    def _commit(self, write: Callable[[], Any], what: str) -> Any:
+        """A state change now, or when storage is back (disk full, read-only database)."""
+        return self.jobs.store.commit_eventually(write, self._stopping.is_set, what)
+
+    def _finish(self, arn: str, reason: str | None = None, event: str | None = None) -> str | None:
+        return self._commit(lambda: self.jobs.finish(arn, reason, event), f"the end of job {arn}")
+
+    def _event(self, arn: str, event: str) -> None:
+        with contextlib.suppress(StorageUnavailable):  # an event is informative only
+            self.jobs.event(arn, event)
+
     def run(self, arn: str) -> str | None:
-        row = self.jobs.start(arn)
+        """Run one job to its end; returns its final status (None: not runnable, or stopping)."""
+        row = self._commit(lambda: self.jobs.start(arn), f"the start of job {arn}")
         if row is None:
             return None
         request = json.loads(row["request"])
@@ -145,14 +158,14 @@ class JobRunner:
             reason = f"ClientError: could not download the job's data: {exc}"[:FAILURE_REASON_MAX]
             self.logs.write_job_log(stream, [(_ms(), reason)])
             shutil.rmtree(path, ignore_errors=True)
-            return self.jobs.finish(arn, reason)
+            return self._finish(arn, reason)
         env = self._env(row, request, dirs)
-        self.jobs.event(arn, "RUNNING")
+        self._event(arn, "RUNNING")
         outcome, code = self._execute(arn, stream, env, dirs, request)
         if outcome == "stopped":  # the local cloud is stopping: recovery fails it at restart
             return None
         if outcome != "cancelled":
-            self.jobs.event(arn, "UPLOADING_RESULTS")
+            self._event(arn, "UPLOADING_RESULTS")
             with contextlib.suppress(Exception):
                 self._upload_results(request, dirs)
         with contextlib.suppress(Exception):
@@ -164,9 +177,9 @@ class JobRunner:
                 f"MaxRuntimeExceeded: the job ran longer than its stoppingCondition "
                 f"maxRuntimeInSeconds of {limit} seconds and was stopped"
             )
-            status = self.jobs.finish(arn, reason, event="MAX_RUNTIME_EXCEEDED")
+            status = self._finish(arn, reason, event="MAX_RUNTIME_EXCEEDED")
         elif outcome == "cancelled":
-            status = self.jobs.finish(arn)
+            status = self._finish(arn)
         elif code != 0 or failure_file.exists():
             detail = (
                 failure_file.read_text(errors="replace").strip()
@@ -174,9 +187,9 @@ class JobRunner:
                 else "the entry point exited with an error"
             )
             reason = f"AlgorithmError: {detail}, exit code: {code}"
-            status = self.jobs.finish(arn, reason[:FAILURE_REASON_MAX])
+            status = self._finish(arn, reason[:FAILURE_REASON_MAX])
         else:
-            status = self.jobs.finish(arn)
+            status = self._finish(arn)
         shutil.rmtree(path, ignore_errors=True)
         return status
 
