@@ -48,7 +48,8 @@ def main():
     import boto3
     identity = boto3.client("sts").get_caller_identity()["Arn"]
     key = os.environ["AWS_ACCESS_KEY_ID"]
-    save_job_result({"counts": counts, "data": data, "hp": hp, "identity": identity, "key": key})
+    save_job_result({"counts": counts, "data": data, "hp": hp, "identity": identity, "key": key,
+                     "env": sorted(os.environ)})
 """
 
 
@@ -109,6 +110,8 @@ def test_job_from_source_module_completes_with_its_result(
     role = "assumed-role/AmazonBraketJobsExecutionRole/"
     assert result["identity"] == f"arn:aws:sts::123456789012:{role}{job.name}"
     assert result["key"].startswith("ASIA") and result["key"] != cloud_env["AWS_ACCESS_KEY_ID"]
+    assert "QISKIT_IBM_TOKEN" not in result["env"]  # no other credential of the server either
+    assert {"AMZN_BRAKET_JOB_TOKEN", "AMZN_BRAKET_CHECKPOINT_DIR"} <= set(result["env"])
     meta = job.metadata()
     assert meta["jobName"] == job.name and meta["tags"] == {"team": "vqe"}
     assert meta["startedAt"] <= meta["endedAt"] and meta["billableDuration"] >= 0
@@ -468,3 +471,43 @@ def test_logs_insights_filters_by_stream_and_refuses_what_it_cannot_run(finished
             logGroupName="/aws/braket/jobs", startTime=0, endTime=int(time.time()),
             queryString="stats count(*) by bin(5m)",
         )  # fmt: skip
+
+
+def test_create_job_is_idempotent_and_taggable(cloud_env, results_bucket, wait_until):
+    braket, s3 = boto3.client("braket"), boto3.client("s3")
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        code = b"print('idempotent job ran')\n"
+        info = tarfile.TarInfo("once.py")
+        info.size = len(code)
+        tar.addfile(info, io.BytesIO(code))
+    s3.put_object(Bucket=results_bucket, Key="src/source.tar.gz", Body=archive.getvalue())
+    request = {
+        "clientToken": str(uuid.uuid4()),
+        "jobName": f"once-{uuid.uuid4().hex[:8]}",
+        "roleArn": "arn:aws:iam::123456789012:role/service-role/AmazonBraketJobsExecutionRole",
+        "algorithmSpecification": {
+            "scriptModeConfig": {
+                "entryPoint": "once",  # a bare module runs as `python -m once`
+                "s3Uri": f"s3://{results_bucket}/src/source.tar.gz",
+                "compressionType": "GZIP",
+            }
+        },
+        "instanceConfig": {"instanceType": "ml.m5.large", "volumeSizeInGb": 30},
+        "outputDataConfig": {"s3Path": f"s3://{results_bucket}/out"},
+        "deviceConfig": {"device": SV1},
+    }
+    arn = braket.create_job(**request)["jobArn"]
+    assert braket.create_job(**request)["jobArn"] == arn  # same token, same request: same job
+    with pytest.raises(ClientError, match="clientToken"):
+        braket.create_job(**{**request, "jobName": "another-name"})
+    done = lambda: braket.get_job(jobArn=arn)["status"] in TERMINAL  # noqa: E731
+    wait_until(done, timeout=120, interval=0.5)
+    job = braket.get_job(jobArn=arn)
+    assert job["status"] == "COMPLETED", job.get("failureReason")
+    assert job["stoppingCondition"] == {"maxRuntimeInSeconds": 432000}  # Braket's default
+    braket.tag_resource(resourceArn=arn, tags={"owner": "qa"})
+    assert braket.list_tags_for_resource(resourceArn=arn)["tags"] == {"owner": "qa"}
+    assert s3.head_object(Bucket=results_bucket, Key="out/output/model.tar.gz")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        braket.get_job(jobArn=arn[:-4] + "0000")

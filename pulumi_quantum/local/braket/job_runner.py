@@ -225,7 +225,11 @@ class JobRunner:
         script = request["algorithmSpecification"]["scriptModeConfig"]
         bucket, location = parse_s3_uri(request["outputDataConfig"]["s3Path"], "s3Path")
         env = _child_env()
-        env.update(self.client_env())
+        env.update(  # where the services are; no credential of the server (AWS or IBM)
+            (k, v)
+            for k, v in self.client_env().items()
+            if k.startswith("AWS_ENDPOINT_URL_") or k in ("AWS_DEFAULT_REGION", "AWS_REGION")
+        )
         # The job signs as its role (temporary keys of the local STS), as in Braket's container.
         seconds = request["stoppingCondition"]["maxRuntimeInSeconds"] + 3600
         keys = self.role_credentials(request["roleArn"], row["job_name"], seconds)
