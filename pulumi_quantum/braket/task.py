@@ -35,9 +35,10 @@ from .._provider import (
     is_unknown,
 )
 from ..durations import go_duration_seconds
+from ..qasm import BRAKET_GATES
+from ..qasm import openqasm_problem as simulator_openqasm_problem
 from ..rules import (
     bucket_name_problem,
-    parse_openqasm,
     requested_result_types,
     result_type_shot_problem,
 )
@@ -89,17 +90,20 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
 
 
 _PARSER_LIBRARIES = (("openqasm3", "openqasm3"), ("antlr4", "antlr4-python3-runtime"))
+_VERDICT = "openqasm3-braket"  # syntax and gates ("openqasm3-parse" verdicts knew only syntax)
+_VERDICT_KEY = ",".join(sorted(BRAKET_GATES)).encode()  # another gate table: judged anew
 
 
 def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text; a
-    text that parsed before with the same parser is not parsed again, see :mod:`verdicts`)."""
+    """Why ``source`` is not an OpenQASM 3 program Braket runs (a syntax error, an undefined
+    gate; see :mod:`..qasm`), or None. Checked once per program text: a text that passed before
+    with the same parser is not parsed again, see :mod:`verdicts`."""
     libraries = verdicts.library_versions(*_PARSER_LIBRARIES)
-    if verdicts.passed("openqasm3-parse", libraries, source):
+    if verdicts.passed(_VERDICT, libraries, source, _VERDICT_KEY):
         return None
-    problem = parse_openqasm(source)[1]
+    problem = simulator_openqasm_problem(source)
     if problem is None:
-        verdicts.remember("openqasm3-parse", libraries, source)
+        verdicts.remember(_VERDICT, libraries, source, _VERDICT_KEY)
     return problem
 
 
@@ -179,7 +183,8 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
-    params = _json_object(inputs.get("device_parameters"), "device_parameters", errors)
+    given_params = inputs.get("device_parameters")
+    params = _json_object(given_params, "device_parameters", errors)
     if params is not None and not is_unknown(params):
         inputs["device_parameters"] = canonical_json(params)
     inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
@@ -215,6 +220,8 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     skip = ["clientToken"]
     if inputs["action"] is None and (news.get("action") is not None or news.get("source")):
         skip.append("action")  # given but unusable: already reported above, not "missing"
+    if given_params is not None and params is None:
+        skip.append("deviceParameters")  # not JSON: reported above, once
     errors.later(
         lambda: validate_request(
             "CreateQuantumTask", request, errors, names={"action": action_prop}, skip=skip

@@ -25,7 +25,8 @@ out=""; prev=""
 for arg in "$@"; do [ "$prev" = "-o" ] && out="$arg"; prev="$arg"; done
 for arg in "$@"; do
   case "$arg" in
-    github.com/*/cmd/*|./cmd/*) name="${{arg##*/}}"; printf '#!/bin/sh\\n' > "$out/$name"; chmod +x "$out/$name" ;;
+    github.com/*/cmd/*|./cmd/*)
+      name="${{arg##*/}}"; printf '#!/bin/sh\\n' > "$out/$name"; chmod +x "$out/$name" ;;
   esac
 done
 """
