@@ -47,17 +47,21 @@ def serve(args: list[str]) -> None:
     import argparse
     import asyncio
     import contextlib
+    from pathlib import Path
 
     import grpc.aio
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
     from pulumi.runtime.proto import provider_pb2_grpc
 
     from .. import __version__
+    from ..hints import language_of_project, set_language
     from .provider import QuantumPlugin
 
     parser = argparse.ArgumentParser(prog="pulumi-resource-quantum")
     parser.add_argument("engine", help="the Pulumi engine's address")
     known, _ = parser.parse_known_args(args)
+    # The engine starts the plugin in the project's directory: hints follow its language.
+    set_language(language_of_project(Path.cwd()))
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
