@@ -48,7 +48,17 @@ def bootstrap(tmp_path):
     for shared in ("engine", "client-venvs"):
         if not (real_cache() / shared).is_dir():
             pytest.fail(f"no {real_cache() / shared}: run scripts/bootstrap --test-tools first")
-        (cache / shared).symlink_to(real_cache() / shared)
+    (cache / "client-venvs").symlink_to(real_cache() / "client-venvs")
+    # The engine's files one by one, never its directory: nothing the script writes beside
+    # `pulumi` may land in the real cache.
+    for real_bin in (real_cache() / "engine").glob("v*/bin"):
+        copy = cache / real_bin.relative_to(real_cache())
+        copy.mkdir(parents=True)
+        for item in real_bin.iterdir():
+            if item.name == ".complete":
+                (copy / item.name).touch()
+            else:
+                (copy / item.name).symlink_to(item.resolve())
     stubs = tmp_path / "stubs"
     stubs.mkdir()
     log = tmp_path / "go.log"
@@ -60,6 +70,7 @@ def bootstrap(tmp_path):
         "HOME": os.environ.get("HOME", str(tmp_path)),
         "PATH": f"{stubs}:/usr/bin:/bin",
         "PQ_CACHE": str(cache),
+        "PULUMI_HOME": str(tmp_path / "pulumi-home"),  # plugins installed here, not in the real one
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
 
@@ -76,13 +87,28 @@ def bootstrap(tmp_path):
     return run, log
 
 
-def test_bootstrap_builds_only_the_main_jobs_tools_by_default(bootstrap):
+def test_bootstrap_builds_only_the_main_jobs_tools_by_default(bootstrap, tmp_path):
     run, log = bootstrap
     done = run()
     assert done.returncode == 0, done.stderr
     assert log.read_text() == ""  # no Go build: no YAML host, no SDK generators
     assert "client virtualenvs" not in done.stderr
     assert "engine v" in done.stderr  # the engine is still made ready
+
+
+def test_the_provider_plugin_goes_to_pulumis_plugin_cache_not_path(bootstrap, tmp_path):
+    """A plugin found on PATH makes the engine warn at every load ("using
+    pulumi-resource-quantum from $PATH", five times a command); from the cache it is silent."""
+    run, _ = bootstrap
+    assert run().returncode == 0
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    plugin = tmp_path / "pulumi-home" / "plugins" / f"resource-quantum-v{version}"
+    shim = (plugin / "pulumi-resource-quantum").read_text()
+    assert "PULUMI_PYTHON_CMD" in shim and "-m pulumi_quantum.plugin" in shim
+    env_sh = (REPO / "scripts" / "env.sh").read_text()
+    assert "export PULUMI_IGNORE_AMBIENT_PLUGINS=true" in env_sh
+    again = run()  # installed once: a second run leaves it alone
+    assert "plugin cache" not in again.stderr, again.stderr
 
 
 def test_bootstrap_yaml_builds_the_yaml_host_only(bootstrap):
