@@ -182,10 +182,11 @@ def undefined_gate_problem(program: Any) -> str | None:
     return None
 
 
-def openqasm_problem(source: str) -> str | None:
-    """Why a Braket simulator would refuse ``source``, or None: a syntax error or an undefined
-    gate, with its line and column."""
+def openqasm_problem(source: str, *, simulator: bool = True) -> str | None:
+    """Why ``source`` would be refused, or None: a syntax error, and on a Braket simulator
+    (``simulator``) an undefined gate, with its line and column. A QPU's gates are the device's
+    own (native gates in verbatim boxes, e.g. AQT's ``r``), which only the device knows."""
     program, problem = parse_openqasm(source)
-    if program is None:
+    if program is None or not simulator:
         return problem
     return undefined_gate_problem(program)

@@ -74,15 +74,18 @@ def _json_object(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
-def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
+def _check_openqasm(source: Any, prop: str, errors: CheckErrors, device_arn: Any) -> None:
     if is_unknown(source):
         return
     if not isinstance(source, str) or not source.strip():
         errors.add(prop, f"{prop} must be OpenQASM 3 program text")
         return
+    # Gates are judged for Braket's simulators (the simulator's table); a QPU's are its own, and
+    # CreateQuantumTask judges them. An ARN still unknown at preview: syntax only.
+    simulator = isinstance(device_arn, str) and SIMULATOR_ARN_PART in device_arn
 
     def parse() -> None:
-        reason = openqasm_problem(source)
+        reason = openqasm_problem(source, simulator=simulator)
         if reason is not None:
             errors.add(prop, f"{prop} is not valid OpenQASM 3: {reason}")
 
@@ -90,20 +93,27 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
 
 
 _PARSER_LIBRARIES = (("openqasm3", "openqasm3"), ("antlr4", "antlr4-python3-runtime"))
-_VERDICT = "openqasm3-braket"  # syntax and gates ("openqasm3-parse" verdicts knew only syntax)
-_VERDICT_KEY = ",".join(sorted(BRAKET_GATES)).encode()  # another gate table: judged anew
+SIMULATOR_ARN_PART = ":device/quantum-simulator/"
+"""In the ARN of every Braket on-demand simulator (SV1, DM1, TN1)."""
+# Verdict kinds: syntax only, and syntax plus the simulators' gates (keyed by the gate table, so
+# another table judges anew).
+_VERDICTS = {
+    False: ("openqasm3-parse", b""),
+    True: ("openqasm3-braket-simulator", ",".join(sorted(BRAKET_GATES)).encode()),
+}
 
 
-def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` is not an OpenQASM 3 program Braket runs (a syntax error, an undefined
-    gate; see :mod:`..qasm`), or None. Checked once per program text: a text that passed before
-    with the same parser is not parsed again, see :mod:`verdicts`."""
+def openqasm_problem(source: str, *, simulator: bool = True) -> str | None:
+    """Why ``source`` is not an OpenQASM 3 program Braket runs (a syntax error; on a simulator,
+    an undefined gate; see :mod:`..qasm`), or None. Checked once per program text: a text that
+    passed before with the same parser is not parsed again, see :mod:`verdicts`."""
+    kind, key = _VERDICTS[simulator]
     libraries = verdicts.library_versions(*_PARSER_LIBRARIES)
-    if verdicts.passed(_VERDICT, libraries, source, _VERDICT_KEY):
+    if verdicts.passed(kind, libraries, source, key):
         return None
-    problem = simulator_openqasm_problem(source)
+    problem = simulator_openqasm_problem(source, simulator=simulator)
     if problem is None:
-        verdicts.remember(_VERDICT, libraries, source, _VERDICT_KEY)
+        verdicts.remember(kind, libraries, source, key)
     return problem
 
 
@@ -117,7 +127,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
         errors.add("source", "give either action or source (OpenQASM text), not both")
         return None, "source"
     if source is not None:
-        _check_openqasm(source, "source", errors)
+        _check_openqasm(source, "source", errors, inputs.get("device_arn"))
         program_inputs = inputs.get("inputs")
         known = program_inputs is not None and not is_unknown(program_inputs)
         if known and not isinstance(program_inputs, Mapping):
@@ -146,7 +156,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
             f"{{'name': '{OPENQASM_PROGRAM}', 'version': '1'}}",
         )
     elif header.get("name") == OPENQASM_PROGRAM:
-        _check_openqasm(parsed.get("source"), "action", errors)
+        _check_openqasm(parsed.get("source"), "action", errors, inputs.get("device_arn"))
     return canonical_json(parsed), "action"
 
 

@@ -89,3 +89,15 @@ def test_a_lexer_error_is_not_also_printed_to_stderr(capfd):
     assert "line 4" in reason
     captured = capfd.readouterr()
     assert "token recognition error" not in captured.err + captured.out
+
+
+def test_a_qpus_own_gates_are_left_to_the_device():
+    """AQT's native ``r`` in a verbatim box is valid on AQT and unknown to the simulators: the
+    preview judges syntax only; CreateQuantumTask judges the device's gates (qpu_rules)."""
+    source = "OPENQASM 3.0;\n#pragma braket verbatim\nbox { r(0.1, 0.2) $0; }\n"
+    aqt = "arn:aws:braket:eu-north-1::device/qpu/aqt/Ibex-Q1"
+    assert failures(source=source, device_arn=aqt) == []
+    [(prop, reason)] = failures(source=source)  # the same program on SV1
+    assert prop == "source" and "gate 'r' is not defined" in reason
+    [(_, syntax)] = failures(source="OPENQASM 3.0;\nqubit q;\nh q\n", device_arn=aqt)
+    assert "line 4, column 1" in syntax
