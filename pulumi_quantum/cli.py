@@ -9,7 +9,9 @@ metadata) and ``results`` (show a task's measurement counts). Modules are import
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +51,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(func(args) or 0)
+    try:
+        return int(func(args) or 0)
+    except OSError as exc:  # a file named on the command line: one line, no traceback
+        print(f"pulumi-quantum {args.command}: {file_error(exc)}", file=sys.stderr)
+        return 2
+
+
+def file_error(exc: OSError) -> str:
+    """``PATH: reason`` of a file error, as a user reads it (no errno, no exception class)."""
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    if exc.filename is None:
+        return reason
+    return f"{exc.filename}: {reason[0].lower()}{reason[1:]}" if reason else str(exc.filename)
+
+
+def missing_file(path: str | os.PathLike[str], what: str = "no such file or directory") -> OSError:
+    """The error a subcommand raises for a path the user named that is not there: ``main``
+    turns it into one line on stderr and exit code 2 (a usage error, like argparse's)."""
+    return FileNotFoundError(errno.ENOENT, what, os.fspath(path))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .cli import missing_file
+
 _TASK_ARN = re.compile(r"^arn:aws[\w-]*:braket:[\w-]*:\d*:quantum-task/[\w-]+$")
 _BITSTRING = re.compile(r"^[01]+$")
 
@@ -184,6 +186,8 @@ def plot(doc: Mapping[str, Any], path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ CLI
 def run(args: argparse.Namespace) -> int:
+    if args.plot and not Path(args.plot).parent.is_dir():  # before any remote call
+        raise missing_file(Path(args.plot).parent, "no such directory (for --plot)")
     try:
         counts, source = resolve(args.target, args.stack, args.cwd)
         doc = summary(counts, source)

@@ -11,6 +11,8 @@ sides; the shipped runtime-program JSON Schema) lives here, and both sides call 
 * result types against shots — a Braket ``QuantumTask``'s result types at preview (the rules that
   hold on every Braket device, :func:`result_type_shot_problem`), the local Braket's
   CreateQuantumTask (the same names, checked against each device's ``supportedResultTypes``);
+* OpenQASM programs — syntax (line, column, token) and undefined gates, in :mod:`.qasm`: a
+  ``QuantumTask``'s ``source``/``action`` at preview, the local Braket's CreateQuantumTask;
 * program name and description — the shipped runtime-program JSON Schema is the truth: the
   preview validates metadata with it and the local IBM server takes its ``name`` and
   ``description`` subschemas from it (:func:`program_field_schema`). Its name pattern ends in
@@ -26,6 +28,8 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from .qasm import parse_openqasm as parse_openqasm  # one parser for preview, QPU rules, server
 
 # S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase letters, digits, dots
 # and hyphens, starting and ending with a letter or digit, no "..", not shaped like an IP address.
@@ -81,23 +85,6 @@ def _program_schema() -> dict[str, Any]:
 def program_field_schema(field: str) -> dict[str, Any]:
     """The shipped schema's subschema for a program field (what the local IBM server enforces)."""
     return dict(_program_schema()["properties"][field])
-
-
-@functools.lru_cache(maxsize=256)
-def parse_openqasm(source: str) -> tuple[Any, str | None]:
-    """``(program AST, None)`` or ``(None, why it does not parse)``; remembered per program text.
-
-    The ANTLR parser is the dearest step of checking a task (~0.6 ms for a Bell circuit, the
-    largest share of a CreateQuantumTask on the local cloud and of a task's preview check), and
-    the same text comes back again and again: sweeps and repeats submit one program with other
-    ``inputs`` or shots. Callers only read the AST; they must not change it.
-    """
-    import openqasm3
-
-    try:
-        return openqasm3.parse(source), None
-    except Exception as exc:  # the parser raises several error types; all mean "fix it"
-        return None, str(exc).strip() or type(exc).__name__
 
 
 def program_qubits(source: str) -> int | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import schema
+from .cli import missing_file
 from .ibm.metadata import MetadataFileError, read_metadata_file, validate_metadata
 from .ibm.source import ProgramSourceError, check_source
 
@@ -75,8 +76,8 @@ def collect_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
-        else:
-            problems.append(Problem(raw, 1, 1, None, "no such file or directory"))
+        else:  # a usage error, not a finding: one line and exit code 2 (cli.main)
+            raise missing_file(raw)
     return list(dict.fromkeys(files)), problems
 
 

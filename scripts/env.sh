@@ -29,6 +29,9 @@ export PULUMI_PYTHON_CMD="$PQ_VENV/bin/python"
 # Offline operation: no update checks, no plugin downloads, local passphrase-protected stacks.
 export PULUMI_SKIP_UPDATE_CHECK=1
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# Plugins come from Pulumi's plugin cache (scripts/bootstrap installs ours there) or from beside
+# `pulumi`, never from PATH: a plugin found on PATH makes the engine warn at every load.
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-local-quickstart}"
 
 # Where scripts/quickstart keeps its stack and its local cloud, so the README's follow-up commands

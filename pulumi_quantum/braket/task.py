@@ -35,9 +35,10 @@ from .._provider import (
     is_unknown,
 )
 from ..durations import go_duration_seconds
+from ..qasm import BRAKET_GATES
+from ..qasm import openqasm_problem as simulator_openqasm_problem
 from ..rules import (
     bucket_name_problem,
-    parse_openqasm,
     requested_result_types,
     result_type_shot_problem,
 )
@@ -73,15 +74,18 @@ def _json_object(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
-def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
+def _check_openqasm(source: Any, prop: str, errors: CheckErrors, device_arn: Any) -> None:
     if is_unknown(source):
         return
     if not isinstance(source, str) or not source.strip():
         errors.add(prop, f"{prop} must be OpenQASM 3 program text")
         return
+    # Gates are judged for Braket's simulators (the simulator's table); a QPU's are its own, and
+    # CreateQuantumTask judges them. An ARN still unknown at preview: syntax only.
+    simulator = isinstance(device_arn, str) and SIMULATOR_ARN_PART in device_arn
 
     def parse() -> None:
-        reason = openqasm_problem(source)
+        reason = openqasm_problem(source, simulator=simulator)
         if reason is not None:
             errors.add(prop, f"{prop} is not valid OpenQASM 3: {reason}")
 
@@ -89,17 +93,27 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
 
 
 _PARSER_LIBRARIES = (("openqasm3", "openqasm3"), ("antlr4", "antlr4-python3-runtime"))
+SIMULATOR_ARN_PART = ":device/quantum-simulator/"
+"""In the ARN of every Braket on-demand simulator (SV1, DM1, TN1)."""
+# Verdict kinds: syntax only, and syntax plus the simulators' gates (keyed by the gate table, so
+# another table judges anew).
+_VERDICTS = {
+    False: ("openqasm3-parse", b""),
+    True: ("openqasm3-braket-simulator", ",".join(sorted(BRAKET_GATES)).encode()),
+}
 
 
-def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text; a
-    text that parsed before with the same parser is not parsed again, see :mod:`verdicts`)."""
+def openqasm_problem(source: str, *, simulator: bool = True) -> str | None:
+    """Why ``source`` is not an OpenQASM 3 program Braket runs (a syntax error; on a simulator,
+    an undefined gate; see :mod:`..qasm`), or None. Checked once per program text: a text that
+    passed before with the same parser is not parsed again, see :mod:`verdicts`."""
+    kind, key = _VERDICTS[simulator]
     libraries = verdicts.library_versions(*_PARSER_LIBRARIES)
-    if verdicts.passed("openqasm3-parse", libraries, source):
+    if verdicts.passed(kind, libraries, source, key):
         return None
-    problem = parse_openqasm(source)[1]
+    problem = simulator_openqasm_problem(source, simulator=simulator)
     if problem is None:
-        verdicts.remember("openqasm3-parse", libraries, source)
+        verdicts.remember(kind, libraries, source, key)
     return problem
 
 
@@ -113,7 +127,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
         errors.add("source", "give either action or source (OpenQASM text), not both")
         return None, "source"
     if source is not None:
-        _check_openqasm(source, "source", errors)
+        _check_openqasm(source, "source", errors, inputs.get("device_arn"))
         program_inputs = inputs.get("inputs")
         known = program_inputs is not None and not is_unknown(program_inputs)
         if known and not isinstance(program_inputs, Mapping):
@@ -142,7 +156,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
             f"{{'name': '{OPENQASM_PROGRAM}', 'version': '1'}}",
         )
     elif header.get("name") == OPENQASM_PROGRAM:
-        _check_openqasm(parsed.get("source"), "action", errors)
+        _check_openqasm(parsed.get("source"), "action", errors, inputs.get("device_arn"))
     return canonical_json(parsed), "action"
 
 
@@ -179,7 +193,8 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
-    params = _json_object(inputs.get("device_parameters"), "device_parameters", errors)
+    given_params = inputs.get("device_parameters")
+    params = _json_object(given_params, "device_parameters", errors)
     if params is not None and not is_unknown(params):
         inputs["device_parameters"] = canonical_json(params)
     inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
@@ -215,6 +230,8 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     skip = ["clientToken"]
     if inputs["action"] is None and (news.get("action") is not None or news.get("source")):
         skip.append("action")  # given but unusable: already reported above, not "missing"
+    if given_params is not None and params is None:
+        skip.append("deviceParameters")  # not JSON: reported above, once
     errors.later(
         lambda: validate_request(
             "CreateQuantumTask", request, errors, names={"action": action_prop}, skip=skip

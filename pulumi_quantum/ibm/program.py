@@ -35,6 +35,7 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..hints import adopt_option
 from ._generated import RuntimeProgramArgs, RuntimeProgramBase
 from .declarations import RUNTIME_PROGRAM
 from .metadata import (
@@ -346,7 +347,7 @@ def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> s
     return (
         f"name: a program named {name!r} already exists in this account (id {existing!r}; "
         f"{whose}); choose another name, delete the existing program, or adopt it by adding "
-        f"opts=ResourceOptions(import_={existing!r}) to this resource"
+        f"{adopt_option(existing)} to this resource"
     )
 
 

@@ -151,11 +151,14 @@ def test_fifty_concurrent_creates_all_complete(cloud_env, results_bucket, wait_u
 
 def test_failing_program_reports_failure_reason(cloud_env, results_bucket, wait_until):
     braket = boto3.client("braket")
-    arn = create(braket, results_bucket, action=program("OPENQASM 3.0;\nqubit[1] q;\nfoo q[0];"))
+    # A program only the run can find wrong (an input never given); an undefined gate is
+    # refused at create (tests/local/test_one_validation_truth.py).
+    source = "OPENQASM 3.0;\ninput float theta;\nqubit[1] q;\nrx(theta) q[0];"
+    arn = create(braket, results_bucket, action=program(source))
     wait_until(lambda: status_of(braket, arn) in TERMINAL)
     task = braket.get_quantum_task(quantumTaskArn=arn)
     assert task["status"] == "FAILED"
-    assert "foo" in task["failureReason"]
+    assert "theta" in task["failureReason"]
 
 
 def test_cancel_and_conflict(cloud_env, results_bucket, wait_until):

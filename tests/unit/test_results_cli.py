@@ -7,6 +7,8 @@ it back through the project's clients (GetQuantumTask + results.json in S3).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -92,6 +94,23 @@ def test_plot_writes_png(completed_task: str, tmp_path: Path, capsys) -> None:
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 2000  # a drawn figure, not an empty image
+
+
+def test_plot_into_a_missing_directory_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    """Refused before any call (no cloud here): one line on stderr naming the directory."""
+    target = tmp_path / "no" / "such" / "dir" / "x.png"
+    arn = "arn:aws:braket:us-east-1:123456789012:quantum-task/" + str(uuid.uuid4())
+    done = subprocess.run(
+        [sys.executable, "-m", "pulumi_quantum.cli", "results", arn, "--plot", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"pulumi-quantum results: {target.parent}: no such directory (for --plot)\n"
+    )
 
 
 def test_unknown_arn_and_not_an_arn(cloud_env, capsys: pytest.CaptureFixture[str]) -> None:

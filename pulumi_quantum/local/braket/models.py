@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.utils import parse_timestamp
 
+from ...qasm import openqasm_problem
 from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
@@ -230,6 +231,11 @@ class BraketBackend:
         except Exception as exc:
             raise ValidationException(f"action: invalid {name}: {exc}") from None
         if name == OPENQASM_ACTION and device.qpu is None:  # QPUs: qpu_rules answers below
+            # The simulators' front end: a program they cannot run is refused here, at create,
+            # as the preview refuses it (pulumi_quantum.qasm), not FAILED at run time.
+            problem = openqasm_problem(program.source)
+            if problem:
+                raise ValidationException(f"action: the OpenQASM program: {problem}")
             advertised = capabilities["paradigm"]["qubitCount"]
             too_many = qubit_problem(program.source, advertised, device.arn)
             if too_many:
