@@ -67,6 +67,11 @@ def _s3_auth_code(message: str) -> str:
     return "AccessDenied"
 
 
+def _replace_body(environ: dict[str, Any], body: bytes) -> None:
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
 def _read_body(environ: dict[str, Any]) -> bytes:
     """Read the (size-limited, see limits.py) body once and put it back for moto."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -258,18 +263,40 @@ class S3Service:
         bucket, key = self._target(environ)
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         refused = s3_rules.part_number_problem(query)
-        if refused or method not in ("PUT", "POST") or bucket is None:
+        if refused or bucket is None:
             return refused
+        addressed = key is not None and s3_rules.object_sub_resource(method, query)
+        if addressed and not self._object_exists(bucket, key):
+            return s3_rules.NO_SUCH_KEY
+        if method not in ("PUT", "POST"):
+            return None
         upload_ids = query.get("uploadId")
         if upload_ids and key is not None and not self._upload_exists(bucket, upload_ids[0]):
             return "404 Not Found", "NoSuchUpload", s3_rules.NO_SUCH_UPLOAD
+        if method == "POST":
+            refused = s3_rules.post_refusal(key is not None, query)
+            if refused:
+                return refused
         if method == "PUT" and key is None and "policy" in query:
             problem = s3_rules.policy_problem(_read_body(environ) if body is None else body)
             return ("400 Bad Request", "MalformedPolicy", problem) if problem else None
+        body = _read_body(environ) if body is None else body
+        if s3_rules.ignores_body(method, key is not None, query):
+            _replace_body(environ, b"")  # S3 ignores it; moto would try to parse it
+            return None
         payload = s3_rules.expected_payload(method, key is not None, query)
         if payload is None:
             return None
-        problem = s3_rules.xml_problem(_read_body(environ) if body is None else body, payload)
+        if not body.strip():
+            acl_headers = any(k.startswith(("HTTP_X_AMZ_ACL", "HTTP_X_AMZ_GRANT")) for k in environ)
+            optional = payload.root == "CreateBucketConfiguration" or (
+                payload.root == "AccessControlPolicy" and acl_headers
+            )
+            return None if optional else s3_rules.EMPTY_BODY
+        problem = s3_rules.xml_problem(body, payload)
+        if problem and payload.root == "CreateBucketConfiguration" and problem.endswith("empty"):
+            _replace_body(environ, b"")  # S3 takes an empty configuration as none at all
+            return None
         if problem:
             return "400 Bad Request", "MalformedXML", f"{s3_rules.MALFORMED_XML}: {problem}"
         return None
@@ -366,6 +393,15 @@ class S3Service:
         except MissingBucket:
             return False
         return True
+
+    def _object_exists(self, bucket: str, key: str) -> bool:
+        """Whether the object exists (an unknown bucket: True, moto answers NoSuchBucket)."""
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            return self._backend().get_object(bucket, key) is not None
+        except MissingBucket:
+            return True
 
     def _upload_exists(self, bucket: str, upload_id: str) -> bool:
         """Whether a multipart upload is open (an unknown bucket: True, moto answers that)."""

@@ -25,6 +25,8 @@ MALFORMED_XML = (
     "The XML you provided was not well-formed or did not validate against our published schema"
 )
 MAX_PART_NUMBER = 10_000
+EMPTY_BODY = ("400 Bad Request", "MissingRequestBodyError", "Request Body is empty")
+NO_SUCH_KEY = ("404 Not Found", "NoSuchKey", "The specified key does not exist.")
 NO_SUCH_UPLOAD = (
     "The specified upload does not exist. The upload ID may be invalid, or the upload may have "
     "been aborted or completed."
@@ -35,11 +37,79 @@ Refusal = tuple[str, str, str]
 
 
 class Payload(NamedTuple):
-    """An operation's XML request body: its root element and where the model describes it."""
+    """An operation's XML request body: its root element and where the model describes it
+    (``member`` None: the body is the input shape's own non-URI members, as SelectObject)."""
 
     root: str
     input_shape: Any
-    member: str
+    member: str | None
+    required: bool
+
+
+def _sub_resource(operation: Any) -> str | None:
+    """The query name in the ``requestUri`` (``?tagging``), else the required query-string
+    member (CompleteMultipartUpload: ``uploadId``), else None."""
+    query = operation.http["requestUri"].partition("?")[2]
+    sub: str | None = re.split(r"[&=]", query)[0] or None
+    shape = operation.input_shape
+    if sub is None and shape is not None:
+        sub = next(
+            (
+                m.serialization["name"]
+                for n, m in shape.members.items()
+                if m.serialization.get("location") == "querystring" and n in shape.required_members
+            ),
+            None,
+        )
+    return sub
+
+
+@functools.cache
+def _routes() -> dict[tuple[str, bool, str | None], bool]:
+    """(method, has key, sub-resource) of every operation -> whether it reads a body."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    routes: dict[tuple[str, bool, str | None], bool] = {}
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        shape = operation.input_shape
+        takes_body = shape is not None and (
+            "payload" in shape.serialization
+            or any(not m.serialization.get("location") for m in shape.members.values())
+        )
+        has_key = "{Key+}" in operation.http["requestUri"]
+        route = (operation.http["method"], has_key, _sub_resource(operation))
+        routes[route] = routes.get(route, False) or takes_body
+    return routes
+
+
+def post_refusal(has_key: bool, query: Mapping[str, Any]) -> Refusal | None:
+    """S3 serves POST only with an operation's sub-resource (``?uploads``, ``?delete``...)."""
+    routes = _routes()
+    if any(("POST", has_key, name) in routes for name in query):
+        return None
+    return (
+        "405 Method Not Allowed",
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+    )
+
+
+def ignores_body(method: str, has_key: bool, query: Mapping[str, Any]) -> bool:
+    """Whether the operation reads no body (CreateMultipartUpload): S3 ignores one sent."""
+    routes = _routes()
+    matched = [routes[(method, has_key, n)] for n in query if (method, has_key, n) in routes]
+    return bool(matched) and not any(matched)
+
+
+def object_sub_resource(method: str, query: Mapping[str, Any]) -> str | None:
+    """The sub-resource of an existing object this request addresses (``?tagging``, ``?acl``,
+    ``?restore``...), None for the object itself or a multipart upload."""
+    for name in query:
+        if name not in ("uploads", "uploadId", "partNumber") and (method, True, name) in _routes():
+            return name
+    return None
 
 
 @functools.cache
@@ -55,48 +125,35 @@ def _payloads() -> dict[tuple[str, bool, str | None], Payload]:
     table: dict[tuple[str, bool, str | None], Payload] = {}
     for name in model.operation_names:
         operation = model.operation_model(name)
-        if operation.deprecated:  # e.g. PutBucketLifecycle: its successor shares the URI
-            continue
         shape = operation.input_shape
-        payload = shape.serialization.get("payload") if shape is not None else None
-        if payload is None or shape.members[payload].type_name != "structure":
+        if operation.deprecated or shape is None:  # PutBucketLifecycle: successor, same URI
             continue
-        member = shape.members[payload]
-        uri = operation.http["requestUri"]
-        path, _, query = uri.partition("?")
-        sub: str | None = re.split(r"[&=]", query)[0] or None
-        if sub is None:
-            sub = next(
-                (
-                    m.serialization["name"]
-                    for n, m in shape.members.items()
-                    if m.serialization.get("location") == "querystring"
-                    and n in shape.required_members
-                ),
-                None,
-            )
-        root = member.serialization.get("name", member.name)
-        table[(operation.http["method"], "{Key+}" in path, sub)] = Payload(root, shape, payload)
+        payload = shape.serialization.get("payload")
+        if payload is not None and shape.members[payload].type_name == "structure":
+            member = shape.members[payload]
+            root = member.serialization.get("name", member.name)
+            found = Payload(root, shape, payload, payload in shape.required_members)
+        elif payload is None and "name" in shape.serialization:  # body = the shape's members
+            found = Payload(shape.serialization["name"], shape, None, True)
+        else:
+            continue
+        has_key = "{Key+}" in operation.http["requestUri"]
+        table[(operation.http["method"], has_key, _sub_resource(operation))] = found
     return table
 
 
 def expected_payload(method: str, has_key: bool, query: Mapping[str, Any]) -> Payload | None:
     """The XML body this request must carry, None if it carries no XML."""
-    table = _payloads()
+    table, routes = _payloads(), _routes()
     for name in query:
-        found = table.get((method, has_key, name))
-        if found is not None:
-            return found
-    if not query:
-        return table.get((method, has_key, None))
-    return None
+        if (method, has_key, name) in routes:  # an operation's sub-resource: its body or none
+            return table.get((method, has_key, name))
+    return table.get((method, has_key, None))  # other query names do not make an operation
 
 
 def xml_problem(body: bytes, payload: Payload) -> str | None:
-    """Why ``body`` is not a valid document for ``payload`` (None when it is, or is empty:
-    S3 answers a missing required body itself, and moto copes)."""
-    if not body.strip():
-        return None
+    """Why ``body`` is not a valid document for ``payload`` (None when it is; the caller
+    handles an empty body)."""
     import xml.etree.ElementTree as ET
 
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
@@ -108,15 +165,27 @@ def xml_problem(body: bytes, payload: Payload) -> str | None:
     found, root = element.tag.rpartition("}")[2], payload.root
     if found != root:
         return f"the root element must be <{root}>, not <{found}>"
+    if len(element) == 0 and not (element.text or "").strip():
+        return f"<{root}> is empty"
     from botocore.parsers import ResponseParserError, RestXMLParser
     from botocore.validate import ParamValidator
 
     response = {"body": body, "headers": {}, "status_code": 200}
+    shape = payload.input_shape
     try:
-        parsed = RestXMLParser().parse(response, payload.input_shape).get(payload.member, {})
+        parsed = RestXMLParser().parse(response, shape)
     except (ResponseParserError, ValueError, TypeError, KeyError, AttributeError) as exc:
         return f"<{root}> does not match its schema ({type(exc).__name__}: {exc})"
-    report = ParamValidator().validate(parsed, payload.input_shape.members[payload.member])
+    if payload.member is None:  # only the body's members: the rest travel in the URI
+        missing = [
+            name
+            for name in shape.required_members
+            if not shape.members[name].serialization.get("location") and name not in parsed
+        ]
+        return f"<{root}> lacks {', '.join(missing)}" if missing else None
+    report = ParamValidator().validate(
+        parsed.get(payload.member, {}), shape.members[payload.member]
+    )
     if report.has_errors():
         return report.generate_report().replace("\n", " ").strip()
     return None
