@@ -261,3 +261,19 @@ def test_s3_keys_with_dot_and_empty_segments_are_stored_as_named(env, bucket):
     client.delete_object(Bucket=bucket, Key="a/../b")
     assert "a/../b" not in {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert client.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"kept"  # not 'b'
+
+
+def test_s3_keys_with_dot_segments_survive_a_restart(tmp_path, local_cloud_process):
+    from tests.local.test_s3_persistence import s3_for
+
+    keys = ["a/../b", "a//b", "../f", "g/.."]
+    first = local_cloud_process(tmp_path)
+    client = s3_for(first)
+    client.create_bucket(Bucket="dots")
+    for key in keys:
+        client.put_object(Bucket="dots", Key=key, Body=key.encode())
+    assert first.stop() == 0
+    client = s3_for(local_cloud_process(tmp_path))
+    assert {o["Key"] for o in client.list_objects_v2(Bucket="dots")["Contents"]} == set(keys)
+    for key in keys:
+        assert client.get_object(Bucket="dots", Key=key)["Body"].read() == key.encode()
