@@ -7,7 +7,7 @@ malformed body of its kind (JSON or XML: broken, wrong type, deep, non-finite, n
 right root with junk inside) and a query of malformed paging/part/upload parameters, correctly
 authenticated so the input reaches the handlers. A 5xx anywhere fails with the list of
 (method, path, body) that caused it. A table rather than random generation: deterministic,
-~3,000 requests in a few seconds, and a failure names its input.
+a few thousand requests in ~20 s, and a failure names its input.
 """
 
 from __future__ import annotations
