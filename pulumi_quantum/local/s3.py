@@ -280,13 +280,15 @@ class S3Service:
         if method == "PUT" and key is None and "policy" in query:
             problem = s3_rules.policy_problem(_read_body(environ) if body is None else body)
             return ("400 Bad Request", "MalformedPolicy", problem) if problem else None
-        body = _read_body(environ) if body is None else body
         if s3_rules.ignores_body(method, key is not None, query):
+            if body is None:
+                _read_body(environ)  # consumed, so a kept-alive connection stays in step
             _replace_body(environ, b"")  # S3 ignores it; moto would try to parse it
             return None
         payload = s3_rules.expected_payload(method, key is not None, query)
         if payload is None:
-            return None
+            return None  # an object's bytes (PutObject, UploadPart): not read here
+        body = _read_body(environ) if body is None else body
         if not body.strip():
             acl_headers = any(k.startswith(("HTTP_X_AMZ_ACL", "HTTP_X_AMZ_GRANT")) for k in environ)
             optional = payload.root == "CreateBucketConfiguration" or (
