@@ -4,7 +4,8 @@ The routes are not listed here: they come from where each service is defined - b
 Braket, S3 and STS models (every operation, its method and URI) and the IBM apps' own werkzeug
 rule tables (legacy runtime and platform API) - plus the admin endpoints. Every route gets every
 malformed body of its kind (JSON or XML: broken, wrong type, deep, non-finite, not UTF-8, the
-right root with junk inside) and a query of malformed paging/part/upload parameters, correctly
+right root with junk inside; per model member a wrong type, and JSON text nested 3,000 deep in
+members that hold JSON) and a query of malformed paging/part/upload parameters, correctly
 authenticated so the input reaches the handlers. A 5xx anywhere fails with the list of
 (method, path, body) that caused it. A table rather than random generation: deterministic,
 a few thousand requests in ~20 s, and a failure names its input.
@@ -13,6 +14,7 @@ a few thousand requests in ~20 s, and a failure names its input.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -94,15 +96,34 @@ def sender(local_cloud: Any) -> Iterator[Sender]:
     sender.http.close()
 
 
+def _member_bodies(shape: Any) -> list[bytes]:
+    """Per body member of an input shape: a wrong type, and for a member holding JSON text
+    (``action``, ``deviceParameters``...) that text nested 3,000 deep."""
+    if shape is None:
+        return []
+    bodies = []
+    for name, member in shape.members.items():
+        if member.serialization.get("location"):
+            continue
+        bodies.append(json.dumps({name: [[]]}).encode())
+        if member.serialization.get("jsonvalue"):
+            bodies.append(json.dumps({name: DEEP_JSON.decode()}).encode())
+    return bodies
+
+
 def _braket_requests() -> Iterator[tuple[str, str, bytes]]:
     model = _model("braket")
     for name in model.operation_names:
-        http = model.operation_model(name).http
+        operation = model.operation_model(name)
+        http = operation.http
         for label in LABEL_VALUES:
             uri = _fill(http["requestUri"], {})
             uri = re.sub(r"/x(?=/|$)", f"/{label}", uri)
-            for body in JSON_BODIES:
-                yield http["method"], f"{uri}?{BAD_QUERY}" if label == "x" else uri, body
+            if label == "x":  # the query alone (paging is refused before the body is read)
+                yield http["method"], f"{uri}?{BAD_QUERY}", b"{}"
+            bodies = JSON_BODIES + _member_bodies(operation.input_shape)
+            for body in bodies if label == "x" else JSON_BODIES[:3]:
+                yield http["method"], uri, body
 
 
 def test_every_braket_operation_refuses_malformed_input_without_a_5xx(sender: Sender) -> None:
@@ -192,8 +213,9 @@ def test_every_ibm_route_refuses_malformed_input_without_a_5xx(sender: Sender) -
             path = re.sub(r"<(?:\w+:)?\w+>", label, rule)
             bodies = JSON_BODIES if method in ("POST", "PUT", "PATCH") else [b""]
             for body in bodies:
-                url = f"{base}{path}?{BAD_QUERY}" if label == "x" else f"{base}{path}"
-                sender.send(method, url, body, headers[kind["auth"]])
+                sender.send(method, f"{base}{path}", body, headers[kind["auth"]])
+            if label == "x":
+                sender.send(method, f"{base}{path}?{BAD_QUERY}", b"", headers[kind["auth"]])
     assert sender.failures == [], sender.failures[:20]
 
 
