@@ -142,6 +142,18 @@ def test_program_job_with_kwargs_returns_its_result(server: IbmServer) -> None:
     assert foreign.text.replace(job_id, "0" * len(job_id)) == unknown.text
     assert "alice" not in foreign.text
     assert bob.get(f"{server.url}/jobs", timeout=10).json()["jobs"] == []
+    # ... and the same for sessions, on every route that takes a session id
+    sid = alice.post(f"{server.url}/sessions", json={}, timeout=10).json()["id"]
+    for method, path, body in (
+        ("GET", "/sessions/{}", None),
+        ("PATCH", "/sessions/{}", {"accepting_jobs": False}),
+        ("DELETE", "/sessions/{}/close", None),
+    ):
+        foreign = bob.request(method, server.url + path.format(sid), json=body, timeout=10)
+        unknown = bob.request(method, server.url + path.format("0" * 20), json=body, timeout=10)
+        assert foreign.status_code == unknown.status_code == 404, (method, foreign.text)
+        assert foreign.text.replace(sid, "0" * 20) == unknown.text
+    assert alice.get(f"{server.url}/sessions/{sid}", timeout=10).json()["accepting_jobs"] is True
 
 
 def test_job_exceeding_max_execution_time_is_killed(server: IbmServer) -> None:
