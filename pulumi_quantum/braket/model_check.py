@@ -301,6 +301,8 @@ def _check_string(shape: Any, value: Any, fail: Callable[[str], None]) -> None:
             json.loads(value)
         except ValueError as exc:
             fail(f"must be valid JSON: {exc}")
+        except RecursionError:  # the caller's input, not a crash of the check (or the server)
+            fail("must be valid JSON nested a few dozen levels at most; it nests deeper")
 
 
 def _check_range(meta: Mapping[str, Any], size: float, fail: Callable[[str], None], unit: str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -85,6 +86,37 @@ def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
         elif byte in (0x5D, 0x7D):
             depth -= 1
     return False
+
+
+def loads_json(text: str | bytes, what: str, *, finite: bool = False) -> Any:
+    """``json.loads`` for text the middleware did not see (a JSON string inside a JSON field,
+    an admin body): ``ValueError`` naming ``what`` instead of the ``RecursionError`` that deep
+    nesting raises, and with ``finite`` also for ``Infinity``/``NaN``/``1e400``, which no
+    knob or count can hold.
+    """
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if json_depth_exceeds(raw):
+        raise ValueError(f"{what}: the JSON nests deeper than {MAX_JSON_DEPTH} levels; flatten it")
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{what}: {constant} is not a JSON number")
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise ValueError(f"{what}: {literal[:40]} is out of range")
+        return value
+
+    try:
+        if finite:
+            return json.loads(text, parse_constant=refuse, parse_float=number)
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what}: not UTF-8 text ({exc.reason})") from None
+    except ValueError as exc:
+        if str(exc).startswith(what):
+            raise
+        raise ValueError(f"{what}: not valid JSON ({exc})") from None
 
 
 def paging_problem(query: str) -> str | None:

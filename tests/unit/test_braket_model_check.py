@@ -156,3 +156,10 @@ def test_renamed_properties_and_unknowns():
 def test_members_outside_the_model_are_rejected():
     found = failures("CreateQuantumTask", {**VALID_TASK, "priority": 1}, skip=["clientToken"])
     assert "not a parameter" in found["priority"][0]
+
+
+def test_json_nested_too_deep_inside_a_string_is_a_failure_not_a_crash():
+    """The preview's check (and the local Braket, which runs it) must not raise RecursionError."""
+    nested = '{"a":' * 5000 + "1" + "}" * 5000
+    found = failures("CreateQuantumTask", {**VALID_TASK, "action": nested})
+    assert any("nests deeper" in reason for reason in found["action"])

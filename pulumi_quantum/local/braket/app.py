@@ -109,7 +109,7 @@ class BraketApp:
         if request.path == "/_local/faults":
             if request.method == "POST":
                 try:
-                    self.faults.update(json.loads(request.get_data() or b"{}"))
+                    self.faults.update_json(request.get_data())
                 except (ValueError, TypeError) as exc:
                     return Response(
                         json.dumps({"message": str(exc)}), status=400, mimetype="application/json"
@@ -119,7 +119,12 @@ class BraketApp:
             return self._reservations(request)
         if request.path == "/_local/runner" and self.runner is not None:
             if request.method == "POST":
-                doc = json.loads(request.get_data() or b"{}")
+                try:
+                    doc = _admin_object(request.get_data(), "runner")
+                except ValueError as exc:
+                    return Response(
+                        json.dumps({"message": str(exc)}), status=400, mimetype="application/json"
+                    )
                 self.runner.pause(bool(doc.get("paused")))
             return Response(json.dumps({"paused": self.runner.paused}), mimetype="application/json")
         return None
@@ -134,11 +139,11 @@ class BraketApp:
             body = {"reservations": self.backend.reservations.list()}
             return Response(json.dumps(body), mimetype="application/json")
         try:
-            doc = json.loads(request.get_data() or b"{}")
+            doc = _admin_object(request.get_data(), "reservation")
             start = _when(doc.get("startAt"), default=time.time())
             end = _when(doc.get("endAt"), default=start + 3600)
             arn = self.backend.reservations.create(str(doc.get("deviceArn")), start, end)
-        except (ValueError, TypeError, BraketError) as exc:
+        except (ValueError, TypeError, OverflowError, BraketError) as exc:
             message = exc.message if isinstance(exc, BraketError) else str(exc)
             return Response(
                 json.dumps({"message": message}), status=400, mimetype="application/json"
@@ -179,6 +184,16 @@ class BraketApp:
             status=operation.http.get("responseCode", 200),
             mimetype="application/json",
         )
+
+
+def _admin_object(raw: bytes, what: str) -> dict[str, Any]:
+    """An admin endpoint's JSON object body (empty: ``{}``); ValueError naming ``what``."""
+    from ..limits import loads_json
+
+    doc = loads_json(raw or b"{}", what, finite=True)
+    if not isinstance(doc, dict):
+        raise ValueError(f"{what}: the body must be a JSON object, got {type(doc).__name__}")
+    return doc
 
 
 def _when(value: Any, default: float) -> float:

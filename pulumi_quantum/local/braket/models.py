@@ -209,10 +209,12 @@ class BraketBackend:
 
     # ------------------------------------------------------------------- tasks
     def _check_action(self, device: Device, params: dict[str, Any]) -> None:
+        from ..limits import loads_json  # RecursionError on nesting would be a 500
+
         try:
-            action = json.loads(params["action"])
+            action = loads_json(params["action"], "action")
         except ValueError as exc:
-            raise ValidationException(f"action: not valid JSON ({exc})") from None
+            raise ValidationException(str(exc)) from None
         if not isinstance(action, dict):
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
@@ -242,9 +244,9 @@ class BraketBackend:
                 raise ValidationException(f"action: {too_many}")
         if "deviceParameters" in params:
             try:
-                parsed = json.loads(params["deviceParameters"])
+                parsed = loads_json(params["deviceParameters"], "deviceParameters")
             except ValueError as exc:
-                raise ValidationException(f"deviceParameters: not valid JSON ({exc})") from None
+                raise ValidationException(str(exc)) from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
         low, high = device.shots_range

@@ -164,10 +164,8 @@ class Jobs:
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:
         row = self._store.query_one("SELECT * FROM ibm_jobs WHERE id = ?", (job_id,))
-        if row is None:
+        if row is None or not self._accounts.may_see(user, row["owner"], row["instance"]):
             raise not_found("job", job_id, code=JOB_NOT_FOUND_CODE)
-        if row["owner"] != user.name:
-            self._accounts.check_instance(user, row["instance"])
         return row
 
     def get(self, user: IbmUser, job_id: str, exclude_params: bool = False) -> dict[str, Any]:

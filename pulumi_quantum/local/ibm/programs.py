@@ -45,6 +45,12 @@ def decode_source(data: str, field: str = "data") -> str:
         raise bad_request(
             f"invalid {field}: the program does not compile: {exc.msg} (line {exc.lineno})"
         ) from None
+    except (ValueError, MemoryError, RecursionError) as exc:
+        # Null bytes (ValueError), or nesting the compiler gives up on: the program's fault.
+        reason = str(exc) or type(exc).__name__
+        raise bad_request(
+            f"invalid {field}: the program does not compile: {reason}; simplify its nesting"
+        ) from None
     return source
 
 

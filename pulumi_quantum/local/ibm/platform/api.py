@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from .. import backends, db
 from ..accounts import Accounts, IbmUser
 from ..errors import ApiError, bad_request, not_found
-from ..jobs import Jobs
+from ..jobs import JOB_NOT_FOUND_CODE, Jobs
 from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
 from .primitives import PROGRAMS
@@ -113,7 +113,15 @@ class PlatformApi:
                 "your API key); legacy IBM Quantum tokens are not accepted here.",
                 name="AUTHENTICATION_ERROR",
             )
-        return self.accounts.authenticate({"Authorization": auth})
+        user = self.accounts.iam_user(auth[7:].strip())
+        if user is None:
+            raise ApiError(
+                401,
+                "The IAM access token is expired or not valid: request a new one with your "
+                "API key (POST /identity/token).",
+                name="AUTHENTICATION_ERROR",
+            )
+        return user
 
     def dispatch(self, request: Request) -> Response:
         adapter = self._map.bind_to_environ(request.environ)
@@ -245,8 +253,8 @@ class PlatformApi:
 
     def _job_row(self, user: IbmUser, crn: str, jid: str) -> Any:
         row = self.jobs._row(user, jid)
-        if row["instance"] != crn:
-            raise not_found("job", jid)
+        if row["instance"] != crn:  # as an unknown id: jobs._row's error, same code
+            raise not_found("job", jid, code=JOB_NOT_FOUND_CODE)
         return row
 
     @staticmethod
