@@ -15,7 +15,7 @@ from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from tests.holds import runner_held
-from tests.unit.test_braket_provider_local import (
+from tests.local.test_braket_provider_local import (
     marker,
     no_stack_config,  # noqa: F401  (autouse fixture)
     task_props,
