@@ -1,6 +1,6 @@
 """Re-running a create: a crash-retry keeps its task, a new deployment submits a new one.
 
-The clientToken rule (README, "Idempotency"): same resource + same inputs → the same task while
+The clientToken rule (docs/braket.md): same resource + same inputs → the same task while
 that task is still this deployment's; once it is spent (FAILED, CANCELLED, released by a
 destroy, or its results gone with a destroyed bucket) the same inputs submit a new task.
 Driven through the providers against the local Braket with unmodified boto3.
