@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from tests.fixtures import DM1, SV1, TERMINAL, TN1
+from tests.fixtures import DM1, SV1, TERMINAL, TN1, cloud_clients
 from tests.fixtures import create_task as create
 from tests.fixtures import openqasm_action as program
 from tests.fixtures import task_status as status_of
@@ -145,14 +145,7 @@ def test_simulation_in_worker_processes(tmp_path, wait_until):
     from pulumi_quantum.local.server import LocalCloud
 
     with LocalCloud(tmp_path, sim_processes=1) as cloud:
-        env = cloud.client_env()
-        kwargs = {
-            "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-            "region_name": "us-east-1",
-        }
-        s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs)
-        braket = boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs)
+        braket, s3 = cloud_clients(cloud.client_env())
         s3.create_bucket(Bucket="procs")
         arn = create(braket, "procs", shots=30)
         wait_until(lambda: status_of(braket, arn) in TERMINAL, timeout=60)
