@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_quantum.cli import main
 from pulumi_quantum.local.braket.devices import SV1_ARN
-from tests.engine.harness import make_project
+from pulumi_quantum.testing.engine import make_project
 from tests.fixtures import GHZ3
 
 SHOTS = 300
