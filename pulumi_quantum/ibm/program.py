@@ -1,6 +1,6 @@
 """``RuntimeProgram``: a Qiskit Runtime program, inputs as ``IBMRuntimeService.upload_program``.
 
-Lifecycle (see the README, "IBM Qiskit Runtime resources", for the full table):
+Lifecycle (see docs/ibm.md, "RuntimeProgram", for the details):
 
 * ``check`` (preview, no remote calls) reads the program file and the metadata file, merges the
   metadata with the individual inputs, validates it against the shipped JSON Schema and reports

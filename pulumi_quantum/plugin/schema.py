@@ -20,7 +20,7 @@ from ..declare import Kind, ObjectType, Prop, ResourceDecl, all_declarations
 PACKAGE = "quantum"
 PYTHON_SDK_PACKAGE = "pulumi_quantum_sdk"
 """The generated Python SDK's name: never ``pulumi_quantum`` (that is this package, whose dynamic
-resources stay the Python API; see the README's "Provider plugin")."""
+resources stay the Python API; see docs/plugin.md, "Which to use")."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ import uuid
 
 import pytest
 
+from tests.fixtures import TERMINAL
+
 from ._stacks import (
-    TERMINAL,
     all_programs,
     all_spending_limits,
     braket_client,

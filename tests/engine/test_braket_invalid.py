@@ -12,10 +12,10 @@ import pytest
 from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
+from tests.fixtures import BELL
 
 pytestmark = pytest.mark.engine
 
-BELL = "OPENQASM 3.0; qubit[2] q; bit[2] c; h q[0]; cnot q[0], q[1]; c = measure q;"
 
 #: (QuantumTask keyword arguments that break one rule, property named, text in the reason)
 INVALID = [

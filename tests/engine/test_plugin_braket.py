@@ -14,11 +14,11 @@ import uuid
 import pytest
 
 from pulumi_quantum.local.braket.devices import DM1_ARN, SV1_ARN
+from tests.fixtures import TERMINAL
 
 from ._plugin import assert_converged, cli, declare, plugin_project, reimport, state_resource
 from ._stacks import (
     BELL,
-    TERMINAL,
     all_spending_limits,
     braket_client,
     changes,

@@ -15,7 +15,6 @@ import threading
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.config import Config
@@ -24,6 +23,7 @@ from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from pulumi_quantum.local.server import LocalCloud
+from tests.fixtures import braket_client
 
 from ._stacks import (
     BELL,
@@ -89,14 +89,7 @@ def test_thirty_percent_throttling_on_both_apis_loses_and_duplicates_nothing(
     set_faults(env, throttle_rate=0.3)
     try:
         # The knob is live on both APIs: raw calls without retries get throttled.
-        raw_braket = boto3.client(
-            "braket",
-            endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"],
-            region_name=env["AWS_DEFAULT_REGION"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"total_max_attempts": 1}),
-        )
+        raw_braket = braket_client(env, config=Config(retries={"total_max_attempts": 1}))
         throttled = 0
         for _ in range(40):
             try:

@@ -9,7 +9,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from .test_braket_tasks import SV1, create, program
+from tests.fixtures import SV1
+from tests.fixtures import create_task as create
+from tests.fixtures import openqasm_action as program
 
 OFFLINE = "arn:aws:braket:us-east-1::device/qpu/local/offline-qpu"
 RETIRED = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"

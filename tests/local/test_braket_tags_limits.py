@@ -7,9 +7,8 @@ import datetime as dt
 import boto3
 import pytest
 
-from .test_braket_tasks import SV1, create
-
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
+from tests.fixtures import DM1, SV1
+from tests.fixtures import create_task as create
 
 
 def test_tag_untag_list_on_a_task(cloud_env, results_bucket):

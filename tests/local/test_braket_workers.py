@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 
 from pulumi_quantum.local.braket.runner import WORKER_NICENESS
-from tests.local.test_braket_tasks import DM1, SV1, TERMINAL, create, status_of
+from tests.fixtures import DM1, SV1, TERMINAL, cloud_clients
+from tests.fixtures import create_task as create
+from tests.fixtures import task_status as status_of
 
 LOWEST_PRIORITY = 19
 """The highest nice value, i.e. the lowest CPU priority, Linux has."""
@@ -28,16 +29,7 @@ def cloud(tmp_path):
 
 
 def clients(cloud):
-    env = cloud.client_env()
-    kwargs = {
-        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-        "region_name": "us-east-1",
-    }
-    return (
-        boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs),
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs),
-    )
+    return cloud_clients(cloud.client_env())
 
 
 def kill_workers(cloud, wait_until) -> set[int]:
@@ -172,7 +164,7 @@ def test_in_process_simulation_is_serialised(tmp_path, wait_until):
     """``sim_processes=0``: simulations share the server process, one at a time (a lock), so
     numba's workqueue layer never sees two at once (it would abort this very test process)."""
     from pulumi_quantum.local.server import LocalCloud
-    from tests.local.test_braket_tasks import program
+    from tests.fixtures import openqasm_action as program
 
     lines = ["OPENQASM 3.0;", "qubit[8] q;"]
     lines += [f"h q[{i}];\nrx(0.3) q[{i}];" for i in range(8)]

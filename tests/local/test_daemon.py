@@ -11,6 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.fixtures import braket_client, sts_client
+
 
 def cli(data_dir, *args, env=None):
     return subprocess.run(
@@ -32,11 +34,7 @@ def test_start_status_stop(daemon_dir):
     assert exports["AWS_ENDPOINT_URL_BRAKET"].startswith("http://127.0.0.1:")
     assert exports["AWS_ENDPOINT_URL_S3"].startswith("http://127.0.0.1:")
     assert exports["AWS_ENDPOINT_URL_STS"] == exports["AWS_ENDPOINT_URL_BRAKET"]  # local STS
-    sts = boto3.client(
-        "sts", endpoint_url=exports["AWS_ENDPOINT_URL_STS"], region_name="us-east-1",
-        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
-    )  # fmt: skip
+    sts = sts_client(exports)
     assert sts.get_caller_identity()["Account"] == "123456789012"
     pid = int((daemon_dir / "local.pid").read_text())
     assert (daemon_dir / "local.log").exists()
@@ -48,13 +46,7 @@ def test_start_status_stop(daemon_dir):
     assert status.returncode == 0 and f"pid {pid}" in status.stdout
     assert re.search(r"braket\s+http://127\.0\.0\.1:\d+\s+ok", status.stdout)
 
-    braket = boto3.client(
-        "braket",
-        endpoint_url=exports["AWS_ENDPOINT_URL_BRAKET"],
-        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
-        region_name=exports["AWS_DEFAULT_REGION"],
-    )
+    braket = braket_client(exports)
     assert braket.search_devices(filters=[])["devices"]
 
     stopped = cli(daemon_dir, "stop")

@@ -21,9 +21,9 @@ from pulumi_quantum.clients.ibm_runtime import BadRequestError, IBMRuntimeClient
 from pulumi_quantum.ibm.program import RuntimeProgramProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from pulumi_quantum.storage import ResultsBucketProvider
+from tests.fixtures import BELL
 
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return 1\n"
-BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 
 PROGRAM_ROWS = [
     ("name", "has space"),

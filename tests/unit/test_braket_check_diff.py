@@ -11,15 +11,8 @@ from pulumi_quantum.braket import _common
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider, count_measurements, request_from
 from pulumi_quantum.durations import go_duration_seconds as parse_duration
+from tests.fixtures import BELL, SV1
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-BELL = """OPENQASM 3.0;
-qubit[2] q;
-bit[2] c;
-h q[0];
-cnot q[0], q[1];
-c = measure q;
-"""
 BELL_STATE_VECTOR = BELL.replace("c = measure q;", "#pragma braket result state_vector")
 BELL_ADJOINT = BELL.replace(
     "c = measure q;", "#pragma braket result adjoint_gradient expectation(z(q[0])) all"

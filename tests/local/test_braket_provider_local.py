@@ -16,15 +16,8 @@ from pulumi_quantum import _provider
 from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
 from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN, SV1_ARN
+from tests.fixtures import BELL
 from tests.holds import runner_held
-
-BELL = """OPENQASM 3.0;
-qubit[2] q;
-bit[2] c;
-h q[0];
-cnot q[0], q[1];
-c = measure q;
-"""
 
 
 @pytest.fixture(autouse=True)

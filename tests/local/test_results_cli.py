@@ -17,11 +17,9 @@ import pytest
 
 from pulumi_quantum.cli import main
 from pulumi_quantum.local.braket.devices import SV1_ARN
-from tests.engine.harness import make_project
+from pulumi_quantum.testing.engine import make_project
+from tests.fixtures import GHZ3
 
-GHZ3 = (
-    "OPENQASM 3.0; qubit[3] q; bit[3] c; h q[0]; cnot q[0], q[1]; cnot q[1], q[2]; c = measure q;"
-)
 SHOTS = 300
 
 

@@ -14,8 +14,8 @@ import pytest
 from pulumi_quantum import _provider
 from pulumi_quantum.clients.ibm_runtime import IBMRuntimeClient
 from pulumi_quantum.ibm.program import MARKER_KEY, RuntimeProgramProvider
-from tests.unit import test_ibm_handlers as handlers
-from tests.unit.test_ibm_handlers import SOURCE, checked
+from tests.local import test_ibm_handlers as handlers
+from tests.local.test_ibm_handlers import SOURCE, checked
 
 project, vendor = handlers.project, handlers.vendor  # the same fixtures
 

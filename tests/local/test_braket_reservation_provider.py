@@ -11,9 +11,9 @@ from pulumi_quantum import _provider
 from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
+from tests.fixtures import BELL
 
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
-BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pulumi_quantum._provider import engine_props
 from pulumi_quantum.ibm.program import RuntimeProgramProvider
-from tests.unit import test_ibm_handlers as handlers
-from tests.unit.test_ibm_handlers import checked
+from tests.local import test_ibm_handlers as handlers
+from tests.local.test_ibm_handlers import checked
 
 project, vendor = handlers.project, handlers.vendor  # the same fixtures
 

@@ -1,6 +1,6 @@
 """Re-running a create: a crash-retry keeps its task, a new deployment submits a new one.
 
-The clientToken rule (README, "Idempotency"): same resource + same inputs → the same task while
+The clientToken rule (docs/braket.md): same resource + same inputs → the same task while
 that task is still this deployment's; once it is spent (FAILED, CANCELLED, released by a
 destroy, or its results gone with a destroyed bucket) the same inputs submit a new task.
 Driven through the providers against the local Braket with unmodified boto3.
@@ -15,7 +15,7 @@ from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from tests.holds import runner_held
-from tests.unit.test_braket_provider_local import (
+from tests.local.test_braket_provider_local import (
     marker,
     no_stack_config,  # noqa: F401  (autouse fixture)
     task_props,
