@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,46 +85,68 @@ def program_field_schema(field: str) -> dict[str, Any]:
     return dict(_program_schema()["properties"][field])
 
 
-@functools.lru_cache(maxsize=256)
+PARSE_CACHE_BYTES = 256 * 1024
+"""Program text the parse cache may hold, in bytes (its ASTs take some hundred times more)."""
+PARSE_CACHE_LARGEST = PARSE_CACHE_BYTES // 4
+"""Programs longer than this are parsed every time rather than evicting the whole cache."""
+
+
+class _ByteBoundedCache:
+    """A least-recently-used map from program text to parse result, bounded by text bytes.
+
+    ``functools.lru_cache`` bounds entries, not bytes: 256 entries of a 7 MB program held 3 GB
+    in the local cloud's server. The entries' cost is their text length, which the AST size is
+    proportional to.
+    """
+
+    def __init__(self, budget: int, largest: int) -> None:
+        self.budget, self.largest, self.used = budget, largest, 0
+        self._entries: OrderedDict[str, tuple[Any, str | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[Any, str | None] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: tuple[Any, str | None]) -> None:
+        if len(key) > self.largest:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = value
+            self.used += len(key)
+            while self.used > self.budget:
+                evicted, _ = self._entries.popitem(last=False)
+                self.used -= len(evicted)
+
+
+_PARSED = _ByteBoundedCache(PARSE_CACHE_BYTES, PARSE_CACHE_LARGEST)
+
+
 def parse_openqasm(source: str) -> tuple[Any, str | None]:
     """``(program AST, None)`` or ``(None, why it does not parse)``; remembered per program text.
 
     The ANTLR parser is the dearest step of checking a task (~0.6 ms for a Bell circuit, the
     largest share of a CreateQuantumTask on the local cloud and of a task's preview check), and
     the same text comes back again and again: sweeps and repeats submit one program with other
-    ``inputs`` or shots. Callers only read the AST; they must not change it.
+    ``inputs`` or shots. Callers only read the AST; they must not change it. The memory held is
+    bounded by :data:`PARSE_CACHE_BYTES` of program text.
     """
+    found = _PARSED.get(source)
+    if found is not None:
+        return found
     import openqasm3
 
     try:
-        return openqasm3.parse(source), None
+        parsed: tuple[Any, str | None] = (openqasm3.parse(source), None)
     except Exception as exc:  # the parser raises several error types; all mean "fix it"
-        return None, str(exc).strip() or type(exc).__name__
-
-
-def program_qubits(source: str) -> int | None:
-    """Qubits an OpenQASM 3 program declares (``qubit[n] q;`` sizes summed, physical ``$k``
-    qubits as the highest index + 1); None when the text does not parse."""
-    from openqasm3 import ast
-
-    program, _ = parse_openqasm(source)
-    if program is None:
-        return None
-    declared = 0
-    for statement in program.statements:
-        if isinstance(statement, ast.QubitDeclaration):
-            size = statement.size
-            declared += size.value if isinstance(size, ast.IntegerLiteral) else 1
-    physical = [int(m) for m in re.findall(r"\$(\d+)", source)]
-    return max(declared, max(physical) + 1 if physical else 0)
-
-
-def qubit_problem(source: str, advertised: int, device: str) -> str | None:
-    """Why a program does not fit a device that advertises ``advertised`` qubits."""
-    used = program_qubits(source)
-    if used is not None and used > advertised:
-        return f"the program uses {used} qubits; {device} advertises {advertised} (qubitCount)"
-    return None
+        parsed = (None, str(exc).strip() or type(exc).__name__)
+    _PARSED.put(source, parsed)
+    return parsed
 
 
 # ``#pragma braket result expectation z(q[0])`` → ``expectation``; JAQCD spells the same names in

@@ -26,10 +26,10 @@ from typing import Any
 
 from botocore.utils import parse_timestamp
 
-from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
+from ...rules import MAX_TAGS, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import Store
-from . import qpu_rules, result_rules
+from . import qpu_rules, result_rules, task_budget
 from .devices import (
     DEVICES,
     MIN_BILLED_SECONDS,
@@ -225,15 +225,14 @@ class BraketBackend:
             )
         from .results import parse_action
 
+        task_budget.check_size(name, action)  # before the parser, which is slow on huge programs
         try:
             program = parse_action(action)
         except Exception as exc:
             raise ValidationException(f"action: invalid {name}: {exc}") from None
-        if name == OPENQASM_ACTION and device.qpu is None:  # QPUs: qpu_rules answers below
-            advertised = capabilities["paradigm"]["qubitCount"]
-            too_many = qubit_problem(program.source, advertised, device.arn)
-            if too_many:
-                raise ValidationException(f"action: {too_many}")
+        advertised = (capabilities.get("paradigm") or {}).get("qubitCount")
+        if isinstance(advertised, int):  # qubits after constant folding; the memory ceiling
+            task_budget.check_qubits(device, name, action, advertised)
         if "deviceParameters" in params:
             try:
                 parsed = json.loads(params["deviceParameters"])
