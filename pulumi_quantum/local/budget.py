@@ -34,7 +34,8 @@ WORKER_OVERHEAD = 2 * 1024**3
 """Address space a worker needs besides its state: a warmed simulation worker measured
 0.5-0.75 GiB (interpreter, numpy, numba, LLVM), an IBM job process 0.5 GiB (qiskit)."""
 STATE_COPIES = 4
-"""Copies of the state a simulation may hold at once (state, gate output, probabilities)."""
+"""Copies of the state a simulation may hold at once (state, gate output, probabilities): a
+25-qubit state vector (512 MiB) peaked at 1.8 GiB above the warmed worker (3.5 copies)."""
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 

@@ -172,7 +172,7 @@ class RequestLimits:
 
 def _spool(stream: Any, most: int) -> Any:
     """Copy at most ``most`` bytes of ``stream`` into a file kept in memory while it is small."""
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
     left = most
     while left > 0:
         chunk = stream.read(min(left, 64 * 1024))

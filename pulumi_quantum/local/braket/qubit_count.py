@@ -1,4 +1,4 @@
-"""How many qubits a task will simulate, counted the way amazon-braket-default-simulator counts them.
+"""How many qubits a task may simulate, counted as amazon-braket-default-simulator counts them.
 
 The simulator allocates every declared qubit (``qubit[n] q;`` with ``n`` folded from constants,
 variables and inputs by its interpreter) plus each distinct physical qubit (``$k``) the program

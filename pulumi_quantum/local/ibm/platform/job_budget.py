@@ -8,9 +8,9 @@ instead of a job process that tries to allocate gigabytes.
 The server never imports qiskit (see ``local/ibm/__init__.py``), so circuit widths are read from
 the QPY header the client's ``RuntimeEncoder`` wrote (zlib + base64; only the first bytes are
 inflated, so a compressed bomb costs nothing): the file header (``!6sBBBBQ`` and, from QPY
-version 10, a symbolic-encoding byte; from version 5, the type key ``q``), then the circuit header, whose ``num_qubits`` (uint32) and
-``num_instructions`` (uint64) sit at the same offsets from QPY version 2 on
-(``qiskit/qpy/formats.py``).
+version 10, a symbolic-encoding byte; from version 5, the type key ``q``), then the circuit
+header, whose ``num_qubits`` (uint32) and ``num_instructions`` (uint64) sit at the same offsets
+from QPY version 2 on (``qiskit/qpy/formats.py``).
 """
 
 from __future__ import annotations
