@@ -28,7 +28,8 @@ AMPLITUDE_BYTES = 16
 STATE_SHARE_OF_MEMORY = 16
 """Default state ceiling: this fraction of physical memory (several workers run at once, and a
 simulation holds a few copies of its state)."""
-DEFAULT_PROGRAM_BYTES = 128 * 1024
+DEFAULT_PROGRAM_BYTES = 64 * 1024
+"""At most the largest program the parse cache keeps, so an accepted program is parsed once."""
 DEFAULT_INSTRUCTIONS = 5_000
 WORKER_OVERHEAD = 2 * 1024**3
 """Address space a worker needs besides its state: a warmed simulation worker measured
@@ -79,6 +80,14 @@ def worker_address_space() -> int:
     """The address-space cap of a simulation worker: room for the largest state it may accept."""
     default = WORKER_OVERHEAD + STATE_COPIES * max_state_bytes()
     return _size_from_env("PQ_LOCAL_WORKER_ADDRESS_SPACE", default)
+
+
+def validate_environment() -> None:
+    """Raise ValueError naming the variable when a configured size is not one."""
+    max_state_bytes()
+    max_program_bytes()
+    max_instructions()
+    worker_address_space()
 
 
 def state_bytes(qubits: int, density_matrix: bool = False) -> int:
