@@ -16,7 +16,8 @@ The preview ``check`` of a ``QuantumTask`` and the local Braket's ``CreateQuantu
 from __future__ import annotations
 
 import difflib
-import functools
+import threading
+from collections import OrderedDict
 from typing import Any
 
 BRAKET_GATES = frozenset(
@@ -34,15 +35,62 @@ _SHOWN_EXPECTED = 6
 """Alternatives listed in "expected ..." before the list is cut short."""
 
 
+PARSE_CACHE_BYTES = 256 * 1024
+"""Program text the parse cache may hold, in bytes (its ASTs take some hundred times more)."""
+PARSE_CACHE_LARGEST = PARSE_CACHE_BYTES // 4
+"""Programs longer than this are parsed every time rather than evicting the whole cache."""
+
+
+class _ByteBoundedCache:
+    """A least-recently-used map from program text to parse result, bounded by text bytes.
+
+    ``functools.lru_cache`` bounds entries, not bytes: 256 entries of a 7 MB program held 3 GB
+    in the local cloud's server. The entries' cost is their text length, which the AST size is
+    proportional to.
+    """
+
+    def __init__(self, budget: int, largest: int) -> None:
+        self.budget, self.largest, self.used = budget, largest, 0
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: Any) -> None:
+        if len(key) > self.largest:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = value
+            self.used += len(key)
+            while self.used > self.budget:
+                evicted, _ = self._entries.popitem(last=False)
+                self.used -= len(evicted)
+
+
+_PARSED = _ByteBoundedCache(PARSE_CACHE_BYTES, PARSE_CACHE_LARGEST)
+
+
 def parse_openqasm(source: str) -> tuple[Any, str | None]:
-    """``(program AST, None)`` or ``(None, why it does not parse, with line and column)``."""
-    result = _parse(source)
+    """``(program AST, None)`` or ``(None, why it does not parse, with line and column)``.
+
+    Remembered per program text, in a cache bounded by :data:`PARSE_CACHE_BYTES` of text.
+    """
+    result = _PARSED.get(source)
+    if result is None:
+        result = _parse(source)
+        _PARSED.put(source, result)
     return (result, None) if not isinstance(result, str) else (None, result)
 
 
-@functools.lru_cache(maxsize=256)
 def _parse(source: str) -> Any:
-    """The AST, or the problem as text; remembered per program text.
+    """The AST, or the problem as text.
 
     The ANTLR parser is the dearest step of checking a task (~0.6 ms for a Bell circuit, the
     largest share of a CreateQuantumTask on the local cloud and of a task's preview check), and

@@ -87,31 +87,6 @@ def program_field_schema(field: str) -> dict[str, Any]:
     return dict(_program_schema()["properties"][field])
 
 
-def program_qubits(source: str) -> int | None:
-    """Qubits an OpenQASM 3 program declares (``qubit[n] q;`` sizes summed, physical ``$k``
-    qubits as the highest index + 1); None when the text does not parse."""
-    from openqasm3 import ast
-
-    program, _ = parse_openqasm(source)
-    if program is None:
-        return None
-    declared = 0
-    for statement in program.statements:
-        if isinstance(statement, ast.QubitDeclaration):
-            size = statement.size
-            declared += size.value if isinstance(size, ast.IntegerLiteral) else 1
-    physical = [int(m) for m in re.findall(r"\$(\d+)", source)]
-    return max(declared, max(physical) + 1 if physical else 0)
-
-
-def qubit_problem(source: str, advertised: int, device: str) -> str | None:
-    """Why a program does not fit a device that advertises ``advertised`` qubits."""
-    used = program_qubits(source)
-    if used is not None and used > advertised:
-        return f"the program uses {used} qubits; {device} advertises {advertised} (qubitCount)"
-    return None
-
-
 # ``#pragma braket result expectation z(q[0])`` → ``expectation``; JAQCD spells the same names in
 # ``results[].type`` (``statevector``), the device capabilities in CamelCase (``StateVector``).
 _OPENQASM_RESULT = re.compile(r"^\s*#pragma\s+braket\s+result\s+(\w+)", re.MULTILINE)

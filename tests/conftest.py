@@ -19,6 +19,7 @@ never by a test (tests/clients/venvs.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -116,10 +117,26 @@ def results_bucket(cloud_env: dict[str, str]) -> str:
     return name
 
 
+def _cap(address_space: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
 class LocalCloudProcess:
     """A ``python -m pulumi_quantum.local serve`` subprocess."""
 
-    def __init__(self, data_dir: Path, extra_args: list[str], timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        extra_args: list[str],
+        timeout: float = 60.0,
+        *,
+        environ: dict[str, str] | None = None,
+        address_space: int | None = None,
+    ) -> None:
+        """``environ`` adds variables (PQ_LOCAL_* included); ``address_space`` caps the server
+        and every process it starts (RLIMIT_AS), so a memory test cannot exhaust the machine."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "test-serve.log"
@@ -130,8 +147,12 @@ class LocalCloudProcess:
             "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", *extra_args,
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
+        env.update(environ or {})
+        limit = None if address_space is None else functools.partial(_cap, address_space)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=log, env=env, preexec_fn=limit
+            )
 
         def ready() -> dict[str, Any] | None:
             if self.process.poll() is not None:

@@ -5,7 +5,10 @@ clear 4xx in the service's own error format instead of a 500 (RecursionError on 
 JSON, OverflowError on a 20-digit offset) or a 50 MB body read before anyone checked who sent it:
 
 * a body larger than the service's limit → 413, decided from Content-Length (or by reading at
-  most one byte past the limit) *before* authentication reads anything;
+  most one byte past the limit) *before* authentication reads anything. Admin endpoints
+  (``/_local/...``) are bounded too, at :data:`MAX_ADMIN_BODY` (their bodies are a few fault
+  knobs); a body sent without Content-Length (chunked) is read into a spooled file, never more
+  than one byte past the limit, so memory stays bounded whatever the client sends;
 * a JSON body nested deeper than :data:`MAX_JSON_DEPTH` → 400 naming the limit;
 * a paging query parameter (``offset``, ``limit``, ``skip``, ``maxResults``) that is not a whole
   number from 0 to 2**31-1 → 400 naming the parameter.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +28,10 @@ MAX_JSON_BODY = 8 * 1024 * 1024
 """Braket and IBM requests: the largest real ones (a program upload) are a few hundred KB."""
 MAX_S3_BODY = 256 * 1024 * 1024
 """S3 objects on the local cloud: task results are KBs; far below S3's 5 GB, on purpose."""
+MAX_ADMIN_BODY = 64 * 1024
+"""``/_local/*`` (faults, reservations, runner, STS expiry): a few small JSON fields."""
+SPOOL_IN_MEMORY = 1024 * 1024
+"""A body without Content-Length larger than this is spooled to disk while it is measured."""
 MAX_JSON_DEPTH = 64
 MAX_PAGING = 2**31 - 1
 PAGING_PARAMS = ("offset", "limit", "skip", "maxResults")
@@ -153,11 +161,12 @@ class RequestLimits:
         return self.app(environ, start_response)
 
     def _problem(self, environ: dict[str, Any]) -> tuple[int, str, str] | None:
-        if environ.get("PATH_INFO", "").startswith("/_local/"):
-            return None
-        query_problem = paging_problem(environ.get("QUERY_STRING", ""))
-        if query_problem:
-            return 400, "InvalidArgument", query_problem
+        admin = environ.get("PATH_INFO", "").startswith("/_local/")
+        if not admin:
+            query_problem = paging_problem(environ.get("QUERY_STRING", ""))
+            if query_problem:
+                return 400, "InvalidArgument", query_problem
+        limit = MAX_ADMIN_BODY if admin else self.max_body
         length_text = environ.get("CONTENT_LENGTH") or ""
         try:
             length = int(length_text) if length_text else None
@@ -166,17 +175,22 @@ class RequestLimits:
         too_big = (
             413,
             "EntityTooLarge",
-            f"the request body is larger than this service's limit of {self.max_body} bytes",
+            f"the request body is larger than this endpoint's limit of {limit} bytes",
         )
-        if length is not None and length > self.max_body:
+        if length is not None and length > limit:
             return too_big
-        if not self.json_bodies:
+        if length is None and environ.get("wsgi.input_terminated"):
+            # No Content-Length (chunked): measure it, keeping at most limit + 1 bytes.
+            body_file = _spool(environ["wsgi.input"], limit + 1)
+            size = body_file.seek(0, io.SEEK_END)
+            body_file.seek(0)
+            if size > limit:
+                return too_big
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = body_file, str(size)
+            length = size
+        if admin or not self.json_bodies or not length:
             return None
-        if length is None and not environ.get("wsgi.input_terminated"):
-            return None  # no body
-        body = environ["wsgi.input"].read(self.max_body + 1 if length is None else length)
-        if len(body) > self.max_body:
-            return too_big
+        body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         if json_depth_exceeds(body):
@@ -186,6 +200,19 @@ class RequestLimits:
                 f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels; flatten it",
             )
         return None
+
+
+def _spool(stream: Any, most: int) -> Any:
+    """Copy at most ``most`` bytes of ``stream`` into a file kept in memory while it is small."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
+    left = most
+    while left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        out.write(chunk)
+        left -= len(chunk)
+    return out
 
 
 def guard(name: str, app: Callable[..., Any]) -> Callable[..., Any]:

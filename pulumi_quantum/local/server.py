@@ -154,6 +154,9 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         if self._servers:
             return self
+        from .budget import validate_environment
+
+        validate_environment()  # a mistyped PQ_LOCAL_MAX_* stops the start, not a later task
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(
             self.data_dir / "state.sqlite3", read_only=lambda: self.faults.storage_read_only

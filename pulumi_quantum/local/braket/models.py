@@ -27,10 +27,10 @@ from typing import Any
 from botocore.utils import parse_timestamp
 
 from ...qasm import openqasm_problem
-from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
+from ...rules import MAX_TAGS, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
-from . import qpu_rules, result_rules
+from . import qpu_rules, result_rules, task_budget
 from .devices import (
     DEVICES,
     MIN_BILLED_SECONDS,
@@ -228,6 +228,7 @@ class BraketBackend:
             )
         from .results import parse_action
 
+        task_budget.check_size(name, action)  # before the parser, which is slow on huge programs
         try:
             program = parse_action(action)
         except Exception as exc:
@@ -238,10 +239,9 @@ class BraketBackend:
             problem = openqasm_problem(program.source)
             if problem:
                 raise ValidationException(f"action: the OpenQASM program: {problem}")
-            advertised = capabilities["paradigm"]["qubitCount"]
-            too_many = qubit_problem(program.source, advertised, device.arn)
-            if too_many:
-                raise ValidationException(f"action: {too_many}")
+        advertised = (capabilities.get("paradigm") or {}).get("qubitCount")
+        if isinstance(advertised, int):  # qubits after constant folding; the memory ceiling
+            task_budget.check_qubits(device, name, action, advertised)
         if "deviceParameters" in params:
             try:
                 parsed = loads_json(params["deviceParameters"], "deviceParameters")

@@ -45,6 +45,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from .. import budget
 from ..store import StorageUnavailable
 from . import results
 from .devices import DEVICES, simulator_for
@@ -247,7 +248,8 @@ class TaskRunner:
 
 
 def _worker_init(server_pid: int) -> None:
-    """Worker start-up: exit with the server; yield the CPU to it; import the simulator now.
+    """Worker start-up: exit with the server; cap its address space (:mod:`..budget`); yield the
+    CPU to the server; import the simulator now.
 
     Simulations are batch work; API requests are what clients wait on. On a machine with few
     cores, workers at the server's priority made CreateQuantumTask queue behind running
@@ -256,6 +258,8 @@ def _worker_init(server_pid: int) -> None:
     runs the request first, and simulations still get every idle cycle.
     """
     threading.Thread(target=_exit_with, args=(server_pid,), daemon=True).start()
+    # A simulation larger than the budget foresaw fails its task (MemoryError), not the machine.
+    budget.limit_address_space()
     with contextlib.suppress(OSError):  # not permitted here: run at the inherited priority
         os.nice(WORKER_NICENESS)
     import braket.default_simulator

@@ -91,6 +91,9 @@ def _write_outcome(job_dir: Path, outcome: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from ..budget import limit_address_space
+
+    limit_address_space()  # a job larger than the machine fails itself, not the machine
     job_dir = Path(argv[1]).resolve()
     spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
     try:

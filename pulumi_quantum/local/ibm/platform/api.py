@@ -23,6 +23,7 @@ from ..errors import ApiError, bad_request, not_found
 from ..jobs import JOB_NOT_FOUND_CODE, Jobs
 from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
+from . import job_budget
 from .primitives import PROGRAMS
 
 PREFIX = "/api/v1"
@@ -224,6 +225,7 @@ class PlatformApi:
         if program_id not in PROGRAMS:
             raise not_found("program", program_id)
         backend = backends.require(body["backend"])
+        job_budget.check(program_id, backend, body["params"])  # before anything is created
         job_id = db.new_id()
         session_id = body.get("session_id")
         if body.get("start_session"):
