@@ -201,6 +201,63 @@ def local_leaks(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     return found
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_crossings(package: Path = PACKAGE) -> list[str]:
+    """Imports of another package's private names or private modules.
+
+    A private module (``braket/_common.py``) serves its own package and the packages inside it
+    (the root's ``_provider`` serves them all); a private name (``_canonical``) serves only its
+    own package. Anything wider belongs in a public name of a neutral module.
+    """
+    paths = sorted(package.rglob("*.py"))
+    known = {module_name(p, package.parent) for p in paths}
+    found = []
+    for path in paths:
+        name = module_name(path, package.parent)
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = here
+            for _ in range(max(node.level - 1, 0)):
+                base = base.rpartition(".")[0]
+            target = ".".join(p for p in (base if node.level else "", node.module or "") if p)
+            if not target.startswith(package.name):
+                continue
+            modules = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in known]
+            for module in [target, *modules]:
+                parts = module.split(".")
+                for i, part in enumerate(parts):
+                    owner = ".".join(parts[:i])
+                    if _private(part) and not (here == owner or here.startswith(owner + ".")):
+                        found.append(f"{name} imports private module {module}")
+            home = target  # a package; a module's names belong to its package
+            if (package.parent / Path(*target.split("."))).with_suffix(".py").exists():
+                home = target.rpartition(".")[0]
+            for alias in node.names:
+                if f"{target}.{alias.name}" in known or not _private(alias.name):
+                    continue
+                if here != home:
+                    found.append(f"{name} imports private name {target}.{alias.name}")
+    return sorted(set(found))
+
+
+def private_fields_read_elsewhere(package: Path = PACKAGE) -> list[str]:
+    """Reads of ``ResourceDecl``'s private fields (``decl._by_name``) outside ``declare.py``."""
+    private = {"_by_name", "_by_camel"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "declare.py" and path.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in private:
+                found.append(f"{module_name(path, package.parent)} reads .{node.attr}")
+    return found
+
+
 def unlayered(graph: dict[str, set[str]]) -> list[str]:
     return sorted(m for m in graph if not m.startswith(LOCAL) and layer_of(m) is None)
 
@@ -242,6 +299,32 @@ def test_no_upward_imports():
     assert upward_imports(import_graph()) == []
 
 
+def test_private_names_stay_in_their_package():
+    assert private_crossings() == []
+    assert private_fields_read_elsewhere() == []
+
+
+def test_private_crossing_reader_sees_them(tmp_path):
+    pkg = tmp_path / "pulumi_quantum"
+    for sub in ("braket", "storage", "plugin"):
+        (pkg / sub).mkdir(parents=True)
+        (pkg / sub / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "declare.py").write_text("_canonical = 1\n")
+    (pkg / "_provider.py").write_text("x = 1\n")
+    (pkg / "braket" / "_common.py").write_text("def error_code(): ...\n")
+    (pkg / "braket" / "task.py").write_text("from . import _common\nfrom .._provider import x\n")
+    (pkg / "storage" / "bucket.py").write_text("from ..braket._common import error_code\n")
+    (pkg / "plugin" / "provider.py").write_text(
+        "from ..declare import _canonical\ndef f(decl):\n    return decl._by_name\n"
+    )
+    assert private_crossings(pkg) == [
+        "pulumi_quantum.plugin.provider imports private name pulumi_quantum.declare._canonical",
+        "pulumi_quantum.storage.bucket imports private module pulumi_quantum.braket._common",
+    ]
+    assert private_fields_read_elsewhere(pkg) == ["pulumi_quantum.plugin.provider reads ._by_name"]
+
+
 def test_local_cloud_imports_neither_pulumi_nor_the_provider_side():
     assert local_leaks(import_graph()) == []
 
@@ -275,3 +358,4 @@ if __name__ == "__main__":  # the before/after summary of issue 32
         sep="\n",
     )
     print(f"modules with no layer: {unlayered(graph)}")
+    print("private crossings:", *private_crossings(), *private_fields_read_elsewhere(), sep="\n  ")
