@@ -54,6 +54,19 @@ COMPARED = tuple(p.name for p in RUNTIME_PROGRAM.props if p.change == "in-place"
 """What ``diff`` compares; all update in place. ``data`` and ``metadata`` are compared through
 their normalised forms (hash; merged fields), so re-pointing at an identical file is no change."""
 
+UPLOADED = tuple(p.name for p in RUNTIME_PROGRAM.inputs if p.change == "in-place")
+"""The metadata an upload sends (``upload_program``'s arguments beside the data): the inputs
+that update in place. ``is_public`` is its own endpoint on update (``set_program_visibility``)."""
+
+
+def upload_args(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``UPLOADED`` as the runtime client takes them: whole seconds, a flag, the marked spec."""
+    args = {name: props.get(name) for name in UPLOADED}
+    args["max_execution_time"] = int(props["max_execution_time"])
+    args["is_public"] = bool(args["is_public"])
+    args["spec"] = wire_spec(props)
+    return args
+
 
 def _project_dir() -> Path:
     """Relative paths are relative to the Pulumi project: the engine starts the program and the
@@ -146,14 +159,7 @@ class RuntimeProgramProvider(QuantumProvider):
             return self._adopt(str(props["import_id"]), props)
         with runtime_client() as client:
             try:
-                created = client.create_program(
-                    data_base64=source.base64(),
-                    name=props["name"],
-                    description=props["description"],
-                    max_execution_time=int(props["max_execution_time"]),
-                    is_public=bool(props.get("is_public")),
-                    spec=wire_spec(props),
-                )
+                created = client.create_program(data_base64=source.base64(), **upload_args(props))
             except DuplicateProgramError:
                 own = own_programs_named(client, props["name"])
                 retried = _same_upload(own, props)
@@ -204,8 +210,8 @@ class RuntimeProgramProvider(QuantumProvider):
                 client.update_program_data(id_, source.base64())
             fields = {
                 f: (wire_spec(news) or {}) if f == "spec" else news.get(f)
-                for f in ("name", "description", "max_execution_time", "spec")
-                if f in changed
+                for f in UPLOADED
+                if f in changed and f != "is_public"
             }
             try:
                 client.update_program_metadata(id_, fields)
@@ -338,18 +344,15 @@ def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> s
 def _outputs(
     program_id: str, desired: Mapping[str, Any], info: Mapping[str, Any], source: ProgramSource
 ) -> dict[str, Any]:
-    """Outputs after a write: the values just written, plus what only the service knows."""
+    """Outputs after a write: the values just written, plus what only the service knows (the
+    dates, read as declared)."""
     return {
         "program_id": program_id,
-        "name": desired.get("name"),
-        "description": desired.get("description"),
-        "max_execution_time": desired.get("max_execution_time"),
+        **{name: desired.get(name) for name in UPLOADED},
         "is_public": bool(desired.get("is_public")),
-        "spec": desired.get("spec"),
-        "data_sha256": source.sha256,
+        **RUNTIME_PROGRAM.outputs_from(info),
+        "data_sha256": source.sha256,  # the source just uploaded (the service may not say)
         "data_size": source.size,
-        "creation_date": info.get("creation_date"),
-        "update_date": info.get("update_date"),
     }
 
 
