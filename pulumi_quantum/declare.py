@@ -382,6 +382,9 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+_canonical = canonical  # the tests' older spelling
+
+
 def declared_in(namespace: Mapping[str, Any]) -> tuple[ResourceDecl, ...]:
     """The resource declarations among a module's globals (``vars(declarations)``)."""
     return tuple(v for v in namespace.values() if isinstance(v, ResourceDecl))

@@ -11,7 +11,6 @@ from pulumi_quantum.braket import _common
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider, count_measurements, request_from
 from pulumi_quantum.durations import go_duration_seconds as parse_duration
-from pulumi_quantum.values import UNKNOWN
 
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 BELL = """OPENQASM 3.0;
@@ -31,6 +30,7 @@ JAQCD_STATE_VECTOR = {
     "instructions": [{"type": "h", "target": 0}],
     "results": [{"type": "statevector"}],
 }
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def task_inputs(**overrides):

@@ -21,7 +21,7 @@ import pytest
 
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider
-from pulumi_quantum.declare import canonical
+from pulumi_quantum.declare import _canonical
 
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
@@ -53,7 +53,7 @@ def as_stored(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     keys = set(a) | set(b)
-    return all(canonical(a.get(k)) == canonical(b.get(k)) for k in keys)
+    return all(_canonical(a.get(k)) == _canonical(b.get(k)) for k in keys)
 
 
 TASK_VARIANTS = [
