@@ -2,7 +2,7 @@ r"""Validation rules that the preview ``check`` and the local servers share: one
 
 A rule that lives twice drifts: a name the preview accepts and the service refuses (or the
 reverse) is found only at ``up``, half-way through a deployment. So each rule that is not already
-carried by a vendor's data (botocore's service model, checked by ``braket/model_check.py`` on both
+carried by a vendor's data (botocore's service model, checked by ``service_model.py`` on both
 sides; the shipped runtime-program JSON Schema) lives here, and both sides call it:
 
 * S3 bucket names — ``ResultsBucket`` / ``QuantumTask.output_s3_bucket`` at preview, the local S3's

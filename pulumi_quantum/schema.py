@@ -18,7 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from . import verdicts
-from ._provider import did_you_mean, json_pointer
+from .values import did_you_mean, json_pointer
 
 if TYPE_CHECKING:  # pragma: no cover
     from jsonschema import Draft202012Validator

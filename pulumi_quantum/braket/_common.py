@@ -14,15 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
+from ..clients.aws_errors import error_code as error_code  # the Braket modules' spelling
 from ..rules import tag_problems
+from .declarations import RELEASED_TAG as RELEASED_TAG  # declared with the reads that drop it
 
 # A fixed namespace, so the same seed always yields the same token on any machine.
 _TOKEN_NAMESPACE = uuid.UUID("9b0f8f4e-5d0c-4c36-9a43-5f1e4b2b7c11")
 
 
-#: Tag a delete puts on a terminal task it can only forget: "this deployment is over", so a later
-#: create with the same inputs submits anew instead of being answered with this task.
-RELEASED_TAG = "pulumi-quantum:released"
 #: How many generations a create probes before giving up (each probe is one idempotent call).
 MAX_GENERATIONS = 64
 
@@ -110,11 +109,6 @@ def string_map(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
-def iso(value: Any) -> Any:
-    """boto3 timestamps → ISO 8601 strings (state is JSON)."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "DeviceOfflineException": lambda msg, ctx: (
         f"device_arn: {ctx.get('deviceArn')} is OFFLINE ({msg}); choose an ONLINE device "
@@ -158,13 +152,6 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     ),
     "ResourceNotFoundException": lambda msg, ctx: f"not found: {msg}",
 }
-
-
-def error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        return response.get("Error", {}).get("Code")
-    return None
 
 
 @contextmanager

@@ -42,10 +42,10 @@ from ..rules import (
     requested_result_types,
     result_type_shot_problem,
 )
+from ..service_model import validate_request
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
-from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
-from .model_check import validate_request
+from .declarations import QUANTUM_TASK
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
@@ -305,22 +305,19 @@ def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
 
 
 def outputs_of(task: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict:
-    status = task["status"]
+    """The outputs: what the declaration reads from GetQuantumTask, plus the counts from S3
+    (read once, when the task is first seen COMPLETED)."""
+    outs = QUANTUM_TASK.outputs_from(task)
     counts = None
-    if status == "COMPLETED":
+    if outs["status"] == "COMPLETED":
         previous = previous or {}
-        counts = previous.get("measurement_counts") if previous.get("status") == status else None
+        counts = (
+            previous.get("measurement_counts") if previous.get("status") == "COMPLETED" else None
+        )
         if counts is None:
             counts = read_counts(task)
-    return {
-        "quantum_task_arn": task["quantumTaskArn"],
-        "status": status,
-        "output_s3_directory": task.get("outputS3Directory"),
-        "created_at": _common.iso(task.get("createdAt")),
-        "ended_at": _common.iso(task.get("endedAt")),
-        "failure_reason": task.get("failureReason"),
-        "measurement_counts": counts,
-    }
+    outs["measurement_counts"] = counts
+    return outs
 
 
 _RERUN = (
@@ -387,37 +384,10 @@ def release(client: Any, arn: str, why: str) -> None:
         _common.update_tags(client, arn, {}, {_common.RELEASED_TAG: why})
 
 
-def visible_tags(tags: Mapping[str, str] | None) -> dict[str, str] | None:
-    """A task's tags without our bookkeeping tag (it is never one of the program's inputs)."""
-    shown = {k: v for k, v in (tags or {}).items() if k != _common.RELEASED_TAG}
-    return shown or None
-
-
 def inputs_from_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """What can be known of a task's inputs from GetQuantumTask (for ``pulumi import``).
-
-    Braket does not return the action; the program's action is adopted (see diff).
-    """
-    directory = task.get("outputS3Directory") or ""
-    task_id = task["quantumTaskArn"].rsplit("/", 1)[-1]
-    prefix = directory[: -len(task_id) - 1] if directory.endswith("/" + task_id) else directory
-    params = task.get("deviceParameters")
-    if isinstance(params, str) and params:
-        with contextlib.suppress(ValueError):
-            parsed = json.loads(params)
-            params = canonical_json(parsed) if parsed else None  # "{}" means none were given
-    inputs = {
-        "device_arn": task.get("deviceArn"),
-        "device_parameters": params or None,
-        "output_s3_bucket": task.get("outputS3Bucket"),
-        "output_s3_key_prefix": prefix,
-        "shots": task.get("shots"),
-        "tags": visible_tags(task.get("tags")),
-        "associations": task.get("associations") or None,
-        "wait_for_completion": True,
-        "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
-    }
-    return {k: v for k, v in inputs.items() if v is not None}
+    """What can be known of a task's inputs from GetQuantumTask (for ``pulumi import``): as the
+    declaration reads them. Braket does not return the action; the program's is adopted."""
+    return QUANTUM_TASK.inputs_from(task)
 
 
 def adopt_task(client: Any, arn: str, props: Mapping[str, Any]) -> str:
@@ -496,7 +466,7 @@ class QuantumTaskProvider(QuantumProvider):
         if importing:
             outs.update(inputs_from_task(task))
         elif "tags" in outs or task.get("tags"):
-            outs["tags"] = visible_tags(task.get("tags"))  # drift: an in-place update
+            outs["tags"] = QUANTUM_TASK.prop("tags").read_from(task)  # drift: in-place update
         outs.update(outputs_of(task, props))
         if importing:
             return ReadResult(id_, outs, inputs_from_task(task))
@@ -551,7 +521,7 @@ def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
     return go_duration_seconds(create) if create else None
 
 
-class QuantumTask(QuantumTaskBase, module="quantum/braket", name="QuantumTask"):
+class QuantumTask(QuantumTaskBase):
     """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
 
     ``QuantumTask(name, QuantumTaskArgs(...), opts)`` or ``QuantumTask(name, device_arn=..., ...)``.

@@ -37,7 +37,7 @@ from .._provider import (
 )
 from ..hints import adopt_option
 from ._generated import RuntimeProgramArgs, RuntimeProgramBase
-from .declarations import RUNTIME_PROGRAM
+from .declarations import MARKER_KEY, RUNTIME_PROGRAM
 from .metadata import (
     METADATA_FIELDS,
     MetadataDocument,
@@ -51,10 +51,22 @@ from .source import ProgramSource, ProgramSourceError, load_source
 
 __all__ = ["RuntimeProgram", "RuntimeProgramArgs", "RuntimeProgramProvider"]
 
-OUTPUTS = RUNTIME_PROGRAM.output_names
-COMPARED = ("data_sha256", "name", "description", "max_execution_time", "is_public", "spec")
+COMPARED = tuple(p.name for p in RUNTIME_PROGRAM.props if p.change == "in-place")
 """What ``diff`` compares; all update in place. ``data`` and ``metadata`` are compared through
 their normalised forms (hash; merged fields), so re-pointing at an identical file is no change."""
+
+UPLOADED = tuple(p.name for p in RUNTIME_PROGRAM.inputs if p.change == "in-place")
+"""The metadata an upload sends (``upload_program``'s arguments beside the data): the inputs
+that update in place. ``is_public`` is its own endpoint on update (``set_program_visibility``)."""
+
+
+def upload_args(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``UPLOADED`` as the runtime client takes them: whole seconds, a flag, the marked spec."""
+    args = {name: props.get(name) for name in UPLOADED}
+    args["max_execution_time"] = int(props["max_execution_time"])
+    args["is_public"] = bool(args["is_public"])
+    args["spec"] = wire_spec(props)
+    return args
 
 
 def _project_dir() -> Path:
@@ -148,14 +160,7 @@ class RuntimeProgramProvider(QuantumProvider):
             return self._adopt(str(props["import_id"]), props)
         with runtime_client() as client:
             try:
-                created = client.create_program(
-                    data_base64=source.base64(),
-                    name=props["name"],
-                    description=props["description"],
-                    max_execution_time=int(props["max_execution_time"]),
-                    is_public=bool(props.get("is_public")),
-                    spec=wire_spec(props),
-                )
+                created = client.create_program(data_base64=source.base64(), **upload_args(props))
             except DuplicateProgramError:
                 own = own_programs_named(client, props["name"])
                 retried = _same_upload(own, props)
@@ -206,8 +211,8 @@ class RuntimeProgramProvider(QuantumProvider):
                 client.update_program_data(id_, source.base64())
             fields = {
                 f: (wire_spec(news) or {}) if f == "spec" else news.get(f)
-                for f in ("name", "description", "max_execution_time", "spec")
-                if f in changed
+                for f in UPLOADED
+                if f in changed and f != "is_public"
             }
             try:
                 client.update_program_metadata(id_, fields)
@@ -257,12 +262,6 @@ def _source_for_upload(props: Mapping[str, Any]) -> ProgramSource:
     return source
 
 
-#: Key of the marker a create puts in the program's ``spec``: which resource uploaded it. The
-#: runtime API has no tags or idempotency token; the spec is the one free-form field it returns,
-#: and read strips the marker again, so it never shows up as an input or a diff.
-MARKER_KEY = "x-pulumi-quantum-resource"
-
-
 def resource_marker(props: Mapping[str, Any]) -> str | None:
     """A stable, non-revealing id of this resource (its URN parts, hashed); None without them."""
     import hashlib
@@ -285,14 +284,6 @@ def wire_spec(props: Mapping[str, Any]) -> dict[str, Any] | None:
     if marker:
         spec[MARKER_KEY] = marker
     return spec or None
-
-
-def user_spec(spec: Any) -> Any:
-    """The spec as the user wrote it: the marker removed (None when nothing else is left)."""
-    if not isinstance(spec, Mapping):
-        return spec or None
-    shown = {k: v for k, v in spec.items() if k != MARKER_KEY}
-    return shown or None
 
 
 def own_programs_named(client: Any, name: str) -> list[dict[str, Any]]:
@@ -354,48 +345,31 @@ def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> s
 def _outputs(
     program_id: str, desired: Mapping[str, Any], info: Mapping[str, Any], source: ProgramSource
 ) -> dict[str, Any]:
-    """Outputs after a write: the values just written, plus what only the service knows."""
+    """Outputs after a write: the values just written, plus what only the service knows (the
+    dates, read as declared)."""
     return {
         "program_id": program_id,
-        "name": desired.get("name"),
-        "description": desired.get("description"),
-        "max_execution_time": desired.get("max_execution_time"),
+        **{name: desired.get(name) for name in UPLOADED},
         "is_public": bool(desired.get("is_public")),
-        "spec": desired.get("spec"),
-        "data_sha256": source.sha256,
+        **RUNTIME_PROGRAM.outputs_from(info),
+        "data_sha256": source.sha256,  # the source just uploaded (the service may not say)
         "data_size": source.size,
-        "creation_date": info.get("creation_date"),
-        "update_date": info.get("update_date"),
     }
 
 
 def _outputs_from_service(
     program_id: str, info: Mapping[str, Any], previous: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Outputs as the service reports them (refresh/import)."""
-    import base64
-    import contextlib
-
-    data_size = previous.get("data_size")
-    data = info.get("data")
-    if isinstance(data, str) and data:
-        with contextlib.suppress(ValueError):  # not base64: keep the size we knew
-            data_size = len(base64.b64decode(data.strip(), validate=True))
-    return {
-        "program_id": program_id,
-        "name": info.get("name"),
-        "description": info.get("description"),
-        "max_execution_time": info.get("cost", info.get("max_execution_time")),
-        "is_public": bool(info.get("is_public", False)),
-        "spec": user_spec(info.get("spec")),
-        "data_sha256": previous.get("data_sha256"),
-        "data_size": data_size,
-        "creation_date": info.get("creation_date"),
-        "update_date": info.get("update_date"),
-    }
+    """Outputs as the service reports them (refresh/import), read as the declaration says; what
+    the service does not tell (the source's hash; its size, to a non-owner) stays as it was."""
+    outs = {"program_id": program_id, **RUNTIME_PROGRAM.read_fields(info)}
+    outs["data_sha256"] = previous.get("data_sha256")
+    if outs["data_size"] is None:
+        outs["data_size"] = previous.get("data_size")
+    return outs
 
 
-class RuntimeProgram(RuntimeProgramBase, module="quantum/ibm", name="RuntimeProgram"):
+class RuntimeProgram(RuntimeProgramBase):
     """A Qiskit Runtime program (``/programs``), created and updated in place.
 
     ``RuntimeProgram("hello", RuntimeProgramArgs(data="hello.py", metadata="hello.json"))`` or

@@ -49,23 +49,9 @@ MAX_MAX_TIME = 8 * 3600
 
 MODES = ("dedicated", "batch")
 ON_DELETE = ("close", "cancel")
-INPUTS = ("backend", "instance", "max_time", "mode", "on_delete")
-DETAILS = (
-    "state",
-    "accepting_jobs",
-    "max_ttl",
-    "interactive_ttl",
-    "active_ttl",
-    "started_at",
-    "activated_at",
-    "closed_at",
-    "last_job_started",
-    "last_job_completed",
-    "elapsed_time",
-    "backend_name",
-)
-"""Fields of IBM's session details copied to outputs (all returned by IBM's API)."""
-OUTPUTS = ("session_id", "channel", "active", *DETAILS)
+INPUTS = tuple(p.name for p in SESSION.inputs)
+"""What a session resource carries from its program (a Batch's ``mode`` too, pinned)."""
+OUTPUTS = SESSION.output_names
 
 
 def _check_instance(value: str) -> str | None:
@@ -201,12 +187,7 @@ class SessionProvider(QuantumProvider):
         if _is_over(info):
             return ReadResult(None, {})  # expired/closed/cancelled: gone; next up opens a new one
         if props.get("backend") is None:  # `pulumi import`: the inputs are what IBM reports
-            props = {
-                "backend": info.get("backend_name"),
-                "max_time": info.get("max_ttl"),
-                "mode": self.DECL.prop("mode").default or "batch",
-                "on_delete": self.DECL.prop("on_delete").default,
-            }
+            props = {"mode": "batch", **self.DECL.inputs_from(info)}  # (a Batch's mode is pinned)
         outs = _outputs(id_, props, info, client)
         return ReadResult(id_, outs, {k: outs.get(k) for k in INPUTS})
 
@@ -235,11 +216,11 @@ def _outputs(
         "session_id": session_id,
         "channel": getattr(client, "channel", "ibm_quantum"),
         "active": bool(alive and (accepting if accepting is not None else True)),
-        **{k: info.get(k) for k in DETAILS},
+        **SESSION.outputs_from(info),
     }
 
 
-class Session(SessionBase, module="quantum/ibm", name="Session"):
+class Session(SessionBase):
     """A Qiskit Runtime session held open for the stack's lifetime.
 
     Inputs and outputs: :data:`.declarations.SESSION`; adopt an open session with
@@ -260,7 +241,7 @@ class BatchProvider(SessionProvider):
         return super().check(olds, {**news, "mode": "batch"})
 
 
-class Batch(BatchBase, module="quantum/ibm", name="Batch"):
+class Batch(BatchBase):
     """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime.
 
     Inputs and outputs: :data:`.declarations.BATCH`.

@@ -1,7 +1,7 @@
 """The Pulumi package schema of ``quantum``, derived only from the resource declarations.
 
 Nothing here is written per resource: every resource, property, type, required flag and secret
-comes from :func:`pulumi_quantum.declare.all_declarations`, and the provider configuration from
+comes from :func:`pulumi_quantum.catalogue.all_declarations`, and the provider configuration from
 :data:`CONFIG`, the one list of ``quantum:*`` stack-config keys the package reads (through
 ``_provider.config_value``). A unit test checks both directions (every declared property is in
 the schema; every ``config_value`` key is in :data:`CONFIG`).
@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from ..declare import Kind, ObjectType, Prop, ResourceDecl, all_declarations
+from ..catalogue import all_declarations
+from ..declare import Kind, ObjectType, Prop, ResourceDecl
 
 PACKAGE = "quantum"
 PYTHON_SDK_PACKAGE = "pulumi_quantum_sdk"

@@ -25,7 +25,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
-from ..braket._common import error_code
+from ..clients.aws_errors import error_code
 from ..rules import bucket_name_problem
 from ._generated import ResultsBucketArgs, ResultsBucketBase
 from .declarations import RESULTS_BUCKET
@@ -160,7 +160,7 @@ class ResultsBucketProvider(QuantumProvider):
                 raise
 
 
-class ResultsBucket(ResultsBucketBase, module="quantum/storage", name="ResultsBucket"):
+class ResultsBucket(ResultsBucketBase):
     """An S3 bucket for Braket task results: ``ResultsBucket("results", bucket="amazon-braket-x")``.
 
     ``force_destroy=True`` lets ``destroy`` delete the results in it; an existing bucket of yours

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi_quantum.declare import all_declarations
+from pulumi_quantum.catalogue import all_declarations
 
 from ._stacks import changes, plan, run_cli
 from .harness import EngineProject

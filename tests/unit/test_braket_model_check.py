@@ -1,13 +1,12 @@
-"""model_check: generic validation of requests against botocore's Braket service model."""
+"""service_model: generic validation of requests against botocore's Braket service model."""
 
 from __future__ import annotations
 
 import pytest
 
 from pulumi_quantum._provider import CheckErrors
-from pulumi_quantum.braket.model_check import input_shape, snake_case, validate_request
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from pulumi_quantum.service_model import input_shape, snake_case, validate_request
+from pulumi_quantum.values import UNKNOWN
 
 VALID_TASK = {
     "action": '{"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"}}',

@@ -43,7 +43,7 @@ def parse_request(
             raise ValidationException(f"request body is not valid JSON: {exc}") from None
         if not isinstance(document, dict):
             raise ValidationException("request body must be a JSON object")
-        from ...braket.model_check import body_problems  # the preview's checks, one truth
+        from ...service_model import body_problems  # the preview's checks, one truth
 
         problems = body_problems(operation.name, document)
         if problems:

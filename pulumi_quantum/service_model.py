@@ -18,6 +18,9 @@ a read-only view with the attributes of ``botocore.model.Shape`` this walker use
 first check of every provider process would pay at preview for a model it only reads;
 tests/unit/test_braket_model_view.py proves the view equals botocore's ``ServiceModel`` for every
 shape of the service.
+
+Neutral by design (it imports nothing from Pulumi): the provider side (``check`` at preview) and
+the local Braket (request bodies) share it without the local cloud loading the Pulumi SDK.
 """
 
 from __future__ import annotations
@@ -27,9 +30,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from .._provider import CheckErrors, is_unknown
+from .values import is_unknown
+
+
+class Failures(Protocol):
+    """Where :func:`validate_request` reports (``_provider.CheckErrors`` is one)."""
+
+    def add(self, prop: str, reason: str) -> None: ...
+
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
@@ -135,7 +145,7 @@ def input_shape(operation: str, service: str = "braket") -> ModelShape:
 def validate_request(
     operation: str,
     request: Mapping[str, Any],
-    errors: CheckErrors,
+    errors: Failures,
     *,
     names: Mapping[str, str] | None = None,
     skip: Iterable[str] = (),
