@@ -44,7 +44,10 @@ class ResultsBucketProvider(QuantumProvider):
     """CRUD for one S3 bucket. Holds no configuration (it is pickled into state)."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from ..braket._common import check_target
+
         errors = CheckErrors()
+        check_target(errors)
         inputs = RESULTS_BUCKET.defaults({k: v for k, v in news.items() if k not in OUTPUTS})
         name = inputs.get("bucket")
         if name is None:
