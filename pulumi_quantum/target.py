@@ -41,9 +41,16 @@ LOCAL_NAMES = ("localcloud.test",)
 """Host names that mean the local cloud (``local env`` gives qiskit-ibm-runtime this one)."""
 
 ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "braket": (("braketEndpoint", "AWS_ENDPOINT_URL_BRAKET"), ("s3Endpoint", "AWS_ENDPOINT_URL_S3")),
-    "ibm": (("ibmUrl", "QISKIT_IBM_URL"), ("ibmApiUrl", "QISKIT_IBM_API_URL"), ("ibmIamUrl", "IAM_URL")),
-}  # fmt: skip
+    "braket": (
+        ("braketEndpoint", "AWS_ENDPOINT_URL_BRAKET"),
+        ("s3Endpoint", "AWS_ENDPOINT_URL_S3"),
+    ),
+    "ibm": (
+        ("ibmUrl", "QISKIT_IBM_URL"),
+        ("ibmApiUrl", "QISKIT_IBM_API_URL"),
+        ("ibmIamUrl", "IAM_URL"),
+    ),
+}
 CREDENTIAL_KEYS = {"braket": ("awsAccessKeyId",), "ibm": ("ibmToken", "ibmApiKey")}
 
 
@@ -142,7 +149,7 @@ def explicit_target(vendor: str) -> str | None:
     key, env = TARGET_KEYS[vendor]
     value, source = _source(key, env)
     if value is None and vendor == "ibm":
-        braket, braket_source = _source(*TARGET_KEYS["braket"])
+        braket, _ = _source(*TARGET_KEYS["braket"])
         if braket and braket.strip().lower() == LOCAL:
             return LOCAL  # quantum:target local: the whole stack on the local cloud
     if value is None:
@@ -222,8 +229,7 @@ def _disagreement(vendor: str, target: str, endpoint: Endpoint) -> str:
         hint = " (scripts/env.sh and `pulumi-quantum local env` export it)"
         hint = hint if not endpoint.source.startswith("quantum:") else ""
         remedy = (
-            f"unset {endpoint.source}{hint} to use the vendor's own endpoints, "
-            f"or set {fix} {LOCAL}"
+            f"unset {endpoint.source}{hint} to use the vendor's own endpoints, or set {fix} {LOCAL}"
         )
     return f"{fix} is {target} but {endpoint.source} is {endpoint.url} ({where}): {remedy}"
 

@@ -65,7 +65,11 @@ def is_crn(value: object) -> bool:
 def _real_credentials() -> bool:
     """A token or API key that is not one of the local cloud's is configured (config or env)."""
     known = targets.local_credentials("ibm")["known"]
-    values = (config_value("ibmToken"), config_value("ibmApiKey"), os.environ.get("QISKIT_IBM_TOKEN"))
+    values = (
+        config_value("ibmToken"),
+        config_value("ibmApiKey"),
+        os.environ.get("QISKIT_IBM_TOKEN"),
+    )
     return any(value and value not in known for value in values)
 
 

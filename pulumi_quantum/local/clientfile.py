@@ -45,7 +45,9 @@ def port_from_env(service: str) -> int:
         if not 0 <= port <= 65535:
             raise ValueError
     except ValueError:
-        raise ValueError(f"{name} is {raw!r}; set it to a port number (0 = any free port)") from None
+        raise ValueError(
+            f"{name} is {raw!r}; set it to a port number (0 = any free port)"
+        ) from None
     return port
 
 

@@ -116,7 +116,10 @@ LEGACY_IBM_EXPORTS = ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE
 
 
 def exports(
-    endpoints: dict[str, str], env: dict[str, str], data_dir: Path | None = None, *,
+    endpoints: dict[str, str],
+    env: dict[str, str],
+    data_dir: Path | None = None,
+    *,
     ibm_legacy: bool = False,
 ) -> list[str]:
     """The ``export`` lines that point the vendors' clients at this cloud.
@@ -304,10 +307,12 @@ def _print_endpoints(
         print(f"  {name:7s} {url}")
     print("# point the vendors' clients at it:")
     if ibm_legacy:
-        print("# IBM: the legacy runtime (qiskit-ibm-provider); without --ibm-legacy: today's platform")
+        print("# IBM: the legacy runtime (qiskit-ibm-provider); today's platform: no --ibm-legacy")
     else:
-        print("# IBM: today's IBM Quantum Platform (qiskit-ibm-runtime); legacy runtime: --ibm-legacy")
-    for line in exports(endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=ibm_legacy):
+        print("# IBM: today's IBM Quantum Platform (qiskit-ibm-runtime); legacy: --ibm-legacy")
+    for line in exports(
+        endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=ibm_legacy
+    ):
         print(line)
 
 
@@ -340,7 +345,9 @@ def env(args: argparse.Namespace) -> int:
         return 3
     endpoints = doc["endpoints"]
     legacy = getattr(args, "ibm_legacy", False)
-    for line in exports(endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=legacy):
+    for line in exports(
+        endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=legacy
+    ):
         print(line)
     return 0
 

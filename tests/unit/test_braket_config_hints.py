@@ -47,9 +47,8 @@ def dead_loopback_url() -> str:
 def unreachable(url: str) -> str:
     from botocore.exceptions import EndpointConnectionError
 
-    with pytest.raises(ProviderError) as caught:
-        with braket_errors("CreateQuantumTask"):
-            raise EndpointConnectionError(endpoint_url=url)
+    with pytest.raises(ProviderError) as caught, braket_errors("CreateQuantumTask"):
+        raise EndpointConnectionError(endpoint_url=url)
     return str(caught.value)
 
 
@@ -66,9 +65,8 @@ def test_cannot_reach_the_local_cloud_says_to_start_it():
     _provider._remember_stack_config(
         {"quantum:target": "local", "quantum:braketEndpoint": url, "quantum:awsMaxAttempts": "1"}
     )
-    with pytest.raises(ProviderError) as caught:
-        with braket_errors("SearchDevices"):
-            clients.braket_client().search_devices(filters=[])
+    with pytest.raises(ProviderError) as caught, braket_errors("SearchDevices"):
+        clients.braket_client().search_devices(filters=[])
     message = str(caught.value)
     assert f"cannot reach {url}" in message and "pulumi-quantum local start" in message
 

@@ -167,9 +167,7 @@ def test_ibm_real_token_in_config_and_a_loopback_url_send_nothing(listener, monk
     assert listener.requests == []
 
 
-def test_ibm_local_target_logs_in_with_the_local_token_not_the_environments(
-    listener, monkeypatch
-):
+def test_ibm_local_target_logs_in_with_the_local_token_not_the_environments(listener, monkeypatch):
     monkeypatch.setenv("QISKIT_IBM_URL", listener.url)
     with pytest.raises(IBMRuntimeError):
         ibm_config.runtime_client().list_programs()

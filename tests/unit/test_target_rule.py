@@ -17,6 +17,7 @@ from pulumi_quantum.ibm import config as ibm_config
 from pulumi_quantum.ibm.program import RuntimeProgramProvider
 from pulumi_quantum.ibm.session import SessionProvider
 from pulumi_quantum.local import clientfile
+from pulumi_quantum.local.ibm.accounts import local_crn
 from pulumi_quantum.storage import ResultsBucketProvider
 
 REAL_KEY_ID = "AKIAREALACCOUNT00001"
@@ -67,7 +68,7 @@ def local_cloud_state(tmp_path, ibm_port: int = 47123) -> None:
                 "token": "local-ibm-token-alice",
                 "instance": "local-hub/local-group/alice-project",
                 "api_key": "local-ibm-apikey-alice",
-                "crn": "crn:v1:bluemix:public:quantum-computing:us-east:a/local-alice:alice-instance::",
+                "crn": local_crn("alice"),
                 "tokens": ["local-ibm-token-alice", "local-ibm-token-bob"],
                 "api_keys": ["local-ibm-apikey-alice", "local-ibm-apikey-bob"],
             },
@@ -191,9 +192,7 @@ def test_aws_target_ignores_botocores_own_endpoint_settings(monkeypatch, tmp_pat
     whatever they name (a loopback port, say): on aws only the regional endpoint is used."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4590")
     (tmp_path / ".aws").mkdir()
-    (tmp_path / ".aws" / "config").write_text(
-        "[default]\nendpoint_url = http://127.0.0.1:4591\n"
-    )
+    (tmp_path / ".aws" / "config").write_text("[default]\nendpoint_url = http://127.0.0.1:4591\n")
     _provider._remember_stack_config({"quantum:target": "aws"})
     assert clients.braket_client().meta.endpoint_url == "https://braket.us-east-1.amazonaws.com"
     assert clients.s3_client().meta.endpoint_url.startswith("https://s3.")
