@@ -44,7 +44,7 @@ def setup_commands(readme: Path) -> list[str]:
         command = line.split("  #")[0].strip()
         if command:
             commands.append(command)
-        if command.startswith("pulumi stack init"):
+        if "pulumi stack init" in command:
             return commands
     raise AssertionError(f"{readme}: no `pulumi stack init` in its first bash block")
 
