@@ -51,6 +51,16 @@ ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("ibmIamUrl", "IAM_URL"),
     ),
 }
+LOCAL_DEFAULTS = {
+    "aws_access_key_id": "AKIALOCALQUANTUM0001",
+    "aws_secret_access_key": "local-quantum-secret-key-0001",
+    "ibm_token": "local-ibm-token-alice",
+    "ibm_instance": "local-hub/local-group/alice-project",
+    "ibm_api_key": "local-ibm-apikey-alice",
+    "ibm_crn": "crn:v1:bluemix:public:quantum-computing:us-east:a/local-alice:alice-instance::",
+}
+"""The local cloud's documented default account (README), used when it left no client.json:
+loopback-only keys, not secrets."""
 CREDENTIAL_KEYS = {"braket": ("awsAccessKeyId",), "ibm": ("ibmToken", "ibmApiKey")}
 
 
@@ -121,23 +131,22 @@ def local_credentials(vendor: str) -> dict[str, Any]:
     """
     state = local_state().get("aws" if vendor == "braket" else "ibm") or {}
     if vendor == "braket":
-        key = state.get("access_key_id") or "AKIALOCALQUANTUM0001"
-        secret = state.get("secret_access_key") or "local-quantum-secret-key-0001"
+        key = state.get("access_key_id") or LOCAL_DEFAULTS["aws_access_key_id"]
+        secret = state.get("secret_access_key") or LOCAL_DEFAULTS["aws_secret_access_key"]
         return {
             "access_key_id": key,
             "secret_access_key": secret,
             "known": set(state.get("access_key_ids") or [key]),
         }
-    token = state.get("token") or "local-ibm-token-alice"
-    api_key = state.get("api_key") or "local-ibm-apikey-alice"
+    token = state.get("token") or LOCAL_DEFAULTS["ibm_token"]
+    api_key = state.get("api_key") or LOCAL_DEFAULTS["ibm_api_key"]
     tokens = set(state.get("tokens") or [token])
     api_keys = set(state.get("api_keys") or [api_key])
     return {
         "token": token,
-        "instance": state.get("instance") or "local-hub/local-group/alice-project",
+        "instance": state.get("instance") or LOCAL_DEFAULTS["ibm_instance"],
         "api_key": api_key,
-        "crn": state.get("crn")
-        or "crn:v1:bluemix:public:quantum-computing:us-east:a/local-alice:alice-instance::",
+        "crn": state.get("crn") or LOCAL_DEFAULTS["ibm_crn"],
         "tokens": tokens,
         "api_keys": api_keys,
         "known": tokens | api_keys,

@@ -38,12 +38,9 @@ from typing import Any
 from .. import target as targets
 from .._provider import ProviderError, config_value
 
-LOCAL_ACCESS_KEY_ID = "AKIALOCALQUANTUM0001"
-LOCAL_SECRET_ACCESS_KEY = "local-quantum-secret-key-0001"  # documented; opens only loopback
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_ATTEMPTS = 10
 RETRY_MODES = ("standard", "adaptive", "legacy")
-TARGETS = ("local", "aws")
 
 
 @dataclass(frozen=True)
@@ -58,13 +55,14 @@ class ClientSettings:
     max_attempts: int
     use_local_keys: bool
     configured_keys: str | None = None
+    """sha256 of the AWS keys given as ``quantum:awsAccessKeyId``/``awsSecretAccessKey``/
+    ``awsSessionToken`` (never the keys: a changed key gets a new client, and this object may be
+    shown in logs); the keys themselves are read from config when the client is built."""
     local_key_id: str | None = None
     """On the local target: the local cloud's key id in use (its secret is read again when the
     client is built, from the same ``client.json``)."""
     data_dir: str | None = None
-    """sha256 of the AWS keys given as ``quantum:awsAccessKeyId``/``awsSecretAccessKey``/
-    ``awsSessionToken`` (never the keys: a changed key gets a new client, and this object may be
-    shown in logs); the keys themselves are read from config when the client is built."""
+    """On the local target: the local cloud's data dir (a different cloud gets a new client)."""
 
 
 def _configured_keys() -> dict[str, str] | None:
@@ -111,10 +109,7 @@ def resolve_target() -> str:
 
 def check_target() -> list[tuple[str, str]]:
     """The target problems ``check`` reports at preview (see :func:`resolve_target`)."""
-    try:
-        return targets.check_failures("braket", _aws_credentials_visible())
-    except ProviderError as exc:
-        return [("quantum:target", str(exc))]
+    return targets.check_failures("braket", _aws_credentials_visible())
 
 
 def settings() -> ClientSettings:

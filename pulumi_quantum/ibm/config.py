@@ -44,13 +44,6 @@ if TYPE_CHECKING:  # pragma: no cover
 LEGACY_IBM_URL = "https://auth.quantum-computing.ibm.com/api"
 """IBM's legacy runtime (IBM Quantum Platform Classic), as qiskit-ibm-provider defaults to it."""
 
-LOCAL_DEFAULT_TOKEN = "local-ibm-token-alice"
-"""The local cloud's documented default account token (its ``client.json`` says which)."""
-
-LOCAL_DEFAULT_API_KEY = "local-ibm-apikey-alice"
-LOCAL_DEFAULT_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/local-alice:alice-instance::"
-"""The local cloud's documented default platform account (loopback only, not secrets)."""
-
 PLATFORM = "ibm_quantum_platform"
 LEGACY = "ibm_quantum"
 CHANNELS = {PLATFORM: PLATFORM, "ibm_cloud": PLATFORM, LEGACY: LEGACY, "legacy": LEGACY}

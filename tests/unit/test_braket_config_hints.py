@@ -92,3 +92,17 @@ def test_no_aws_credentials_names_the_keys_and_variables_to_set():
     for name in ("quantum:awsAccessKeyId", "quantum:awsSecretAccessKey", "AWS_ACCESS_KEY_ID",
                  "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "quantum:target local"):  # fmt: skip
         assert name in message, name
+
+
+def test_no_aws_credentials_for_the_results_bucket_names_what_to_set():
+    """The bucket is usually the first resource `up` creates on a fresh account."""
+    from pulumi_quantum.storage import ResultsBucketProvider
+
+    _provider._remember_stack_config({"quantum:target": "aws"})
+    checked = ResultsBucketProvider().check({}, {"bucket": "amzn-braket-hints"})
+    assert checked.failures == []
+    with pytest.raises(ProviderError) as caught:
+        ResultsBucketProvider().create(checked.inputs)
+    message = str(caught.value)
+    assert "Unable to locate credentials" not in message
+    assert "quantum:awsAccessKeyId" in message and "AWS_PROFILE" in message
