@@ -196,9 +196,9 @@ def resolve(vendor: str, real_credentials: bool = False) -> str:
     endpoints = explicit_endpoints(vendor)
     fix = _fix_key(vendor)
     if target is not None:
-        for endpoint in endpoints:
-            if is_local_url(endpoint.url) != (target == LOCAL):
-                raise TargetError(_disagreement(vendor, target, endpoint))
+        wrong = [e for e in endpoints if is_local_url(e.url) != (target == LOCAL)]
+        if wrong:
+            raise TargetError(_disagreement(vendor, target, wrong))
         return target
     kinds = {is_local_url(e.url) for e in endpoints}
     if len(kinds) > 1:
@@ -226,21 +226,26 @@ def resolve(vendor: str, real_credentials: bool = False) -> str:
     return real if real_credentials else LOCAL
 
 
-def _disagreement(vendor: str, target: str, endpoint: Endpoint) -> str:
+def _disagreement(vendor: str, target: str, endpoints: Sequence[Endpoint]) -> str:
+    """The message for endpoints that disagree with the target: every one of them, the
+    target's setting, and the two ways out."""
     fix = _fix_key(vendor)
-    where = "the local cloud" if is_local_url(endpoint.url) else "not the local cloud"
+    setting = f"{fix} is {target}"
+    if vendor == "ibm" and _source(*TARGET_KEYS["ibm"])[0] is None:
+        setting = f"{fix} is {target} (quantum:target {target} sets it)"
+    where = "the local cloud" if target != LOCAL else "not the local cloud"
+    found = ", ".join(f"{e.source} is {e.url}" for e in endpoints)
+    names = ", ".join(e.source for e in endpoints)
     if target == LOCAL:
         remedy = (
-            f"unset {endpoint.source} (the local target finds the local cloud itself), "
+            f"unset {names} (the local target finds the local cloud itself), "
             f"or set {fix} {REAL[vendor]}"
         )
     else:
-        hint = " (scripts/env.sh and `pulumi-quantum local env` export it)"
-        hint = hint if not endpoint.source.startswith("quantum:") else ""
-        remedy = (
-            f"unset {endpoint.source}{hint} to use the vendor's own endpoints, or set {fix} {LOCAL}"
-        )
-    return f"{fix} is {target} but {endpoint.source} is {endpoint.url} ({where}): {remedy}"
+        exported = [e for e in endpoints if not e.source.startswith("quantum:")]
+        hint = " (scripts/env.sh and `pulumi-quantum local env` export them)" if exported else ""
+        remedy = f"unset {names}{hint} to use the vendor's own endpoints, or set {fix} {LOCAL}"
+    return f"{setting} but {found} ({where}): {remedy}"
 
 
 def check_failures(vendor: str, real_credentials: bool = False) -> list[tuple[str, str]]:

@@ -263,3 +263,14 @@ def test_platform_exports_of_local_env_target_the_local_cloud(monkeypatch, tmp_p
     assert ibm_config.ibm_target() == "local"
     assert ibm_config.ibm_url() == "http://127.0.0.1:47123"  # programs: never the .test name
     assert ibm_config.session_client()._key == "local-ibm-apikey-alice"
+
+
+def test_every_disagreeing_endpoint_is_named_at_once(monkeypatch):
+    """`local env`'s platform exports set three IBM URLs: one preview names all three."""
+    monkeypatch.setenv("QISKIT_IBM_URL", "http://localcloud.test")
+    monkeypatch.setenv("IAM_URL", "http://127.0.0.1:4592")
+    monkeypatch.setenv("QISKIT_IBM_API_URL", "http://127.0.0.1:4592/api/v1")
+    _provider._remember_stack_config({"quantum:ibmTarget": "ibm"})
+    [reason] = target_failures(IBM_CHECKS["Session"]())
+    assert "unset QISKIT_IBM_URL, QISKIT_IBM_API_URL, IAM_URL" in reason
+    assert "QISKIT_IBM_URL is http://localcloud.test" in reason
