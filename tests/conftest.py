@@ -47,6 +47,11 @@ LOOPBACK_FALLBACKS = {
     "AWS_ENDPOINT_URL": DEAD_LOOPBACK,
 }
 os.environ.update(LOOPBACK_FALLBACKS)
+# A stack on the local target finds the local cloud through PQ_LOCAL_DATA_DIR (its client.json):
+# never the developer's own cloud or ports; tests pass their cloud's (client_env() has it).
+for _name in ("PQ_LOCAL_BRAKET_PORT", "PQ_LOCAL_S3_PORT", "PQ_LOCAL_IBM_PORT"):
+    os.environ.pop(_name, None)
+os.environ["PQ_LOCAL_DATA_DIR"] = tempfile.mkdtemp(prefix="pq-no-local-cloud-")
 _AUDIT_LOG = pytest.StashKey[Path]()
 
 

@@ -154,6 +154,44 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
 }
 
 
+def check_target(errors: Any) -> None:
+    """Report at preview a target that disagrees with an explicit endpoint (no remote call)."""
+    from ..clients.braket import check_target as target_problems
+
+    for key, message in target_problems():
+        errors.add(key, message)
+
+
+NO_CREDENTIALS_HINT = (
+    "no AWS credentials found (quantum:target is aws). Set quantum:awsAccessKeyId and "
+    "quantum:awsSecretAccessKey (pulumi config set --secret ...; quantum:awsSessionToken for "
+    "temporary keys), or the environment variables AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile in ~/.aws (aws configure / "
+    "aws sso login); or set quantum:target local to use the local quantum cloud"
+)
+
+
+def _unreachable_hint() -> str:
+    """What to do about an unreachable endpoint, for the target in force (never the advice to
+    set the target that is already set)."""
+    from ..clients.braket import resolve_target
+
+    try:
+        target = resolve_target()
+    except ProviderError:
+        target = None
+    if target == "local":
+        return (
+            "the local quantum cloud is not running there: start it (pulumi-quantum local "
+            "start; PQ_LOCAL_DATA_DIR names its state), or set quantum:target aws to use AWS"
+        )
+    return (
+        "quantum:target is aws: check this machine's network path to AWS and quantum:awsRegion "
+        "(quantum:braketEndpoint / quantum:s3Endpoint replace the regional endpoints, e.g. "
+        "with a VPC endpoint)"
+    )
+
+
 @contextmanager
 def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iterator[None]:
     """Turn botocore failures into ProviderErrors that name the field and the fix.
@@ -161,7 +199,12 @@ def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iter
     Messages come from the service or botocore, which never echo secret keys; endpoints are
     shown because "which server did it talk to" is the first question when something fails.
     """
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
 
     ctx = dict(context or {})
     try:
@@ -173,11 +216,10 @@ def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iter
         text = hint(message, ctx) if hint else f"{code}: {message}"
         raise ProviderError(f"{action} failed: {text}") from None
     except EndpointConnectionError as exc:
-        raise ProviderError(
-            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; start the local "
-            "cloud (pulumi-quantum local start), or point quantum:braketEndpoint / "
-            "AWS_ENDPOINT_URL_BRAKET at a Braket endpoint, or set quantum:target aws"
-        ) from None
+        url = exc.kwargs.get("endpoint_url")
+        raise ProviderError(f"{action} failed: cannot reach {url}; {_unreachable_hint()}") from None
+    except NoCredentialsError:
+        raise ProviderError(f"{action} failed: {NO_CREDENTIALS_HINT}") from None
     except BotoCoreError as exc:
         raise ProviderError(f"{action} failed: {type(exc).__name__}: {exc}") from None
 

@@ -59,6 +59,7 @@ def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
 
 def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
+    _common.check_target(errors)
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)

@@ -191,6 +191,7 @@ def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
+    _common.check_target(errors)
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
     given_params = inputs.get("device_parameters")

@@ -17,12 +17,15 @@ Two channels, as qiskit-ibm-runtime names them:
 
 Which channel: ``quantum:ibmChannel`` / ``QISKIT_IBM_CHANNEL`` if set; else the platform when
 an API key is configured or the instance is a CRN; else legacy when a token, URL or
-hub/group/project instance is configured. With nothing configured at all, sessions use the
-local cloud's current platform (``pulumi-quantum local start``) and programs its legacy
-runtime. A loopback ``ibmUrl`` is the local cloud, which serves both protocols on one port:
-on the platform channel its API is ``<url>/api/v1`` and its IAM ``<url>``, and its documented
-default account (alice's API key and CRN) fills whatever is not configured, so the quickstart
-runs without any IBM account.
+hub/group/project instance is configured; else the platform.
+
+Where requests go is :mod:`pulumi_quantum.target`'s rule, the same as Braket's (the table is in
+docs/configuration.md): ``quantum:ibmTarget`` (``local`` | ``ibm``; ``quantum:target local``
+also sets it) decides; an explicit URL is honoured only when it agrees; unset, the target
+follows an explicit URL, else a configured real token or key (→ ``ibm``: IBM's own hosts, the
+legacy runtime at ``https://auth.quantum-computing.ibm.com/api``), else ``local``. The local
+target uses the local cloud of ``$PQ_LOCAL_DATA_DIR``: its URL and its own accounts from its
+``client.json`` (port included: no hard-coded port), never a token from the user's environment.
 """
 
 from __future__ import annotations
@@ -31,21 +34,15 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from .. import target as targets
 from .._provider import config_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clients.ibm_platform import IBMPlatformClient
     from ..clients.ibm_runtime import IBMRuntimeClient
 
-DEFAULT_IBM_URL = "http://127.0.0.1:4592"
-"""The local cloud's default IBM endpoint (``pulumi-quantum local start``)."""
-
-LOCAL_DEFAULT_TOKEN = "local-ibm-token-alice"
-"""The local cloud's documented default account token; used only against DEFAULT_IBM_URL."""
-
-LOCAL_DEFAULT_API_KEY = "local-ibm-apikey-alice"
-LOCAL_DEFAULT_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/local-alice:alice-instance::"
-"""The local cloud's documented default platform account (loopback only, not secrets)."""
+LEGACY_IBM_URL = "https://auth.quantum-computing.ibm.com/api"
+"""IBM's legacy runtime (IBM Quantum Platform Classic), as qiskit-ibm-provider defaults to it."""
 
 PLATFORM = "ibm_quantum_platform"
 LEGACY = "ibm_quantum"
@@ -58,8 +55,40 @@ def is_crn(value: object) -> bool:
     return isinstance(value, str) and value.startswith("crn:")
 
 
+def _real_credentials() -> bool:
+    """A token or API key that is not one of the local cloud's is configured (config or env)."""
+    known = targets.local_credentials("ibm")["known"]
+    values = (
+        config_value("ibmToken"),
+        config_value("ibmApiKey"),
+        os.environ.get("QISKIT_IBM_TOKEN"),
+    )
+    return any(value and value not in known for value in values)
+
+
+def ibm_target() -> str:
+    """``local`` or ``ibm``; raises :class:`~pulumi_quantum.target.TargetError` on disagreement."""
+    return targets.resolve("ibm", _real_credentials())
+
+
+def check_target() -> list[tuple[str, str]]:
+    """The target problems ``check`` reports at preview (no remote call)."""
+    return targets.check_failures("ibm", _real_credentials())
+
+
+def _local_base(explicit: str | None) -> str:
+    """The local cloud's IBM URL: an explicit loopback URL as given, else its state's."""
+    host = urlparse(explicit).hostname if explicit else None
+    if explicit and targets.is_local_url(explicit) and host not in targets.LOCAL_NAMES:
+        return explicit.rstrip("/")
+    return targets.local_endpoint("ibm")
+
+
 def ibm_url() -> str:
-    return config_value("ibmUrl", "QISKIT_IBM_URL", default=DEFAULT_IBM_URL) or DEFAULT_IBM_URL
+    url = config_value("ibmUrl", "QISKIT_IBM_URL")
+    if _local_cloud():
+        return _local_base(url)
+    return url or LEGACY_IBM_URL
 
 
 def ibm_instance() -> str | None:
@@ -67,10 +96,15 @@ def ibm_instance() -> str | None:
 
 
 def ibm_token() -> str | None:
-    token = config_value("ibmToken", "QISKIT_IBM_TOKEN")
-    if token is None and ibm_url().rstrip("/") == DEFAULT_IBM_URL:
-        return LOCAL_DEFAULT_TOKEN
-    return token
+    if _local_cloud():
+        local = targets.local_credentials("ibm")
+        candidates = [
+            ("quantum:ibmToken", config_value("ibmToken")),
+            ("QISKIT_IBM_TOKEN", os.environ.get("QISKIT_IBM_TOKEN")),
+        ]
+        chosen = targets.use_local_credential("ibm", candidates, local["tokens"])
+        return chosen or local["token"]
+    return config_value("ibmToken", "QISKIT_IBM_TOKEN")
 
 
 def ibm_channel() -> str:
@@ -92,32 +126,25 @@ def ibm_channel() -> str:
     return PLATFORM  # nothing configured: the local cloud's current platform
 
 
-def _is_loopback_url(url: str | None) -> bool:
-    host = urlparse(url).hostname if url else None
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
 def _local_cloud() -> bool:
-    """True when sessions go to the local cloud: no URL configured, or a loopback one."""
-    url = config_value("ibmUrl", "QISKIT_IBM_URL")
-    if url is not None:
-        return _is_loopback_url(url)
-    # No URL: a configured platform account means IBM's cloud (qiskit-ibm-runtime's default).
-    return not (config_value("ibmApiKey") or is_crn(ibm_instance()))
+    """True when IBM requests go to the local cloud (the ``local`` target)."""
+    return ibm_target() == targets.LOCAL
 
 
 def platform_api_url(instance: str) -> str:
     """The runtime API base, resolved as qiskit-ibm-runtime's default resolver does.
 
-    A loopback URL (the local cloud, which serves both protocols on one port) is used as is.
+    On the local target: an explicit loopback API URL as given, else the local cloud's.
     """
     direct = config_value("ibmApiUrl", "QISKIT_IBM_API_URL")
+    if _local_cloud():
+        host = urlparse(direct).hostname if direct else None
+        if direct and targets.is_local_url(direct) and host not in targets.LOCAL_NAMES:
+            return direct.rstrip("/")
+        return f"{_local_base(config_value('ibmUrl', 'QISKIT_IBM_URL'))}/api/v1"
     if direct:
         return direct.rstrip("/")
-    url = config_value("ibmUrl", "QISKIT_IBM_URL")
-    if _local_cloud():
-        return f"{(url or DEFAULT_IBM_URL).rstrip('/')}/api/v1"
-    url = url or IBM_CLOUD_URL
+    url = config_value("ibmUrl", "QISKIT_IBM_URL") or IBM_CLOUD_URL
     if "experimental" in url:
         return url.rstrip("/")
     parsed = urlparse(url)
@@ -129,10 +156,13 @@ def platform_api_url(instance: str) -> str:
 
 def platform_iam_url(instance: str) -> str:
     explicit = config_value("ibmIamUrl", "IAM_URL")
+    if _local_cloud():
+        host = urlparse(explicit).hostname if explicit else None
+        if explicit and targets.is_local_url(explicit) and host not in targets.LOCAL_NAMES:
+            return explicit.rstrip("/")
+        return _local_base(config_value("ibmUrl", "QISKIT_IBM_URL"))
     if explicit:
         return explicit.rstrip("/")
-    if _local_cloud():
-        return (config_value("ibmUrl", "QISKIT_IBM_URL") or DEFAULT_IBM_URL).rstrip("/")
     parts = instance.split(":")
     if len(parts) > 2 and parts[2] == "staging":
         return "https://iam.test.cloud.ibm.com"
@@ -143,18 +173,26 @@ def platform_account(instance: str | None = None) -> tuple[str, str]:
     """(API key, CRN) for the platform channel.
 
     ``QISKIT_IBM_TOKEN`` counts as an API key only next to a CRN in ``QISKIT_IBM_INSTANCE``
-    (then it describes a qiskit-ibm-runtime account, not a legacy one); on the local cloud the
-    documented default account fills what is missing.
+    (then it describes a qiskit-ibm-runtime account, not a legacy one). On the local target
+    only a key the local cloud knows (or one in stack config with ``quantum:ibmTarget local``)
+    is used; otherwise its own default account, from its ``client.json``.
     """
     env_crn = is_crn(os.environ.get("QISKIT_IBM_INSTANCE"))
     configured = config_value("ibmInstance")
     crn = instance if is_crn(instance) else None
     crn = crn or (configured if is_crn(configured) else None)
     crn = crn or (os.environ["QISKIT_IBM_INSTANCE"] if env_crn else None)
-    key = config_value("ibmApiKey") or (os.environ.get("QISKIT_IBM_TOKEN") if env_crn else None)
     if _local_cloud():
-        crn = crn or LOCAL_DEFAULT_CRN
-        key = key or LOCAL_DEFAULT_API_KEY
+        local = targets.local_credentials("ibm")
+        candidates = [
+            ("quantum:ibmApiKey", config_value("ibmApiKey")),
+            ("QISKIT_IBM_TOKEN", os.environ.get("QISKIT_IBM_TOKEN") if env_crn else None),
+        ]
+        key = targets.use_local_credential("ibm", candidates, local["api_keys"])
+        if key is None:  # the local cloud's own account, whole (its key owns its CRN)
+            return local["api_key"], crn if is_crn(instance) else local["crn"]
+        return key, crn or local["crn"]
+    key = config_value("ibmApiKey") or (os.environ.get("QISKIT_IBM_TOKEN") if env_crn else None)
     return key or "", crn or ""
 
 
@@ -162,7 +200,9 @@ def runtime_client() -> IBMRuntimeClient:
     """A legacy-protocol client for the configured account, built for this one call."""
     from ..clients.ibm_runtime import IBMRuntimeClient
 
-    return IBMRuntimeClient(ibm_url(), ibm_token() or "", instance=ibm_instance())
+    instance = ibm_instance()
+    instance = None if is_crn(instance) else instance  # a CRN is no hub/group/project
+    return IBMRuntimeClient(ibm_url(), ibm_token() or "", instance=instance)
 
 
 def session_client(instance: str | None = None) -> IBMPlatformClient | IBMRuntimeClient:

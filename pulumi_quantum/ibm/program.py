@@ -91,7 +91,11 @@ class RuntimeProgramProvider(QuantumProvider):
     """Dynamic provider of :class:`RuntimeProgram`; holds no state (see ``_provider``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from .config import check_target
+
         errors = CheckErrors()
+        for key, message in check_target():
+            errors.add(key, message)
         data = news.get("data")
         checked: dict[str, Any] = {"data": data}
         if is_unknown(data):

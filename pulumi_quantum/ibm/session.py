@@ -75,7 +75,11 @@ class SessionProvider(QuantumProvider):
     DECL: ClassVar[ResourceDecl] = SESSION
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from .config import check_target
+
         errors = CheckErrors()
+        for key, message in check_target():
+            errors.add(key, message)
         checked: dict[str, Any] = {}
 
         backend = news.get("backend")

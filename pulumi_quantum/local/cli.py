@@ -24,11 +24,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
     for name, port in daemon.DEFAULT_PORTS.items():
+        variable = f"PQ_LOCAL_{name.upper()}_PORT"
         parser.add_argument(
             f"--{name}-port",
             type=int,
-            default=port,
-            help=f"{name} port on 127.0.0.1 (default {port}; 0 = any free port)",
+            default=None,
+            help=f"{name} port on 127.0.0.1 (default: ${variable}, else {port}; 0 = any free port)",
         )
     parser.add_argument("--workers", type=int, default=2, help="Braket tasks run at once")
     parser.add_argument(
@@ -61,6 +62,13 @@ def add_local_commands(subparsers: Any) -> argparse.ArgumentParser:
         _common(parser)
         if server:
             _server_options(parser)
+        if name in ("start", "env"):
+            parser.add_argument(
+                "--ibm-legacy",
+                action="store_true",
+                help="export the legacy IBM runtime's QISKIT_IBM_* (qiskit-ibm-provider) instead "
+                "of today's IBM Quantum Platform (qiskit-ibm-runtime)",
+            )
         parser.set_defaults(func=func)
     add_reservation_commands(commands, _common)
     return local

@@ -169,8 +169,37 @@ class LocalCloud:
         except BaseException:
             self.stop()
             raise
+        self._write_client_file()
         log.info("local quantum cloud up: %s", self.endpoints)
         return self
+
+    def _write_client_file(self) -> None:
+        """``<data dir>/client.json``: the endpoints and this cloud's own keys, which a stack on
+        the local target uses instead of any credential in the user's environment."""
+        from . import clientfile
+        from .ibm.accounts import DEFAULT_USERS
+
+        key, secret = next(iter(self.credentials.aws.items()))
+        alice = next(u for u in DEFAULT_USERS if u.name == "alice")
+        clientfile.write(
+            self.data_dir,
+            {
+                "endpoints": self.endpoints,
+                "aws": {
+                    "access_key_id": key,
+                    "secret_access_key": secret,
+                    "access_key_ids": sorted(self.credentials.aws),
+                },
+                "ibm": {
+                    "token": self.credentials.ibm_token,
+                    "instance": self.credentials.ibm_instance,
+                    "api_key": alice.api_key,
+                    "crn": alice.crns[0],
+                    "tokens": sorted({u.token for u in DEFAULT_USERS}),
+                    "api_keys": sorted({u.api_key for u in DEFAULT_USERS}),
+                },
+            },
+        )
 
     def _start_sts(self) -> None:
         from .braket.models import ACCOUNT_ID
@@ -319,4 +348,6 @@ class LocalCloud:
             env["QISKIT_IBM_URL"] = urls["ibm"]
         env["QISKIT_IBM_TOKEN"] = self.credentials.ibm_token
         env["QISKIT_IBM_INSTANCE"] = self.credentials.ibm_instance
+        # Where a stack on the local target finds this cloud's endpoints and keys (client.json).
+        env["PQ_LOCAL_DATA_DIR"] = str(self.data_dir)
         return env

@@ -37,8 +37,13 @@ class ConfigKey:
 CONFIG: tuple[ConfigKey, ...] = (
     ConfigKey(
         "target",
-        "Where Braket and S3 requests go: `local` (the local quantum cloud) or `aws`. "
-        "Env: PULUMI_QUANTUM_TARGET.",
+        "Where Braket and S3 requests go: `local` (the local quantum cloud; IBM too unless "
+        "ibmTarget says otherwise) or `aws`. Env: PULUMI_QUANTUM_TARGET.",
+    ),
+    ConfigKey(
+        "ibmTarget",
+        "Where IBM requests go: `local` (the local quantum cloud) or `ibm`. "
+        "Env: PULUMI_QUANTUM_IBM_TARGET.",
     ),
     ConfigKey("awsRegion", "AWS region. Env: AWS_REGION, AWS_DEFAULT_REGION; else us-east-1."),
     ConfigKey("braketEndpoint", "Braket endpoint URL. Env: AWS_ENDPOINT_URL_BRAKET."),

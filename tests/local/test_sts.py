@@ -273,6 +273,7 @@ def test_provider_runs_on_temporary_keys_and_names_the_fix_once_they_expire(
         return checked.inputs
 
     _provider._remember_stack_config({
+        "quantum:target": "local",  # deliberately: these keys go to the local cloud
         "quantum:awsAccessKeyId": creds["AccessKeyId"],
         "quantum:awsSecretAccessKey": creds["SecretAccessKey"],
         "quantum:awsSessionToken": creds["SessionToken"],
