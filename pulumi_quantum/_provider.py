@@ -140,6 +140,11 @@ class CheckErrors:
     def add(self, prop: str, reason: str) -> None:
         self.failures.append(CheckFailure(prop, reason))
 
+    def add_all(self, problems: Iterable[tuple[str, str]]) -> None:
+        """Add ``(prop, reason)`` pairs, e.g. the target rule's (``target.check_failures``)."""
+        for prop, reason in problems:
+            self.add(prop, reason)
+
     def later(self, validation: Callable[[], None]) -> None:
         """Run ``validation`` (which reports through :meth:`add`) unless nothing changed."""
         self.deferred.append(validation)

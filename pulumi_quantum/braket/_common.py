@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
+from ..clients.aws_errors import NO_CREDENTIALS_HINT
 from ..clients.aws_errors import error_code as error_code  # the Braket modules' spelling
 from ..rules import tag_problems
 from .declarations import RELEASED_TAG as RELEASED_TAG  # declared with the reads that drop it
@@ -152,23 +153,6 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     ),
     "ResourceNotFoundException": lambda msg, ctx: f"not found: {msg}",
 }
-
-
-def check_target(errors: Any) -> None:
-    """Report at preview a target that disagrees with an explicit endpoint (no remote call)."""
-    from ..clients.braket import check_target as target_problems
-
-    for key, message in target_problems():
-        errors.add(key, message)
-
-
-NO_CREDENTIALS_HINT = (
-    "no AWS credentials found (quantum:target is aws). Set quantum:awsAccessKeyId and "
-    "quantum:awsSecretAccessKey (pulumi config set --secret ...; quantum:awsSessionToken for "
-    "temporary keys), or the environment variables AWS_ACCESS_KEY_ID and "
-    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile in ~/.aws (aws configure / "
-    "aws sso login); or set quantum:target local to use the local quantum cloud"
-)
 
 
 def _unreachable_hint() -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..clients.braket import check_target
 from ..service_model import validate_request
 from . import _common
 from ._generated import SpendingLimitArgs, SpendingLimitBase, TimePeriod
@@ -59,7 +60,7 @@ def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
 
 def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
-    _common.check_target(errors)
+    errors.add_all(check_target())
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)

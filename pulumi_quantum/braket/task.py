@@ -34,6 +34,7 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..clients.braket import check_target
 from ..durations import go_duration_seconds
 from ..qasm import BRAKET_GATES
 from ..qasm import openqasm_problem as simulator_openqasm_problem
@@ -191,7 +192,7 @@ def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
-    _common.check_target(errors)
+    errors.add_all(check_target())
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
     given_params = inputs.get("device_parameters")

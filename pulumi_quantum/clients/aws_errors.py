@@ -11,3 +11,13 @@ def error_code(exc: BaseException) -> str | None:
     if isinstance(response, Mapping):
         return response.get("Error", {}).get("Code")
     return None
+
+
+NO_CREDENTIALS_HINT = (
+    "no AWS credentials found (quantum:target is aws). Set quantum:awsAccessKeyId and "
+    "quantum:awsSecretAccessKey (pulumi config set --secret ...; quantum:awsSessionToken for "
+    "temporary keys), or the environment variables AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile in ~/.aws (aws configure / "
+    "aws sso login); or set quantum:target local to use the local quantum cloud"
+)
+"""What a ``NoCredentialsError`` means here: which config keys or variables to set."""

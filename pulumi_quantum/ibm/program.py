@@ -94,8 +94,7 @@ class RuntimeProgramProvider(QuantumProvider):
         from .config import check_target
 
         errors = CheckErrors()
-        for key, message in check_target():
-            errors.add(key, message)
+        errors.add_all(check_target())
         data = news.get("data")
         checked: dict[str, Any] = {"data": data}
         if is_unknown(data):

@@ -78,8 +78,7 @@ class SessionProvider(QuantumProvider):
         from .config import check_target
 
         errors = CheckErrors()
-        for key, message in check_target():
-            errors.add(key, message)
+        errors.add_all(check_target())
         checked: dict[str, Any] = {}
 
         backend = news.get("backend")

@@ -42,7 +42,7 @@ def _error_code(exc: Exception) -> str:
 
 def _reason(exc: Exception) -> str:
     """S3's error code, or what to configure when boto3 found no credentials at all."""
-    from ..braket._common import NO_CREDENTIALS_HINT
+    from ..clients.aws_errors import NO_CREDENTIALS_HINT
 
     if type(exc).__name__ == "NoCredentialsError":
         return NO_CREDENTIALS_HINT
@@ -53,10 +53,10 @@ class ResultsBucketProvider(QuantumProvider):
     """CRUD for one S3 bucket. Holds no configuration (it is pickled into state)."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from ..braket._common import check_target
+        from ..clients.braket import check_target
 
         errors = CheckErrors()
-        check_target(errors)
+        errors.add_all(check_target())
         inputs = RESULTS_BUCKET.defaults({k: v for k, v in news.items() if k not in OUTPUTS})
         name = inputs.get("bucket")
         if name is None:
