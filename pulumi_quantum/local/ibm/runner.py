@@ -95,17 +95,9 @@ def main(argv: list[str]) -> int:
     spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
     try:
         if spec.get("platform"):  # the current platform's V2 primitives (platform/)
-            from .platform.primitives import run as run_primitive
+            from .platform.primitives import main as run_primitive_job
 
-            (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
-            _write_outcome(
-                job_dir,
-                {
-                    "status": "Completed",
-                    "result": run_primitive(spec["program_id"], spec["params"]),
-                },
-            )
-            return 0
+            return run_primitive_job(argv)
         from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
 
         params = json.loads(spec["params"], cls=RuntimeDecoder)
