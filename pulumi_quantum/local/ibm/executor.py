@@ -58,6 +58,12 @@ server's credentials; an operator who wants more to reach it (proxy settings, a 
 test suite's network-audit log) names those variables here, and only those pass."""
 
 
+RAN_TOO_LONG = "Cancelled - Ran too long"
+"""The status IBM's runtime gave a job stopped at its maximum execution time."""
+RAN_TOO_LONG_CODE = 1305
+"""The ``state.reason_code`` of such a job on the current platform (qiskit-ibm-runtime maps
+``Cancelled`` + 1305 to ERROR, "ran longer than maximum execution time")."""
+
 PRIMITIVES_PYTHON = "PQ_IBM_PRIMITIVES_PYTHON"
 """Names the Python that runs the platform's primitive jobs (default: the local cloud's own).
 
@@ -221,9 +227,9 @@ class JobExecutor:
             reason = (
                 f"Job ran longer than its maximum execution time of {limit} seconds and was killed."
             )
-            self._finish(
-                job_id, "Failed", reason, result=f"JobError: '{reason}'", logs=logs, interim=interim
-            )
+            # IBM's runtime status for a job stopped at its limit; clients report it as an
+            # error with their own "ran longer than maximum execution time" message.
+            self._finish(job_id, RAN_TOO_LONG, reason, result=reason, logs=logs, interim=interim)
         elif outcome_path.exists():
             outcome = json.loads(outcome_path.read_text(encoding="utf-8"))
             if outcome["status"] == "Completed":
@@ -315,9 +321,8 @@ def _is_our_runner(pid: int, job_id: str) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"pulumi_quantum.local.ibm.runner" in cmdline and any(
-        arg.endswith(job_id.encode()) for arg in cmdline
-    )
+    ours = b"pulumi_quantum.local.ibm.runner" in cmdline or bytes(PRIMITIVES_SCRIPT) in cmdline
+    return ours and any(arg.endswith(job_id.encode()) for arg in cmdline)
 
 
 def recover(store: Store) -> int:

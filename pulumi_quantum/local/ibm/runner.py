@@ -23,11 +23,12 @@ import runpy
 import sys
 import time
 import traceback
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BUILTIN_PROGRAMS = ("circuit-runner", "qasm3-runner")
+from pulumi_quantum.local.ibm.builtin import BUILTIN_PROGRAMS
 
 
 class UserMessenger:
@@ -98,7 +99,9 @@ def main(argv: list[str]) -> int:
             from .platform.primitives import main as run_primitive_job
 
             return run_primitive_job(argv)
-        from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
+        with warnings.catch_warnings():  # the runner's own imports: not the program's log
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
 
         params = json.loads(spec["params"], cls=RuntimeDecoder)
         backend = simulator()

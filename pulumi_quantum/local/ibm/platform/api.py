@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from .. import backends, db
 from ..accounts import Accounts, IbmUser
 from ..errors import ApiError, bad_request, not_found
+from ..executor import RAN_TOO_LONG, RAN_TOO_LONG_CODE
 from ..jobs import Jobs
 from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
@@ -263,12 +264,15 @@ class PlatformApi:
 
     @staticmethod
     def job_json(row: Any, include_params: bool) -> dict[str, Any]:
+        state: dict[str, Any] = {"status": row["status"], "reason": row["reason"]}
+        if row["status"] == RAN_TOO_LONG:  # the platform words it as a code on Cancelled
+            state.update(status="Cancelled", reason_code=RAN_TOO_LONG_CODE)
         doc: dict[str, Any] = {
             "id": row["id"],
             "backend": row["backend"],
             "program": {"id": row["program_id"]},
-            "state": {"status": row["status"], "reason": row["reason"]},
-            "status": row["status"],
+            "state": state,
+            "status": state["status"],
             "created": db.iso(row["created_at"]),
             "session_id": row["session_id"],
             "tags": json.loads(row["tags"]),
