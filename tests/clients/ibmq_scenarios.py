@@ -429,6 +429,23 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
     out["too_long_status"] = slow.status().name
     out["too_long_logs"] = slow.logs()
 
+    # IBM's public programs exist for every account, runnable, not the user's to change.
+    listed = {p.program_id: p for p in rt.programs(refresh=True, limit=None)}
+    out["public_listed"] = sorted(i for i in ("hello-world", "sample-program") if i in listed)
+    hello = rt.program("hello-world", refresh=True)
+    out["hello_meta"] = {"is_public": hello.is_public, "name": hello.name}
+    out["hello_data"] = error_of(lambda: hello.data)
+    out["hello_delete"] = error_of(lambda: rt.delete_program("hello-world"))
+    interim: list[Any] = []
+    hello_job = rt.run(
+        "hello-world", options, {"iterations": 2}, callback=lambda _id, m: interim.append(m)
+    )
+    out["hello_result"] = hello_job.result(timeout=DEADLINE_SECONDS, wait=0.2)
+    wait_until(lambda: len(interim) >= 2, timeout=30)
+    out["hello_interim"] = interim
+    sample = rt.run("sample-program", options, {"iterations": 1})
+    out["sample_result"] = sample.result(timeout=DEADLINE_SECONDS, wait=0.2)
+
     # A job's log is what the program printed, without the runner's own warnings.
     echo = rt.run(upload("echo", ECHO_PROGRAM), options, {"x": 1})
     echo.result(timeout=DEADLINE_SECONDS, wait=0.2)

@@ -237,6 +237,18 @@ def test_seed_client_gaps_behave_as_ibm(scenario) -> None:
     assert "ran longer than maximum execution time. Job was cancelled" in message
     assert "slow program: going to sleep" in out["too_long_logs"]
 
+    assert out["public_listed"] == ["hello-world", "sample-program"]
+    assert out["hello_meta"] == {"is_public": True, "name": "hello-world"}
+    assert out["hello_data"]["type"] == "IBMQNotAuthorizedError"  # only authors read data
+    assert (
+        out["hello_delete"]["type"] == "QiskitRuntimeError"
+        and "403" in out["hello_delete"]["message"]
+    )
+    assert out["hello_result"] == "Hello, World!"
+    assert [m["iteration"] for m in out["hello_interim"]] == [0, 1]
+    assert all(sum(m["counts"].values()) > 0 for m in out["hello_interim"])
+    assert out["sample_result"] == "All done!"
+
     logs = out["echo_logs"]
     assert "echo program ran with ['x']" in logs
     assert "Warning" not in logs and "qiskit_ibm_provider" not in logs
