@@ -53,7 +53,7 @@ import os
 def main(backend, user_messenger):
     return sorted(os.environ)
 """
-FINAL_STATES = ("Completed", "Failed", "Cancelled")
+FINAL_STATES = ("Completed", "Failed", "Cancelled", "Cancelled - Ran too long")
 
 
 def b64(text: str) -> str:
