@@ -13,6 +13,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,11 @@ def surface(cfg: dict[str, Any]) -> dict[str, Any]:
     out["filtered_old"] = [j.job_id() for j in service.jobs(job_tags=["sweep-a"])]
     out["filtered_new"] = [j.job_id() for j in service.jobs(job_tags=["sweep-b"])]
     out["ids"] = {"tagged": tagged_job.job_id(), "other": other.job_id()}
+    created = tagged_job.creation_date  # aware, local time: the client converts it to UTC
+    out["created_after"] = [j.job_id() for j in service.jobs(created_after=created, limit=50)]
+    out["created_before"] = [
+        j.job_id() for j in service.jobs(created_before=created - timedelta(seconds=1), limit=50)
+    ]
     out["missing_job"] = error_of(lambda: service.job("nosuchjob00000000000"))
     return out
 

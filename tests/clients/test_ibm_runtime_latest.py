@@ -134,4 +134,7 @@ def test_latest_client_surface(
     assert out["tags_updated"] == ["sweep-b"]
     assert ids["tagged"] not in out["filtered_old"]
     assert out["filtered_new"] == [ids["tagged"]]
+    assert {ids["tagged"], ids["other"]} <= set(out["created_after"])
+    assert ids["tagged"] not in out["created_before"] and ids["other"] not in out["created_before"]
+    assert out["created_before"]  # the earlier session and batch jobs
     assert out["missing_job"] is not None and "not found" in out["missing_job"]["message"]
