@@ -79,10 +79,12 @@ def ibm_session(env: Mapping[str, str]) -> Any:
 
 
 def all_programs(env: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Every program the account sees (GET /programs)."""
+    """Every program the account sees (GET /programs) but IBM's own public ones."""
+    from pulumi_quantum.local.ibm.builtin import PUBLIC_PROGRAMS
+
     answer = ibm_session(env).get("/programs", params={"limit": 1000}).json()
     assert answer["count"] == len(answer["programs"]), "more programs than one page"
-    return answer["programs"]
+    return [p for p in answer["programs"] if p["id"] not in PUBLIC_PROGRAMS]
 
 
 def program_names(env: Mapping[str, str]) -> list[str]:

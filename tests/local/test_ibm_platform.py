@@ -371,3 +371,48 @@ def test_parameter_sweep_pub(platform: dict[str, Any]) -> None:
     got = [result.data.meas.get_counts(i) for i in range(3)]
     assert got == [reference.data.meas.get_counts(i) for i in range(3)]
     assert got[0] == {"0": 300} and got[1] == {"1": 300}
+
+
+def test_every_published_api_version_is_answered_in_its_shape(platform: dict[str, Any]) -> None:
+    """IBM-API-Version: every date IBM publishes is accepted (0.44 sends 2025-05-01, 0.48+
+    2026-04-15) and job metrics carry usage as that version defines it; unknown dates are 400."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)], shots=10)
+    job.result()
+    assert job.usage() >= 0  # 0.44 reads usage.quantum_seconds (2025-05-01)
+
+    listed = requests.get(f"{platform['server'].url}/api/v1/versions", timeout=30)
+    assert listed.status_code == 200  # public, like IBM's: no credentials, no CRN
+    dates = [v["version"] for v in listed.json()["versions"]]
+    assert dates == sorted(dates) and {"2025-05-01", "2026-04-15"} <= set(dates)
+    assert [v["status"] for v in listed.json()["versions"]][-1] == "live"
+
+    def metrics(version: str) -> requests.Response:
+        return requests.get(
+            f"{platform['server'].url}/api/v1/jobs/{job.job_id()}/metrics",
+            headers={
+                "Authorization": f"apikey {ALICE_KEY}",
+                "Service-CRN": ALICE_CRN,
+                "IBM-API-Version": version,
+            },
+            timeout=30,
+        )
+
+    for version in dates:
+        response = metrics(version)
+        assert response.status_code == 200, (version, response.text)
+        body = response.json()
+        if version < "2026-03-15":
+            assert "quantum_seconds" in body["usage"] and "seconds" in body["bss"], version
+        else:
+            assert "bss" not in body and "quantum_seconds" not in body["usage"], version
+            assert body["usage"]["status"] == "complete", version
+            assert body["usage"]["qpu_charge_time_seconds"] >= 0, version
+            at_root = version >= "2026-04-15"
+            assert ("circuits_execution_time_ns" in body) is at_root, version
+            assert ("circuits_execution_time_ns" in body["usage"]) is not at_root, version
+    unknown = metrics("2026-04-16")
+    assert unknown.status_code == 400 and "2026-04-15" in unknown.text
