@@ -10,7 +10,8 @@ the QPY header the client's ``RuntimeEncoder`` wrote (zlib + base64; only the fi
 inflated, so a compressed bomb costs nothing): the file header (``!6sBBBBQ`` and, from QPY
 version 10, a symbolic-encoding byte; from version 5, the type key ``q``), then the circuit
 header, whose ``num_qubits`` (uint32) and ``num_instructions`` (uint64) sit at the same offsets
-from QPY version 2 on (``qiskit/qpy/formats.py``).
+from QPY version 2 on (``qiskit/qpy/formats.py``); from QPY version 16 (qiskit 2.x, whose Rust
+writer qiskit-ibm-runtime >= 0.48 uses) 8 more bytes come between the type key and that header.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def circuit_shape(encoded: Any) -> tuple[int, int] | None:
             if data[offset : offset + 1] != b"q":
                 return None
             offset += 1
+        if version >= 16:  # qiskit 2.x's writer puts an 8-byte field before the circuit header
+            offset += 8
         fields = _CIRCUIT_HEADER.unpack_from(data, offset)
     except (binascii.Error, zlib.error, struct.error, ValueError):
         return None
