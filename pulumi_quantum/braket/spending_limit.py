@@ -15,6 +15,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..rules import spending_limit_device_problem
 from . import _common
 from ._generated import SpendingLimitArgs, SpendingLimitBase, TimePeriod
 from .declarations import SPENDING_LIMIT
@@ -82,6 +83,9 @@ def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    simulator = spending_limit_device_problem(inputs.get("device_arn"))
+    if simulator:
+        errors.add("device_arn", simulator)
     if inputs.get("time_period") is not None:
         inputs["time_period"] = _period(inputs["time_period"], errors)
     if not inputs.get("urn_seed"):

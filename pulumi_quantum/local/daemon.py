@@ -32,6 +32,13 @@ DEFAULT_PORTS = {"braket": 4590, "s3": 4591, "ibm": 4592}
 PIDFILE, ENDPOINTS, LOGFILE = "local.pid", "endpoints.json", "local.log"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
+STOP_GRACE = 5.0
+"""Seconds ``serve`` gives the services to stop cleanly on SIGTERM before it exits regardless.
+
+Every state change is an SQLite transaction and the next start recovers unfinished tasks, so an
+exit that does not wait (e.g. for an in-process simulation, which cannot be interrupted) loses
+nothing; waiting would make ``local stop`` depend on how long a simulation runs.
+"""
 
 
 def default_data_dir() -> Path:
@@ -169,11 +176,32 @@ def serve(args: argparse.Namespace) -> int:
     try:
         stop.wait()
     finally:
-        cloud.stop()
+        clean = _stop_within(cloud, STOP_GRACE)
         for path in (endpoints_file, pidfile):
             path.unlink(missing_ok=True)
         logging.getLogger(__name__).info("local quantum cloud stopped")
+    if not clean:
+        logging.shutdown()
+        os._exit(0)  # threads still busy (an in-process simulation): do not wait for them
     return 0
+
+
+def _stop_within(cloud: Any, seconds: float) -> bool:
+    """Stop ``cloud``, waiting at most ``seconds``; True if it stopped and left nothing running.
+
+    Work still running afterwards is work that cannot be interrupted (an in-process simulation,
+    whose task thread ``concurrent.futures`` would join at interpreter exit): the caller then
+    exits without waiting for it.
+    """
+    stopper = threading.Thread(target=cloud.stop, name="pq-local-stop", daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    if stopper.is_alive():
+        logging.getLogger(__name__).warning("services did not stop within %.0fs; exiting", seconds)
+        return False
+    if cloud.left_running:
+        logging.getLogger(__name__).warning("exiting without waiting for running simulations")
+    return not cloud.left_running
 
 
 def start(args: argparse.Namespace) -> int:
