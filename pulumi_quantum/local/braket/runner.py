@@ -164,7 +164,8 @@ class SimulationPool:
             if worker.interrupted or self._closed:
                 raise Interrupted(task) from None
             raise WorkerDied(f"simulation worker {worker.process.pid} died") from None
-        self._release(worker)
+        if not self._release(worker):  # killed just after it answered: never reuse it
+            self._retire(worker)
         if ok:
             return payload
         raise SimulationFailed(*payload)
@@ -175,6 +176,7 @@ class SimulationPool:
             worker = self._busy.get(task)
             if worker is None:
                 self._doomed.add(task)  # not started yet: it never will be
+                self._cond.notify_all()  # it may be waiting for a free worker
                 return False
             worker.interrupted = True
         worker.process.kill()
@@ -187,7 +189,7 @@ class SimulationPool:
 
     def _acquire(self, task: str) -> _Worker:
         with self._cond:
-            while not self._idle and not self._closed:
+            while not self._idle and not self._closed and task not in self._doomed:
                 self._cond.wait()
             if self._closed or task in self._doomed:
                 self._doomed.discard(task)
@@ -212,12 +214,16 @@ class SimulationPool:
                 self._idle[i] = self._spawn()
                 self._workers.append(self._idle[i])
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: _Worker) -> bool:
+        """Return a worker to the idle list; False (and not returned) if it was interrupted."""
         with self._cond:
             self._busy.pop(worker.task or "", None)
+            if worker.interrupted:
+                return False
             worker.task = None
             self._idle.append(worker)
             self._cond.notify()
+            return True
 
     def _retire(self, worker: _Worker) -> None:
         """Reap a dead (or killed) worker and put a fresh process in its place."""
