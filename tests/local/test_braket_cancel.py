@@ -171,6 +171,26 @@ def test_local_stop_returns_within_seconds_during_a_long_simulation(daemon_dir, 
     assert time.monotonic() - began < STOP_DEADLINE
 
 
+def test_local_stop_ends_a_daemon_that_cannot_act_on_sigterm(daemon_dir):
+    """A frozen daemon (SIGSTOP) never runs its SIGTERM handler: ``stop`` kills it and its
+    workers instead of reporting failure, and the data dir is free for the next start."""
+    start_daemon(daemon_dir)
+    pid = int((daemon_dir / "local.pid").read_text())
+    from tests.local.test_braket_workers import alive, descendants
+
+    workers = descendants(pid)
+    os.kill(pid, signal.SIGSTOP)
+    began = time.monotonic()
+    stopped = cli(daemon_dir, "stop")
+    took = time.monotonic() - began
+    assert stopped.returncode == 0, stopped.stderr
+    assert "killed" in stopped.stdout
+    assert took < 20, f"local stop took {took:.1f}s"
+    assert not alive(pid) and not any(alive(p) for p in workers)
+    assert not (daemon_dir / "local.pid").exists()
+    start_daemon(daemon_dir)  # starts cleanly on the same data dir
+
+
 def test_a_short_task_still_completes_in_a_worker(cloud, wait_until):
     """The hot path is unchanged: a Bell pair runs in a worker and completes."""
     braket, s3 = braket_and_s3(cloud.client_env())
