@@ -13,6 +13,8 @@ sides; the shipped runtime-program JSON Schema) lives here, and both sides call 
   CreateQuantumTask (the same names, checked against each device's ``supportedResultTypes``);
 * OpenQASM programs — syntax (line, column, token) and undefined gates, in :mod:`.qasm`: a
   ``QuantumTask``'s ``source``/``action`` at preview, the local Braket's CreateQuantumTask;
+* spending limits only on QPUs — ``SpendingLimit.device_arn`` at preview, the local Braket's
+  CreateSpendingLimit ("Simulators do not support spending limits", the API reference says);
 * program name and description — the shipped runtime-program JSON Schema is the truth: the
   preview validates metadata with it and the local IBM server takes its ``name`` and
   ``description`` subschemas from it (:func:`program_field_schema`). Its name pattern ends in
@@ -51,6 +53,23 @@ def bucket_name_problem(name: Any) -> str | None:
         return (
             f"bucket {name!r} is not a valid S3 bucket name: use 3-63 lowercase letters, digits,"
             " '.' and '-', starting and ending with a letter or digit (no '..')"
+        )
+    return None
+
+
+# Braket's simulators are the devices under ``device/quantum-simulator/`` (SV1, DM1, TN1, ...);
+# the ARN says so without a GetDevice call, so the preview can apply the rule offline.
+_SIMULATOR_ARN = re.compile(r"arn:aws[a-z-]*:braket:[a-z0-9-]*:[0-9]*:device/quantum-simulator/.+")
+SIMULATOR_SPENDING_LIMIT = "Simulators do not support spending limits"
+"""CreateSpendingLimit's rule, in the words of Braket's API reference."""
+
+
+def spending_limit_device_problem(device_arn: Any) -> str | None:
+    """Why a spending limit cannot be set on ``device_arn`` (a simulator), or None."""
+    if isinstance(device_arn, str) and _SIMULATOR_ARN.fullmatch(device_arn):
+        return (
+            f"{SIMULATOR_SPENDING_LIMIT}: {device_arn} is a simulator; spending limits apply to "
+            "QPUs (e.g. arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1)"
         )
     return None
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
+from .documented_rules import prose_problem
 from .values import is_unknown
 
 
@@ -89,6 +90,11 @@ class ModelShape:
 
     def _resolve(self, key: str) -> ModelShape:
         return ModelShape(self._shapes, self._definition[key])
+
+    @property
+    def documentation(self) -> str:
+        """The member's documentation when it has its own, else the shape's (as botocore)."""
+        return self._definition.get("documentation", "")
 
     @property
     def enum(self) -> list[str]:
@@ -306,6 +312,9 @@ def _check_string(shape: Any, value: Any, fail: Callable[[str], None]) -> None:
     pattern = meta.get("pattern")
     if pattern and re.fullmatch(pattern, value) is None:
         fail(f"is {_preview(value)}, which does not match the pattern {pattern!r}")
+    prose = prose_problem(getattr(shape, "documentation", None), value)
+    if prose:  # rules the model states only in the member's documentation
+        fail(prose)
     if shape.serialization.get("jsonvalue"):
         try:
             json.loads(value)

@@ -21,6 +21,8 @@ from typing import Any
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
 TN1 = "arn:aws:braket:::device/quantum-simulator/amazon/tn1"
+# A QPU: spending limits apply to QPUs only ("Simulators do not support spending limits").
+FORTE1 = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 
 # -- Programs ---------------------------------------------------------------------------------
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"

@@ -16,6 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
 from ..clients.braket import check_target
+from ..rules import spending_limit_device_problem
 from ..service_model import validate_request
 from . import _common
 from ._generated import SpendingLimitArgs, SpendingLimitBase, TimePeriod
@@ -64,6 +65,9 @@ def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    simulator = spending_limit_device_problem(inputs.get("device_arn"))
+    if simulator:
+        errors.add("device_arn", simulator)
     if inputs.get("time_period") is not None:
         inputs["time_period"] = _period(inputs["time_period"], errors)
     if not inputs.get("urn_seed"):

@@ -34,7 +34,16 @@ from . import clientfile
 DEFAULT_PORTS = clientfile.DEFAULT_PORTS
 PIDFILE, ENDPOINTS, LOGFILE = "local.pid", "endpoints.json", "local.log"
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+"""Seconds ``stop`` waits after SIGTERM before it SIGKILLs the daemon's process group (a daemon
+that cannot act on SIGTERM: frozen, or stuck in native code). Twice ``STOP_GRACE``."""
+STOP_GRACE = 5.0
+"""Seconds ``serve`` gives the services to stop cleanly on SIGTERM before it exits regardless.
+
+Every state change is an SQLite transaction and the next start recovers unfinished tasks, so an
+exit that does not wait (e.g. for an in-process simulation, which cannot be interrupted) loses
+nothing; waiting would make ``local stop`` depend on how long a simulation runs.
+"""
 
 
 def default_data_dir() -> Path:
@@ -221,11 +230,32 @@ def serve(args: argparse.Namespace) -> int:
     try:
         stop.wait()
     finally:
-        cloud.stop()
+        clean = _stop_within(cloud, STOP_GRACE)
         for path in (endpoints_file, pidfile):
             path.unlink(missing_ok=True)
         logging.getLogger(__name__).info("local quantum cloud stopped")
+    if not clean:
+        logging.shutdown()
+        os._exit(0)  # threads still busy (an in-process simulation): do not wait for them
     return 0
+
+
+def _stop_within(cloud: Any, seconds: float) -> bool:
+    """Stop ``cloud``, waiting at most ``seconds``; True if it stopped and left nothing running.
+
+    Work still running afterwards is work that cannot be interrupted (an in-process simulation,
+    whose task thread ``concurrent.futures`` would join at interpreter exit): the caller then
+    exits without waiting for it.
+    """
+    stopper = threading.Thread(target=cloud.stop, name="pq-local-stop", daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    if stopper.is_alive():
+        logging.getLogger(__name__).warning("services did not stop within %.0fs; exiting", seconds)
+        return False
+    if cloud.left_running:
+        logging.getLogger(__name__).warning("exiting without waiting for running simulations")
+    return not cloud.left_running
 
 
 def start(args: argparse.Namespace) -> int:
@@ -365,11 +395,38 @@ def stop(args: argparse.Namespace) -> int:
         print("local quantum cloud is not running (removed a stale pidfile)")
         return 0
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
+    if _wait_gone(pid, STOP_TIMEOUT):
+        print(f"local quantum cloud stopped (pid {pid})")
+        return 0
+    _kill_hard(pid)
+    if _wait_gone(pid, 5.0):
+        for path in (data_dir / PIDFILE, data_dir / ENDPOINTS):
+            path.unlink(missing_ok=True)
+        print(
+            f"local quantum cloud killed (pid {pid}): it did not stop within "
+            f"{STOP_TIMEOUT:.0f}s of SIGTERM; the next start recovers its tasks"
+        )
+        return 0
+    print(f"pid {pid} did not stop, even after SIGKILL", file=sys.stderr)
+    return 1
+
+
+def _kill_hard(pid: int) -> None:
+    """SIGKILL the daemon and, when it leads its own process group (``start`` runs it in a new
+    session), its workers with it."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it exited meanwhile
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
-            print(f"local quantum cloud stopped (pid {pid})")
-            return 0
+            return True
         time.sleep(0.1)  # waiting for the process to exit, bounded by the deadline
-    print(f"pid {pid} did not stop within {STOP_TIMEOUT:.0f}s", file=sys.stderr)
-    return 1
+    return not _pid_alive(pid)

@@ -149,6 +149,9 @@ class LocalCloud:
         self.ibm_proxy: Any = None
         self.ibm_proxy_port = ibm_proxy_port
         self._servers: dict[str, _Server] = {}
+        self.left_running = False
+        """True after :meth:`stop` if work it could not interrupt is still running (an
+        in-process simulation): the process should exit without waiting for it."""
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> LocalCloud:
@@ -236,6 +239,7 @@ class LocalCloud:
             self.braket, write_result, workers=self.workers, sim_processes=self.sim_processes
         )
         self.braket.submit = self.runner.submit
+        self.braket.interrupt = self.runner.interrupt
         app = BraketApp(
             self.braket, self.faults, lambda: self.credentials.aws, self.runner, self.sts.lookup
         )
@@ -293,7 +297,7 @@ class LocalCloud:
         for server in servers.values():
             server.stop()
         if self.runner is not None:
-            self.runner.shutdown()
+            self.left_running = not self.runner.shutdown()
             self.runner = None
         if self.ibm is not None:
             # Ends running IBM job processes now rather than at their time limit.

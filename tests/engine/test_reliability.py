@@ -264,7 +264,10 @@ GOOD = {
         "output_s3_key_prefix": "bad",
         "shots": 10,
     },
-    "SpendingLimit": {"device_arn": SV1_ARN, "spending_limit": "10.00"},
+    "SpendingLimit": {  # a QPU: Braket has no spending limits for simulators
+        "device_arn": "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+        "spending_limit": "10.00",
+    },
 }
 MODULES = {
     "RuntimeProgram": "pulumi_quantum.ibm",
@@ -404,7 +407,12 @@ task = QuantumTask(
     output_s3_key_prefix="secrets",
     shots=10,
 )
-limit = SpendingLimit("secret-test", device_arn=task.device_arn, spending_limit="5.00")
+limit = SpendingLimit(
+    "secret-test",
+    device_arn="arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+    spending_limit="5.00",
+    opts=pulumi.ResourceOptions(depends_on=[task]),
+)
 pulumi.export("program_id", program.program_id)
 pulumi.export("session_id", session.session_id)
 pulumi.export("task_arn", task.quantum_task_arn)

@@ -115,9 +115,8 @@ def test_devices_search_and_capabilities(cloud_env):
     from braket.device_schema.simulators import GateModelSimulatorDeviceCapabilities
 
     braket = boto3.client("braket")
-    devices = braket.search_devices(filters=[{"name": "deviceType", "values": ["SIMULATOR"]}])
-    names = {d["deviceArn"] for d in devices["devices"]}
-    assert SV1 in names and OFFLINE not in names
+    devices = braket.search_devices(filters=[{"name": "deviceArn", "values": [SV1, OFFLINE]}])
+    assert {d["deviceArn"] for d in devices["devices"]} == {SV1, OFFLINE}
     caps = braket.get_device(deviceArn=SV1)["deviceCapabilities"]
     parsed = GateModelSimulatorDeviceCapabilities.parse_raw(caps)
     assert "braket.ir.openqasm.program" in parsed.action

@@ -203,9 +203,12 @@ def test_unreachable_endpoint_is_a_clear_error(monkeypatch, results_bucket):
 
 
 # ------------------------------------------------------------------------------ SpendingLimit
+FORTE_ARN = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"  # limits are for QPUs only
+
+
 def limit_props(**overrides):
     news = {
-        "device_arn": SV1_ARN,
+        "device_arn": FORTE_ARN,
         "spending_limit": "100",
         "time_period": {"start_at": "2030-01-01T00:00:00Z", "end_at": "2030-12-31T00:00:00Z"},
         "tags": {"team": "research"},
@@ -247,7 +250,7 @@ def test_spending_limit_round_trip(cloud_env):
     assert braket.list_tags_for_resource(resourceArn=created.id)["tags"] == {"team": "physics"}
 
     imported = provider.read(created.id, {})
-    assert imported.inputs["device_arn"] == SV1_ARN
+    assert imported.inputs["device_arn"] == FORTE_ARN
     assert imported.outs["spending_limit_arn"] == created.id
 
     provider.delete(created.id, updated.outs)

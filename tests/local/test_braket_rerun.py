@@ -13,7 +13,6 @@ import pytest
 
 from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
-from pulumi_quantum.local.braket.devices import SV1_ARN
 from tests.holds import runner_held
 from tests.local.test_braket_provider_local import (
     marker,
@@ -21,6 +20,8 @@ from tests.local.test_braket_provider_local import (
     task_props,
     tasks_tagged,
 )
+
+FORTE_ARN = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"  # limits: QPUs only
 
 
 def test_destroy_then_up_with_identical_inputs_submits_a_new_task(cloud_env, results_bucket):
@@ -92,7 +93,7 @@ def test_cancelled_task_is_reported_then_rerun_submits_anew(cloud_env, results_b
 def test_spending_limit_destroy_then_create_makes_a_new_limit(cloud_env):
     provider = SpendingLimitProvider()
     news = {
-        "device_arn": SV1_ARN,
+        "device_arn": FORTE_ARN,
         "spending_limit": "25",
         "urn_seed": f"proj::stack::SpendingLimit::{marker()}",
         "__provider": "x",
@@ -110,11 +111,11 @@ def test_spending_limit_destroy_then_create_makes_a_new_limit(cloud_env):
 def test_spending_limit_import_adopts_the_limit_then_plans_nothing(cloud_env):
     braket = boto3.client("braket")
     arn = braket.create_spending_limit(
-        clientToken=marker(), deviceArn=SV1_ARN, spendingLimit="7.00"
+        clientToken=marker(), deviceArn=FORTE_ARN, spendingLimit="7.00"
     )["spendingLimitArn"]
     provider = SpendingLimitProvider()
     news = {
-        "device_arn": SV1_ARN,
+        "device_arn": FORTE_ARN,
         "spending_limit": "9.50",
         "urn_seed": f"proj::stack::SpendingLimit::{marker()}",
         "import_id": arn,

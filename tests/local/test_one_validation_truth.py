@@ -22,6 +22,7 @@ from pulumi_quantum.ibm.program import RuntimeProgramProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from pulumi_quantum.storage import ResultsBucketProvider
 from tests.fixtures import BELL
+from tests.fixtures import FORTE1 as FORTE_ARN
 
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return 1\n"
 
@@ -85,7 +86,7 @@ def test_aws_tag_keys_refused_by_preview_and_server(cloud_env):
 
     with pytest.raises(ClientError) as refused:
         boto3.client("braket").create_spending_limit(
-            clientToken=uuid.uuid4().hex, deviceArn=SV1_ARN, spendingLimit="5", tags=tags
+            clientToken=uuid.uuid4().hex, deviceArn=FORTE_ARN, spendingLimit="5", tags=tags
         )
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "aws:" in refused.value.response["Error"]["Message"]
@@ -137,7 +138,7 @@ def task_news(**overrides):
 
 
 def limit_news(**overrides):
-    return {"device_arn": SV1_ARN, "spending_limit": "5", "urn_seed": "p::s::L::t", **overrides}
+    return {"device_arn": FORTE_ARN, "spending_limit": "5", "urn_seed": "p::s::L::t", **overrides}
 
 
 # ------------------------------------------------------------------------------ qubits

@@ -34,7 +34,7 @@ TASK = {
     "urn_seed": "proj::stack::quantum:braket:QuantumTask::bell",
 }
 LIMIT = {
-    "device_arn": SV1,
+    "device_arn": "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
     "spending_limit": 250,
     "time_period": {"start_at": "2030-01-01", "end_at": "2031-01-01"},
     "urn_seed": "proj::stack::quantum:braket:SpendingLimit::cap",

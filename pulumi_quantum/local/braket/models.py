@@ -27,7 +27,11 @@ from typing import Any
 from botocore.utils import parse_timestamp
 
 from ...qasm import openqasm_problem
-from ...rules import MAX_TAGS, tag_problems  # one truth with the preview
+from ...rules import (  # one truth with the preview
+    MAX_TAGS,
+    spending_limit_device_problem,
+    tag_problems,
+)
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
 from . import qpu_rules, result_rules, task_budget
@@ -148,6 +152,8 @@ class BraketBackend:
     faults: Faults
     bucket_exists: Callable[[str], bool]
     submit: Callable[[str], None] = lambda arn: None
+    interrupt: Callable[[str], None] = lambda arn: None
+    """Stop a RUNNING task's simulation now (CancelQuantumTask); the runner's, when wired."""
     region: str = "us-east-1"
 
     def __post_init__(self) -> None:
@@ -189,21 +195,18 @@ class BraketBackend:
         return device.describe(device_queue_counts(self.store, device.arn))
 
     def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
-        fields = {
-            "deviceArn": "deviceArn",
-            "deviceName": "deviceName",
-            "providerName": "providerName",
-            "deviceType": "deviceType",
-            "deviceStatus": "deviceStatus",
-        }
+        """SearchDevices as documented: "Only deviceArn filter name is currently supported"
+        (the model's SearchDevicesFilter.name); other names are refused, not guessed at.
+        Clients filter the rest themselves (the Braket SDK's ``AwsDevice.get_devices`` does)."""
         region = REQUEST_REGION.get()
         summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
         for f in params.get("filters", []):
-            if f["name"] not in fields:
+            if f["name"] != "deviceArn":
                 raise ValidationException(
-                    f"filters.name: {f['name']!r} is not a device filter; use one of {list(fields)}"
+                    f"filters.name: {f['name']!r} is not supported; only 'deviceArn' filters "
+                    "SearchDevices (filter other fields on the returned devices)"
                 )
-            summaries = [s for s in summaries if s[fields[f["name"]]] in f["values"]]
+            summaries = [s for s in summaries if s["deviceArn"] in f["values"]]
         page, token = _page(summaries, params)
         return {"devices": page, "nextToken": token}
 
@@ -472,6 +475,8 @@ class BraketBackend:
                 "UPDATE braket_tasks SET status = ?, ended_at = ? WHERE arn = ?",
                 (new, time.time() if new == "CANCELLED" else None, arn),
             )
+        if new == "CANCELLING":  # the runner stops the simulation and finishes the cancel
+            self.interrupt(arn)
         return {"quantumTaskArn": arn, "cancellationStatus": new}
 
     def search_quantum_tasks(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -647,6 +652,9 @@ class BraketBackend:
 
     def create_spending_limit(self, params: dict[str, Any]) -> dict[str, Any]:
         device = self.device(params["deviceArn"])
+        simulator = spending_limit_device_problem(device.arn)
+        if simulator:
+            raise ValidationException(simulator)
         request_hash = _hash(params)
         existing = self._by_token(params["clientToken"], request_hash, "braket_spending_limits")
         if existing:
