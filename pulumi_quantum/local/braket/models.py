@@ -32,12 +32,13 @@ from ..faults import Faults
 from ..store import StorageUnavailable, Store
 from . import qpu_rules, result_rules
 from .devices import (
-    DEVICES,
+    ALL_DEVICES,
     MIN_BILLED_SECONDS,
     OPENQASM_ACTION,
     REQUEST_REGION,
     Device,
     capabilities_json,
+    catalogue,
 )
 from .exceptions import (
     ConflictException,
@@ -149,8 +150,10 @@ class BraketBackend:
     bucket_exists: Callable[[str], bool]
     submit: Callable[[str], None] = lambda arn: None
     region: str = "us-east-1"
+    test_devices: bool = False  # the OFFLINE/RETIRED test QPUs (devices.TEST_DEVICES) listed
 
     def __post_init__(self) -> None:
+        self.devices = catalogue(self.test_devices)
         self.store.migrate(DDL)
         self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
@@ -167,10 +170,10 @@ class BraketBackend:
 
     # ----------------------------------------------------------------- devices
     def device(self, arn: str, field: str = "deviceArn") -> Device:
-        device = DEVICES.get(arn)
+        device = self.devices.get(arn)
         region = REQUEST_REGION.get()
         if device is None:
-            here = sorted(d.arn for d in DEVICES.values() if d.available_in(region))
+            here = sorted(d.arn for d in self.devices.values() if d.available_in(region))
             raise ValidationException(
                 f"{field}: {arn!r} is not a device of this Braket endpoint; "
                 f"available devices in {region}: {here}"
@@ -183,7 +186,7 @@ class BraketBackend:
         return device
 
     def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
-        device = DEVICES.get(params["deviceArn"])
+        device = self.devices.get(params["deviceArn"])
         if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
         return device.describe(device_queue_counts(self.store, device.arn))
@@ -197,7 +200,7 @@ class BraketBackend:
             "deviceStatus": "deviceStatus",
         }
         region = REQUEST_REGION.get()
-        summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
+        summaries = [d.summary() for d in self.devices.values() if d.available_in(region)]
         for f in params.get("filters", []):
             if f["name"] not in fields:
                 raise ValidationException(
@@ -396,7 +399,7 @@ class BraketBackend:
         ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
         inside a transaction, or the Store itself for a read.
         """
-        device = DEVICES[limit_row["device_arn"]]
+        device = ALL_DEVICES[limit_row["device_arn"]]
         queued = total = 0.0
         for row in conn.execute(
             "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
@@ -444,7 +447,10 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=None,
-            actionMetadata={"actionType": DEVICES[row["device_arn"]].actions[0], "programCount": 1},
+            actionMetadata={
+                "actionType": ALL_DEVICES[row["device_arn"]].actions[0],
+                "programCount": 1,
+            },
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
         associations = self.reservations.of_task(row["arn"])

@@ -35,6 +35,7 @@ import re
 import time
 from typing import Any
 
+from ...rules import split_pragmas
 from . import adjoint
 
 OPENQASM_ACTION = "braket.ir.openqasm.program"
@@ -139,11 +140,12 @@ def simulate(
     program = parse_action(action)
     gradient = None
     if program.braketSchemaHeader.name == OPENQASM_ACTION:
-        source = with_gates(program.source, simulation_gates) if simulation_gates else None
+        source = split_pragmas(program.source)  # every glued pragma honoured, as on Braket
+        source = with_gates(source, simulation_gates) if simulation_gates else source
         if "adjoint_gradient" in program.source:
-            gradient = adjoint.request(source or program.source, program.inputs)
+            gradient = adjoint.request(source, program.inputs)
             source = gradient.source if gradient is not None else source
-        if source is not None:
+        if source != program.source:
             program = program.copy(update={"source": source})
     started = time.perf_counter()
     result = simulator.run(program, shots=shots)
