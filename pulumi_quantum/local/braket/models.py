@@ -30,7 +30,7 @@ from ...qasm import openqasm_problem
 from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
-from . import qpu_rules, result_rules
+from . import program_sets, qpu_rules, result_rules
 from .devices import (
     ALL_DEVICES,
     MIN_BILLED_SECONDS,
@@ -48,6 +48,7 @@ from .exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
+from .program_sets import PROGRAM_SET_ACTION
 from .queue_info import device_queue_counts, task_queue_info
 from .reservations import Reservations
 
@@ -82,6 +83,10 @@ CREATE TABLE IF NOT EXISTS braket_tags (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS braket_task_experimental (
+    arn TEXT PRIMARY KEY,
+    capabilities TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS braket_spending_limits (
     arn TEXT PRIMARY KEY,
@@ -252,6 +257,18 @@ class BraketBackend:
                 raise ValidationException(str(exc)) from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
+        if name == PROGRAM_SET_ACTION:  # shots are the total over its executables
+            qpu = device.qpu
+            program_sets.check(
+                program,
+                params["shots"],
+                capabilities["action"][name],
+                capabilities["paradigm"]["qubitCount"],
+                device.arn,
+                (lambda source: qpu_rules.openqasm_problem(qpu, source)) if qpu else None,
+                max(1, device.shots_range[0]),
+            )
+            return
         low, high = device.shots_range
         if not low <= params["shots"] <= high:
             # Braket's wording, as QPUs answer it (docs/braket-devices.md, [mgym-793]).
@@ -324,6 +341,11 @@ class BraketBackend:
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
             self.reservations.record(conn, arn, associations)
+            if params.get("experimentalCapabilities"):
+                conn.execute(
+                    "INSERT INTO braket_task_experimental (arn, capabilities) VALUES (?, ?)",
+                    (arn, json.dumps(params["experimentalCapabilities"])),
+                )
         self.queue(arn)
         return {"quantumTaskArn": arn}
 
@@ -447,15 +469,17 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=None,
-            actionMetadata={
-                "actionType": ALL_DEVICES[row["device_arn"]].actions[0],
-                "programCount": 1,
-            },
+            actionMetadata=program_sets.action_metadata(row["action"]),
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
         associations = self.reservations.of_task(row["arn"])
         if associations:
             out["associations"] = associations
+        experimental = self.store.query_one(
+            "SELECT capabilities FROM braket_task_experimental WHERE arn = ?", (row["arn"],)
+        )
+        if experimental is not None:
+            out["experimentalCapabilities"] = json.loads(experimental["capabilities"])
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
             out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out

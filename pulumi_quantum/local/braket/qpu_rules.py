@@ -30,6 +30,15 @@ from .exceptions import ValidationException
 from .qpus import Qpu, aquila_constants
 
 
+def openqasm_problem(qpu: Qpu, source: str) -> str | None:
+    """What ``qpu`` would refuse in ``source`` (``check_openqasm``'s message), or None."""
+    try:
+        check_openqasm(qpu, source)
+    except ValidationException as exc:
+        return exc.message
+    return None
+
+
 def check_openqasm(qpu: Qpu, source: str) -> None:
     """Raise ValidationException for the first thing ``qpu`` would refuse in ``source``."""
     from openqasm3 import ast
