@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from .pulse import served_capabilities
 from .qpus import AHS_ACTION, QPUS, Qpu, service_properties
 from .qpus import capabilities as qpu_capabilities
 from .results import RUNNABLE_ACTIONS
@@ -106,7 +107,7 @@ class Device:
         counts = counts or {}
         return {
             **self.summary(),
-            "deviceCapabilities": capabilities_json(self.arn),
+            "deviceCapabilities": served_capabilities(capabilities_json(self.arn)),
             "deviceQueueInfo": [
                 {
                     "queue": "QUANTUM_TASKS_QUEUE",

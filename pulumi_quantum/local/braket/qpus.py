@@ -437,9 +437,12 @@ def capabilities(qpu: Qpu) -> str:
     if qpu.family == "rigetti":
         from braket.device_schema.rigetti import RigettiDeviceCapabilities, RigettiDeviceParameters
 
+        from .pulse import pulse_properties
+
         doc = _gate_model(
             qpu, "braket.device_schema.rigetti.rigetti_device_capabilities", RigettiDeviceParameters
         )
+        doc["pulse"] = pulse_properties(qpu)  # ports, frames, calibrations URL (pulse.py)
         return RigettiDeviceCapabilities.parse_obj(doc).json()
     if qpu.family == "aqt":
         from braket.device_schema.aqt import AqtDeviceCapabilities
