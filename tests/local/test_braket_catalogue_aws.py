@@ -6,6 +6,11 @@ Driven through the unmodified Braket SDK / boto3 (docs/braket-devices.md, "Catal
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 import boto3
 import pytest
 
@@ -52,13 +57,27 @@ def test_test_devices_are_not_served_by_default(cloud_env):
     assert found["devices"] == []
 
 
-def test_test_devices_flag_serves_them(tmp_path, local_cloud_process):
-    """``serve --test-devices`` (what ``local start --test-devices`` runs) lists both."""
-    cloud = local_cloud_process(tmp_path / "cloud", "--test-devices")
-    braket = braket_client(cloud.client_env())
-    found = braket.search_devices(filters=[{"name": "providerName", "values": ["Local"]}])
-    statuses = {d["deviceArn"]: d["deviceStatus"] for d in found["devices"]}
-    assert statuses == {OFFLINE_QPU_ARN: "OFFLINE", RETIRED_QPU_ARN: "RETIRED"}
+def test_local_start_test_devices_serves_them(tmp_path):
+    """``pulumi-quantum local start --test-devices`` (the daemon passes it on to ``serve``)."""
+    ports = ("--braket-port", "0", "--s3-port", "0", "--ibm-port", "0")
+    try:
+        started = _cli(tmp_path, "start", *ports, "--test-devices")
+        assert started.returncode == 0, started.stderr
+        exports = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, re.M))
+        braket = braket_client(exports)
+        found = braket.search_devices(filters=[{"name": "providerName", "values": ["Local"]}])
+        statuses = {d["deviceArn"]: d["deviceStatus"] for d in found["devices"]}
+        assert statuses == {OFFLINE_QPU_ARN: "OFFLINE", RETIRED_QPU_ARN: "RETIRED"}
+    finally:
+        _cli(tmp_path, "stop")
+
+
+def _cli(data_dir, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("", False)])
