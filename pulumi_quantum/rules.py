@@ -114,6 +114,29 @@ _OPENQASM_RESULT = re.compile(r"^\s*#pragma\s+braket\s+result\s+(\w+)", re.MULTI
 EXACT_ONLY = frozenset({"statevector", "amplitude", "densitymatrix"})
 
 
+# A ``#pragma`` that does not start its line: string concatenation glues ``"...;" "#pragma ..."``
+# into one line, which OpenQASM's grammar reads as *one* pragma running to the line's end.
+_GLUED_PRAGMA = re.compile(r"(?<=\S)[ \t]*(?=#pragma\b)")
+
+
+def split_pragmas(source: str) -> str:
+    """``source`` with every ``#pragma`` on a line of its own, as Amazon Braket reads it.
+
+    Braket honours each of several pragmas on one line (``cnot q[0], q[1];#pragma braket result
+    expectation z(q[0])#pragma braket result sample z(q[1])``); the OpenQASM parser that
+    amazon-braket-default-simulator (and so ``LocalSimulator``) uses keeps only the first. Text in
+    ``//`` comments is left alone. Lines after a split move down; only the simulated program and
+    the result-type rules see this form, so error messages keep the client's line numbers.
+    """
+    if "#pragma" not in source:
+        return source
+    lines = []
+    for line in source.split("\n"):
+        code, sep, comment = line.partition("//")
+        lines.append(_GLUED_PRAGMA.sub("\n", code) + sep + comment)
+    return "\n".join(lines)
+
+
 def result_type_key(name: str) -> str:
     """One spelling for a result type: ``state_vector``, ``statevector``, ``StateVector``."""
     return name.replace("_", "").lower()
@@ -127,7 +150,7 @@ def requested_result_types(program: Mapping[str, Any] | Any) -> list[str]:
     get = program.get if isinstance(program, Mapping) else lambda k: getattr(program, k, None)
     source = get("source")
     if isinstance(source, str):
-        return _OPENQASM_RESULT.findall(source)
+        return _OPENQASM_RESULT.findall(split_pragmas(source))
     results = get("results") or []
     return [r["type"] if isinstance(r, Mapping) else r.type for r in results]
 

@@ -1,8 +1,10 @@
 """Shared fixtures: the local quantum cloud, in-process or as a subprocess.
 
 * ``local_cloud``: one in-process LocalCloud per test module, in its own temporary data dir, on
-  free loopback ports. It sets nothing globally: pass ``local_cloud.client_env()`` explicitly or
-  use the ``cloud_env`` fixture (monkeypatched env vars for one test).
+  free loopback ports; a module marked ``pytest.mark.local_test_devices`` gets the test-only
+  OFFLINE/RETIRED QPUs too (``local start --test-devices``). It sets nothing globally: pass
+  ``local_cloud.client_env()`` explicitly or use the ``cloud_env`` fixture (monkeypatched env
+  vars for one test).
 * ``local_cloud_process``: a factory starting ``python -m pulumi_quantum.local serve`` as a
   subprocess (free ports, given data dir) for kill -9 / restart tests. Every process it started is
   stopped at teardown.
@@ -92,8 +94,11 @@ def wait_until_fixture() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="module")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    cloud = LocalCloud(tmp_path_factory.mktemp("local-cloud"))
+def local_cloud(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LocalCloud]:
+    test_devices = request.node.get_closest_marker("local_test_devices") is not None
+    cloud = LocalCloud(tmp_path_factory.mktemp("local-cloud"), test_devices=test_devices)
     cloud.start()
     try:
         yield cloud

@@ -42,6 +42,13 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=int, help="latency added to every request")
     parser.add_argument("--max-concurrent-tasks", type=int, help="Braket active-task quota")
     parser.add_argument("--error-rate", type=float, help="fraction of requests failing with 500")
+    parser.add_argument(
+        "--test-devices",
+        action="store_true",
+        default=None,
+        help="also list two test-only QPUs (one OFFLINE, one RETIRED, provider 'Local') that AWS "
+        "does not have; default: $PQ_LOCAL_TEST_DEVICES, else off",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 

@@ -216,6 +216,7 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         sim_processes=args.sim_processes,
         credentials=credentials,
+        test_devices=getattr(args, "test_devices", None),
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -294,6 +295,8 @@ def start(args: argparse.Namespace) -> int:
         value = getattr(args, knob, None)
         if value is not None:
             command += [f"--{knob.replace('_', '-')}", str(value)]
+    if getattr(args, "test_devices", None):
+        command.append("--test-devices")
     if getattr(args, "verbose", False):
         command.append("--verbose")  # the daemon logs at DEBUG to its log file
     with open(data_dir / LOGFILE, "ab") as log_file:

@@ -130,6 +130,7 @@ class LocalCloud:
         workers: int = 2,
         sim_processes: int | None = None,
         ibm_proxy_port: int = 0,
+        test_devices: bool | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
@@ -139,6 +140,10 @@ class LocalCloud:
         self.faults = faults or Faults()
         self.credentials = credentials or LocalCredentials()
         self.workers = workers
+        # The OFFLINE/RETIRED test QPUs: an explicit option (None: $PQ_LOCAL_TEST_DEVICES).
+        from .braket.devices import test_devices_from_env
+
+        self.test_devices = test_devices_from_env() if test_devices is None else test_devices
         self.sim_processes = sim_processes
         self.store: Store | None = None
         self.s3: Any = None
@@ -234,7 +239,9 @@ class LocalCloud:
 
         # Braket and S3 share this process, so Braket reaches S3 in-process (same moto state,
         # same durable mirror) instead of over HTTP: ~3x cheaper per task.
-        self.braket = BraketBackend(self.store, self.faults, s3.bucket_exists, region=REGION)
+        self.braket = BraketBackend(
+            self.store, self.faults, s3.bucket_exists, region=REGION, test_devices=self.test_devices
+        )
         self.runner = TaskRunner(
             self.braket, write_result, workers=self.workers, sim_processes=self.sim_processes
         )

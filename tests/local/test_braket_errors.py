@@ -15,6 +15,7 @@ from tests.fixtures import openqasm_action as program
 
 OFFLINE = "arn:aws:braket:us-east-1::device/qpu/local/offline-qpu"
 RETIRED = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
+pytestmark = pytest.mark.local_test_devices  # OFFLINE / RETIRED above are test-only devices
 
 
 @pytest.fixture

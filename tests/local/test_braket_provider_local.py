@@ -19,6 +19,8 @@ from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN
 from tests.fixtures import BELL
 from tests.holds import runner_held
 
+pytestmark = pytest.mark.local_test_devices  # the OFFLINE / RETIRED test-only QPUs
+
 
 @pytest.fixture(autouse=True)
 def no_stack_config():

@@ -35,6 +35,7 @@ from .exceptions import (
     ValidationException,
 )
 from .models import BraketBackend
+from .pulse import CALIBRATIONS_PATH, REQUEST_ENDPOINT, native_gate_calibrations
 from .urls import resolve
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,8 @@ class BraketApp:
             return Response(json.dumps(self.faults.as_dict()), mimetype="application/json")
         if request.path == "/_local/reservations":
             return self._reservations(request)
+        if request.path.startswith(CALIBRATIONS_PATH) and request.method == "GET":
+            return self._calibrations(request.path[len(CALIBRATIONS_PATH) :])
         if request.path == "/_local/runner" and self.runner is not None:
             if request.method == "POST":
                 try:
@@ -128,6 +131,17 @@ class BraketApp:
                 self.runner.pause(bool(doc.get("paused")))
             return Response(json.dumps({"paused": self.runner.paused}), mimetype="application/json")
         return None
+
+    def _calibrations(self, device_path: str) -> Response:
+        """The native gate calibrations a pulse-capable QPU's ``nativeGateCalibrationsRef``
+        names (a presigned S3 URL on AWS; see pulse.py)."""
+        for device in self.backend.devices.values():
+            qpu = device.qpu
+            if qpu and qpu.family == "rigetti" and device.arn.endswith(f"/qpu/{device_path}"):
+                body = json.dumps(native_gate_calibrations(qpu))
+                return Response(body, mimetype="application/json")
+        message = f"no native gate calibrations for {device_path!r}"
+        return Response(json.dumps({"message": message}), status=404, mimetype="application/json")
 
     def _reservations(self, request: Request) -> Response:
         """Braket Direct reservations, which AWS sells through its console: a local window.
@@ -166,6 +180,10 @@ class BraketApp:
             sessions=self.sessions,
         )
         REQUEST_REGION.set(caller.region)
+        # The address this server is bound to (loopback), never a client-supplied Host header.
+        REQUEST_ENDPOINT.set(
+            f"http://{request.environ['SERVER_NAME']}:{request.environ['SERVER_PORT']}"
+        )
         self.faults.delay()
         if self.faults.should_throttle():
             raise ThrottlingException("Rate exceeded")

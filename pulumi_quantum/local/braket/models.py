@@ -34,14 +34,15 @@ from ...rules import (  # one truth with the preview
 )
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
-from . import qpu_rules, result_rules, task_budget
+from . import program_sets, qpu_rules, result_rules, task_budget
 from .devices import (
-    DEVICES,
+    ALL_DEVICES,
     MIN_BILLED_SECONDS,
     OPENQASM_ACTION,
     REQUEST_REGION,
     Device,
     capabilities_json,
+    catalogue,
 )
 from .exceptions import (
     ConflictException,
@@ -51,6 +52,7 @@ from .exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
+from .program_sets import PROGRAM_SET_ACTION
 from .queue_info import device_queue_counts, task_queue_info
 from .reservations import Reservations
 
@@ -85,6 +87,10 @@ CREATE TABLE IF NOT EXISTS braket_tags (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS braket_task_experimental (
+    arn TEXT PRIMARY KEY,
+    capabilities TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS braket_spending_limits (
     arn TEXT PRIMARY KEY,
@@ -155,8 +161,10 @@ class BraketBackend:
     interrupt: Callable[[str], None] = lambda arn: None
     """Stop a RUNNING task's simulation now (CancelQuantumTask); the runner's, when wired."""
     region: str = "us-east-1"
+    test_devices: bool = False  # the OFFLINE/RETIRED test QPUs (devices.TEST_DEVICES) listed
 
     def __post_init__(self) -> None:
+        self.devices = catalogue(self.test_devices)
         self.store.migrate(DDL)
         self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
@@ -173,10 +181,10 @@ class BraketBackend:
 
     # ----------------------------------------------------------------- devices
     def device(self, arn: str, field: str = "deviceArn") -> Device:
-        device = DEVICES.get(arn)
+        device = self.devices.get(arn)
         region = REQUEST_REGION.get()
         if device is None:
-            here = sorted(d.arn for d in DEVICES.values() if d.available_in(region))
+            here = sorted(d.arn for d in self.devices.values() if d.available_in(region))
             raise ValidationException(
                 f"{field}: {arn!r} is not a device of this Braket endpoint; "
                 f"available devices in {region}: {here}"
@@ -189,7 +197,7 @@ class BraketBackend:
         return device
 
     def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
-        device = DEVICES.get(params["deviceArn"])
+        device = self.devices.get(params["deviceArn"])
         if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
         return device.describe(device_queue_counts(self.store, device.arn))
@@ -199,7 +207,7 @@ class BraketBackend:
         (the model's SearchDevicesFilter.name); other names are refused, not guessed at.
         Clients filter the rest themselves (the Braket SDK's ``AwsDevice.get_devices`` does)."""
         region = REQUEST_REGION.get()
-        summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
+        summaries = [d.summary() for d in self.devices.values() if d.available_in(region)]
         for f in params.get("filters", []):
             if f["name"] != "deviceArn":
                 raise ValidationException(
@@ -252,6 +260,18 @@ class BraketBackend:
                 raise ValidationException(str(exc)) from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
+        if name == PROGRAM_SET_ACTION:  # shots are the total over its executables
+            qpu = device.qpu
+            program_sets.check(
+                program,
+                params["shots"],
+                capabilities["action"][name],
+                capabilities["paradigm"]["qubitCount"],
+                device.arn,
+                (lambda source: qpu_rules.openqasm_problem(qpu, source)) if qpu else None,
+                max(1, device.shots_range[0]),
+            )
+            return
         low, high = device.shots_range
         if not low <= params["shots"] <= high:
             # Braket's wording, as QPUs answer it (docs/braket-devices.md, [mgym-793]).
@@ -324,6 +344,11 @@ class BraketBackend:
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
             self.reservations.record(conn, arn, associations)
+            if params.get("experimentalCapabilities"):
+                conn.execute(
+                    "INSERT INTO braket_task_experimental (arn, capabilities) VALUES (?, ?)",
+                    (arn, json.dumps(params["experimentalCapabilities"])),
+                )
         self.queue(arn)
         return {"quantumTaskArn": arn}
 
@@ -399,7 +424,7 @@ class BraketBackend:
         ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
         inside a transaction, or the Store itself for a read.
         """
-        device = DEVICES[limit_row["device_arn"]]
+        device = ALL_DEVICES[limit_row["device_arn"]]
         queued = total = 0.0
         for row in conn.execute(
             "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
@@ -447,12 +472,17 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=None,
-            actionMetadata={"actionType": DEVICES[row["device_arn"]].actions[0], "programCount": 1},
+            actionMetadata=program_sets.action_metadata(row["action"]),
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
         associations = self.reservations.of_task(row["arn"])
         if associations:
             out["associations"] = associations
+        experimental = self.store.query_one(
+            "SELECT capabilities FROM braket_task_experimental WHERE arn = ?", (row["arn"],)
+        )
+        if experimental is not None:
+            out["experimentalCapabilities"] = json.loads(experimental["capabilities"])
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
             out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out

@@ -56,7 +56,7 @@ from typing import Any
 from .. import budget
 from ..store import StorageUnavailable
 from . import results
-from .devices import DEVICES, simulator_for
+from .devices import ALL_DEVICES, simulator_for
 from .models import BraketBackend
 
 log = logging.getLogger(__name__)
@@ -474,7 +474,7 @@ def simulate(
 
     Module level (picklable) so it can run in a worker process.
     """
-    device = DEVICES[device_arn]
+    device = ALL_DEVICES[device_arn]
     gates = device.qpu.simulation_gates if device.qpu is not None else ()
     return results.simulate(
         simulator_for(device.backend), action, shots, task_arn, device_arn, device_parameters,
