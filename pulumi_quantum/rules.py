@@ -96,7 +96,7 @@ def tag_problems(tags: Mapping[str, Any]) -> list[str]:
 
 @functools.cache
 def _program_schema() -> dict[str, Any]:
-    from .schema import schema_text
+    from .json_schemas import schema_text
 
     return json.loads(schema_text())
 

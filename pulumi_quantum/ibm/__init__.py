@@ -1,8 +1,8 @@
 """IBM Qiskit Runtime resources: :class:`RuntimeProgram`, :class:`Session`, :class:`Batch`.
 
-Configuration (read at call time, never stored in state; see :mod:`.config`): the current
-IBM Quantum Platform with ``quantum:ibmApiKey`` (secret) + ``quantum:ibmInstance`` (CRN), or
-the legacy runtime with ``quantum:ibmToken`` (secret) / ``quantum:ibmUrl`` /
+Configuration (read at call time, never stored in state; see :mod:`pulumi_quantum.clients.ibm`):
+the current IBM Quantum Platform with ``quantum:ibmApiKey`` (secret) + ``quantum:ibmInstance``
+(CRN), or the legacy runtime with ``quantum:ibmToken`` (secret) / ``quantum:ibmUrl`` /
 ``quantum:ibmInstance``, else qiskit's ``QISKIT_IBM_*`` variables; with nothing set, the local
 quantum cloud.
 

@@ -91,7 +91,7 @@ class RuntimeProgramProvider(QuantumProvider):
     """Dynamic provider of :class:`RuntimeProgram`; holds no state (see ``_provider``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from .config import check_target
+        from ..clients.ibm import check_target
 
         errors = CheckErrors()
         errors.add_all(check_target())
@@ -155,8 +155,8 @@ class RuntimeProgramProvider(QuantumProvider):
         return declared_diff(RUNTIME_PROGRAM, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import DuplicateProgramError
-        from .config import runtime_client
 
         source = _source_for_upload(props)
         if props.get("import_id"):
@@ -186,8 +186,8 @@ class RuntimeProgramProvider(QuantumProvider):
         the dynamic provider's ``read`` without the pickled provider, so
         ``ResourceOptions(import_=...)`` cannot work for any Python dynamic resource.
         """
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import NotFoundError, program_data_sha256
-        from .config import runtime_client
 
         with runtime_client() as client:
             try:
@@ -204,8 +204,8 @@ class RuntimeProgramProvider(QuantumProvider):
         return CreateResult(program_id, self.update(program_id, current, props).outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import DuplicateProgramError
-        from .config import runtime_client
 
         changed = set(RUNTIME_PROGRAM.diff(olds, news)[0])
         source = _source_for_upload(news)
@@ -228,8 +228,8 @@ class RuntimeProgramProvider(QuantumProvider):
         return UpdateResult(_outputs(id_, news, info, source))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import NotFoundError, program_data_sha256
-        from .config import runtime_client
 
         with runtime_client() as client:
             try:
@@ -244,7 +244,7 @@ class RuntimeProgramProvider(QuantumProvider):
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        from .config import runtime_client
+        from ..clients.ibm import runtime_client
 
         with runtime_client() as client:
             client.delete_program(id_)  # already gone (404) counts as deleted

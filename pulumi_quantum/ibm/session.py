@@ -1,7 +1,7 @@
 """``Session`` and ``Batch``: Qiskit Runtime sessions, opened on create, closed on delete.
 
-Both channels (see :mod:`.config`): the current IBM Quantum Platform (API key + CRN,
-``/api/v1/sessions``, as qiskit-ibm-runtime opens them) and the legacy runtime (as
+Both channels (see :mod:`pulumi_quantum.clients.ibm`): the current IBM Quantum Platform (API key
++ CRN, ``/api/v1/sessions``, as qiskit-ibm-runtime opens them) and the legacy runtime (as
 qiskit-ibm-provider 0.11 opens them). ``Batch`` is a ``Session`` whose mode is ``batch``: a
 resource of its own because qiskit-ibm-runtime has ``Batch`` as its own class and a batch is a
 different promise (jobs run as capacity allows, no interactive window), which should read as
@@ -75,7 +75,7 @@ class SessionProvider(QuantumProvider):
     DECL: ClassVar[ResourceDecl] = SESSION
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from .config import check_target
+        from ..clients.ibm import check_target
 
         errors = CheckErrors()
         errors.add_all(check_target())
@@ -134,7 +134,7 @@ class SessionProvider(QuantumProvider):
         return declared_diff(self.DECL, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from .config import session_client
+        from ..clients.ibm import session_client
 
         if props.get("import_id"):
             return self._adopt(str(props["import_id"]), props)
@@ -152,8 +152,8 @@ class SessionProvider(QuantumProvider):
 
     def _adopt(self, session_id: str, props: dict[str, Any]) -> CreateResult:
         """``import_=<session id>``: take over an open session on the declared backend."""
+        from ..clients.ibm import session_client
         from ..clients.ibm_runtime import NotFoundError
-        from .config import session_client
 
         with session_client(props.get("instance")) as client:
             try:
@@ -179,8 +179,8 @@ class SessionProvider(QuantumProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.ibm import session_client
         from ..clients.ibm_runtime import NotFoundError
-        from .config import session_client
 
         with session_client(props.get("instance")) as client:
             try:
@@ -195,7 +195,7 @@ class SessionProvider(QuantumProvider):
         return ReadResult(id_, outs, {k: outs.get(k) for k in INPUTS})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from .config import session_client
+        from ..clients.ibm import session_client
 
         with session_client(props.get("instance")) as client:
             if props.get("on_delete") == "cancel":

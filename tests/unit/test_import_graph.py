@@ -35,12 +35,19 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pulumi_quantum.verdicts",
             "pulumi_quantum.service_model",
             "pulumi_quantum._lazy",
-            "pulumi_quantum.schema",
+            "pulumi_quantum.json_schemas",
+            "pulumi_quantum.qasm",
+            "pulumi_quantum.hints",
         ),
     ),
     (
         "framework",
-        ("pulumi_quantum._provider", "pulumi_quantum._resource", "pulumi_quantum.noop"),
+        (
+            "pulumi_quantum._provider",
+            "pulumi_quantum._resource",
+            "pulumi_quantum.noop",
+            "pulumi_quantum.target",
+        ),
     ),
     ("clients", ("pulumi_quantum.clients",)),
     ("resources", ("pulumi_quantum.braket", "pulumi_quantum.ibm", "pulumi_quantum.storage")),
@@ -51,9 +58,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pulumi_quantum",  # the package itself: the public facade, its names from the catalogue
             "pulumi_quantum.plugin",
             "pulumi_quantum.codegen",
-            "pulumi_quantum.cli",
-            "pulumi_quantum.validate",
-            "pulumi_quantum.results",
+            "pulumi_quantum.cli",  # the command line: its entry point and each subcommand
         ),
     ),
 )

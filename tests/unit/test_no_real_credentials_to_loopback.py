@@ -18,8 +18,8 @@ import pytest
 from pulumi_quantum import _provider
 from pulumi_quantum._provider import ProviderError
 from pulumi_quantum.clients import braket as clients
+from pulumi_quantum.clients import ibm as ibm_config
 from pulumi_quantum.clients.ibm_runtime import IBMRuntimeError
-from pulumi_quantum.ibm import config as ibm_config
 from pulumi_quantum.local import clientfile
 
 REAL = {

@@ -13,7 +13,7 @@ import pytest
 from pulumi_quantum import _provider
 from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
 from pulumi_quantum.clients import braket as clients
-from pulumi_quantum.ibm import config as ibm_config
+from pulumi_quantum.clients import ibm as ibm_config
 from pulumi_quantum.ibm.program import RuntimeProgramProvider
 from pulumi_quantum.ibm.session import SessionProvider
 from pulumi_quantum.local import clientfile

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .cli import missing_file
+from . import missing_file
 
 _TASK_ARN = re.compile(r"^arn:aws[\w-]*:braket:[\w-]*:\d*:quantum-task/[\w-]+$")
 _BITSTRING = re.compile(r"^[01]+$")
@@ -48,9 +48,9 @@ def _is_counts(value: Any) -> bool:
 
 def counts_of_task(arn: str) -> dict[str, int]:
     """GetQuantumTask, then the counts from its results.json in S3."""
-    from ._provider import ProviderError
-    from .braket.task import get_task, read_counts
-    from .clients.braket import braket_client
+    from .._provider import ProviderError
+    from ..braket.task import get_task, read_counts
+    from ..clients.braket import braket_client
 
     try:
         task = get_task(braket_client(), arn)

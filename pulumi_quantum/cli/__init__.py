@@ -1,9 +1,10 @@
 """`pulumi-quantum`: the command line of the project.
 
 Subcommands are registered by the modules that own them, so each stays small:
-``local`` (run the local quantum cloud), ``validate`` / ``schema`` (GitOps review of runtime-program
-metadata) and ``results`` (show a task's measurement counts). Modules are imported lazily so
-``pulumi-quantum validate`` never pays for importing the simulators.
+``local`` (run the local quantum cloud: :mod:`pulumi_quantum.local.cli`, which belongs to the
+local cloud's layer), ``validate`` / ``schema`` (GitOps review of runtime-program metadata:
+:mod:`.validate`) and ``results`` (show a task's measurement counts: :mod:`.results`). Modules
+are imported lazily so ``pulumi-quantum validate`` never pays for importing the simulators.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from .. import __version__
 
 # (module, function) pairs; each function takes the subparsers object and registers commands
 # whose parsers set ``func`` to a callable taking the parsed namespace and returning an exit code.
 _COMMAND_PROVIDERS: tuple[tuple[str, str], ...] = (
     ("pulumi_quantum.local.cli", "add_local_commands"),
-    ("pulumi_quantum.validate", "add_validate_commands"),
-    ("pulumi_quantum.results", "add_results_commands"),
+    ("pulumi_quantum.cli.validate", "add_validate_commands"),
+    ("pulumi_quantum.cli.results", "add_results_commands"),
 )
 
 
@@ -70,7 +71,3 @@ def missing_file(path: str | os.PathLike[str], what: str = "no such file or dire
     """The error a subcommand raises for a path the user named that is not there: ``main``
     turns it into one line on stderr and exit code 2 (a usage error, like argparse's)."""
     return FileNotFoundError(errno.ENOENT, what, os.fspath(path))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import schema
-from .cli import missing_file
-from .ibm.metadata import MetadataFileError, read_metadata_file, validate_metadata
-from .ibm.source import ProgramSourceError, check_source
+from .. import json_schemas
+from ..ibm.metadata import MetadataFileError, read_metadata_file, validate_metadata
+from ..ibm.source import ProgramSourceError, check_source
+from . import missing_file
 
 FORMATS = ("text", "json", "github")
 
@@ -201,7 +201,7 @@ def run_validate(
 
 
 def run_schema(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    (out or sys.stdout).write(schema.schema_text(args.name))
+    (out or sys.stdout).write(json_schemas.schema_text(args.name))
     return 0
 
 
@@ -230,8 +230,8 @@ def add_validate_commands(subparsers: Any) -> None:
     show.add_argument(
         "name",
         nargs="?",
-        default=schema.RUNTIME_PROGRAM_METADATA,
-        choices=schema.schema_names(),
+        default=json_schemas.RUNTIME_PROGRAM_METADATA,
+        choices=json_schemas.schema_names(),
         help="schema to print (default: %(default)s)",
     )
     show.set_defaults(func=run_schema)

@@ -38,8 +38,8 @@ from .. import target as targets
 from .._provider import config_value
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..clients.ibm_platform import IBMPlatformClient
-    from ..clients.ibm_runtime import IBMRuntimeClient
+    from .ibm_platform import IBMPlatformClient
+    from .ibm_runtime import IBMRuntimeClient
 
 LEGACY_IBM_URL = "https://auth.quantum-computing.ibm.com/api"
 """IBM's legacy runtime (IBM Quantum Platform Classic), as qiskit-ibm-provider defaults to it."""
@@ -198,7 +198,7 @@ def platform_account(instance: str | None = None) -> tuple[str, str]:
 
 def runtime_client() -> IBMRuntimeClient:
     """A legacy-protocol client for the configured account, built for this one call."""
-    from ..clients.ibm_runtime import IBMRuntimeClient
+    from .ibm_runtime import IBMRuntimeClient
 
     instance = ibm_instance()
     instance = None if is_crn(instance) else instance  # a CRN is no hub/group/project
@@ -210,7 +210,7 @@ def session_client(instance: str | None = None) -> IBMPlatformClient | IBMRuntim
     channel = CHANNELS[PLATFORM] if is_crn(instance) else ibm_channel()
     if channel == LEGACY:
         return runtime_client()
-    from ..clients.ibm_platform import IBMPlatformClient
+    from .ibm_platform import IBMPlatformClient
 
     key, crn = platform_account(instance)
     return IBMPlatformClient(platform_api_url(crn), key, crn, iam_url=platform_iam_url(crn))

@@ -1,9 +1,12 @@
 """JSON Schemas shipped with the package, and their compiled validators.
 
 The schemas are user documentation as much as validation rules (titles, descriptions, examples),
-so they live as plain JSON files: ``pulumi_quantum/schema/*.json`` inside the package (so an
-installed wheel has them) and the same files under the repository's top-level ``schema/`` for
-people and editors browsing the repo (a unit test keeps the two identical).
+so they live as plain JSON files, in one place: ``pulumi_quantum/schema/*.json`` inside the
+package (so an installed wheel has them). The repository's top-level ``schema/`` that people,
+editors and the examples' ``$schema`` keys use is a symbolic link to that folder, not a copy
+(a unit test keeps it so). This module is named apart from :mod:`pulumi_quantum.plugin.schema`
+(the plugin's Pulumi package schema), and sits in the neutral base because the local cloud's
+IBM server validates program metadata against the same schema (through :mod:`.rules`).
 
 Compiling a validator (and resolving the metaschema it references) costs far more than using
 one, and ``check`` runs once per resource per preview, so validators are built once and cached.
