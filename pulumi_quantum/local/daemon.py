@@ -100,6 +100,12 @@ def exports(endpoints: dict[str, str], env: dict[str, str]) -> list[str]:
     ]
     if "ibm" in endpoints:
         keys += ["QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE"]
+    if "gateway" in endpoints:  # qiskit-serverless (Qiskit Functions)
+        keys += [
+            "ENV_GATEWAY_PROVIDER_HOST",
+            "ENV_GATEWAY_PROVIDER_TOKEN",
+            "QISKIT_SERVERLESS_INSTANCE",
+        ]
     return [f"export {k}={env[k]}" for k in keys if k in env]
 
 
@@ -128,6 +134,10 @@ def _client_env_for(endpoints: dict[str, str]) -> dict[str, str]:
     env.update({mapping[k]: v for k, v in endpoints.items() if k in mapping})
     if "braket" in endpoints:
         env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
+    if "gateway" in endpoints:
+        from .gateway.env import gateway_env
+
+        env.update(gateway_env(endpoints["gateway"]))
     return env
 
 

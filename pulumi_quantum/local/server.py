@@ -32,6 +32,9 @@ DEFAULT_IBM_TOKENS = {
     "bob": ("local-ibm-token-bob", "local-hub/local-group/bob-project"),
 }
 REGION = "us-east-1"
+GATEWAY_TIME_LIMIT = 3600
+GATEWAY_TIME_LIMIT_ENV = "PQ_LOCAL_GATEWAY_MAX_SECONDS"
+"""Seconds a Qiskit Function job may run on the local gateway before it is killed."""
 
 
 @dataclass
@@ -130,12 +133,18 @@ class LocalCloud:
         workers: int = 2,
         sim_processes: int | None = None,
         ibm_proxy_port: int = 0,
+        gateway_port: int = 0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
         self.data_dir = Path(data_dir).expanduser()
         self.host = host
-        self.ports = {"braket": braket_port, "s3": s3_port, "ibm": ibm_port}
+        self.ports = {
+            "braket": braket_port,
+            "s3": s3_port,
+            "ibm": ibm_port,
+            "gateway": gateway_port or int(os.environ.get("PQ_LOCAL_GATEWAY_PORT") or 0),
+        }
         self.faults = faults or Faults()
         self.credentials = credentials or LocalCredentials()
         self.workers = workers
@@ -147,6 +156,7 @@ class LocalCloud:
         self.runner: Any = None
         self.ibm: Any = None
         self.ibm_proxy: Any = None
+        self.gateway: Any = None
         self.ibm_proxy_port = ibm_proxy_port
         self._servers: dict[str, _Server] = {}
 
@@ -223,6 +233,19 @@ class LocalCloud:
         from .ibm.platform.proxy import PlatformProxy
 
         self.ibm_proxy = self._start_proxy(PlatformProxy)
+        self._start_gateway()
+
+    def _start_gateway(self) -> None:
+        """Qiskit Functions (qiskit-serverless's gateway) on a port of its own: its ``/api/v1``
+        paths collide with the platform API's. Same accounts as the IBM platform."""
+        from .gateway import GatewayApp, recover
+
+        recover(self.store)
+        limit = int(os.environ.get(GATEWAY_TIME_LIMIT_ENV) or GATEWAY_TIME_LIMIT)
+        self.gateway = GatewayApp(
+            self.store, self.ibm.accounts, lambda: self.endpoints["gateway"], time_limit=limit
+        )
+        self._serve("gateway", self.gateway)
 
     def _start_proxy(self, proxy_class: Any) -> Any:
         """Start the platform proxy on the asked port, else on the one this data dir used last.
@@ -263,6 +286,9 @@ class LocalCloud:
         if self.runner is not None:
             self.runner.shutdown()
             self.runner = None
+        if self.gateway is not None:
+            self.gateway.close()  # kills running function processes
+            self.gateway = None
         if self.ibm is not None:
             # Ends running IBM job processes now rather than at their time limit.
             close = getattr(self.ibm, "close", None)
@@ -316,4 +342,8 @@ class LocalCloud:
             env["QISKIT_IBM_URL"] = urls["ibm"]
         env["QISKIT_IBM_TOKEN"] = self.credentials.ibm_token
         env["QISKIT_IBM_INSTANCE"] = self.credentials.ibm_instance
+        if "gateway" in urls:
+            from .gateway.env import gateway_env
+
+            env.update(gateway_env(urls["gateway"]))
         return env
