@@ -1,0 +1,259 @@
+"""The local Qiskit Functions gateway, driven only by the unmodified qiskit-serverless client.
+
+Each function is a folder written by the test and uploaded with ``ServerlessClient.upload``
+(the client tars the folder itself); it runs in a subprocess of the local cloud with the
+contract the client's helpers read (``get_arguments``, ``save_result``, ``update_status``,
+``DATA_PATH``). Credentials are the local IBM platform's API keys and CRNs.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_quantum.local.ibm.accounts import local_crn
+from pulumi_quantum.local.ibm.platform.env import PLATFORM_URL
+from pulumi_quantum.local.server import LocalCloud
+from tests.polling import wait_until
+
+qiskit_serverless = pytest.importorskip("qiskit_serverless")  # the dev extra's client
+from qiskit_serverless import QiskitFunction, ServerlessClient  # noqa: E402
+from qiskit_serverless.exception import QiskitServerlessException  # noqa: E402
+
+ALICE_KEY, BOB_KEY = "local-ibm-apikey-alice", "local-ibm-apikey-bob"
+ALICE_CRN, BOB_CRN = local_crn("alice"), local_crn("bob")
+TERMINAL = ("DONE", "ERROR", "CANCELED")
+JOB_SECONDS = 90  # a function's interpreter imports qiskit-serverless (and ray): seconds
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    with LocalCloud(tmp_path_factory.mktemp("gateway")) as running:
+        yield running
+
+
+def _client(cloud: LocalCloud, key: str = ALICE_KEY, crn: str = ALICE_CRN) -> ServerlessClient:
+    return ServerlessClient(host=cloud.endpoints["gateway"], token=key, instance=crn)
+
+
+def _folder(root: Path, source: str, **extra: str) -> str:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "main.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    for name, text in extra.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return str(root)
+
+
+def _finished(job: Any) -> str:
+    return wait_until(lambda: job.status() if job.status() in TERMINAL else None, JOB_SECONDS)
+
+
+DOUBLE = """
+    from qiskit_serverless import get_arguments, save_result, update_status
+    import os, helper
+
+    args = get_arguments()
+    print("function got", args["x"])
+    update_status("POST_PROCESSING")
+    with open(os.path.join(os.environ["DATA_PATH"], "out.txt"), "w") as fh:
+        fh.write(helper.NOTE)
+    save_result({"doubled": args["x"] * 2, "note": helper.NOTE})
+"""
+
+
+def test_upload_list_get_by_title_run_result_logs_files(cloud: LocalCloud, tmp_path: Path) -> None:
+    client = _client(cloud)
+    folder = _folder(tmp_path / "double", DOUBLE, **{"helper.py": "NOTE = 'from helper'\n"})
+    uploaded = client.upload(
+        QiskitFunction(
+            title="double",
+            entrypoint="main.py",
+            working_dir=folder,
+            version="1.0.0",
+            description="doubles x",
+        )
+    )
+    assert (uploaded.title, uploaded.version, uploaded.description) == (
+        "double",
+        "1.0.0",
+        "doubles x",
+    )
+    assert "double" in [f.title for f in client.functions()]
+    function = client.function("double")
+    assert (function.title, function.entrypoint) == ("double", "main.py")
+
+    job = function.run(x=21)
+    assert _finished(job) == "DONE"
+    assert job.result() == {"doubled": 42, "note": "from helper"}
+    assert "function got 21" in job.logs()
+    events = job.events()
+    assert any(e.data.get("sub_status") == "POST_PROCESSING" for e in events)
+    assert job.job_id in [j.job_id for j in client.jobs()]
+
+    # DATA_PATH is the caller's files folder of the function: the files API sees what it wrote.
+    assert client.files(function) == ["out.txt"]
+    local = tmp_path / "mine.txt"
+    local.write_text("uploaded by the user", encoding="utf-8")
+    client.file_upload(str(local), function)
+    assert client.files(function) == ["mine.txt", "out.txt"]
+    name = client.file_download("out.txt", function, download_location=str(tmp_path))
+    assert (tmp_path / name).read_text(encoding="utf-8") == "from helper"
+    client.file_delete("mine.txt", function)
+    assert client.files(function) == ["out.txt"]
+
+
+def test_second_upload_replaces_the_first(cloud: LocalCloud, tmp_path: Path) -> None:
+    client = _client(cloud)
+    first = "from qiskit_serverless import save_result\nsave_result({'v': 1})\n"
+    second = "from qiskit_serverless import save_result\nsave_result({'v': 2})\n"
+    client.upload(
+        QiskitFunction(
+            title="upsert", entrypoint="main.py", working_dir=_folder(tmp_path / "a", first),
+            version="1.0.0",
+        )
+    )  # fmt: skip
+    client.upload(
+        QiskitFunction(
+            title="upsert", entrypoint="main.py", working_dir=_folder(tmp_path / "b", second),
+            version="1.1.0",
+        )
+    )  # fmt: skip
+    assert [f.title for f in client.functions()].count("upsert") == 1
+    function = client.function("upsert")
+    assert function.version == "1.1.0"
+    job = function.run()
+    assert _finished(job) == "DONE"
+    assert job.result() == {"v": 2}
+
+
+def test_dependencies_must_be_pinned_to_the_allow_list(cloud: LocalCloud, tmp_path: Path) -> None:
+    client = _client(cloud)
+    allowed = client.dependencies_versions()
+    qiskit_pin = next(p for p in allowed if p.startswith("qiskit=="))
+    folder = _folder(tmp_path / "deps", "print('hi')\n")
+
+    def upload(title: str, deps: list[str]) -> Any:
+        return client.upload(
+            QiskitFunction(title=title, entrypoint="main.py", working_dir=folder, dependencies=deps)
+        )
+
+    with pytest.raises(QiskitServerlessException, match="not on the allow-list"):
+        upload("deps-unknown", ["left-pad-for-python==1.0.0"])
+    with pytest.raises(QiskitServerlessException, match="not pinned with '=='"):
+        upload("deps-unpinned", ["qiskit>=1"])
+    with pytest.raises(QiskitServerlessException, match="is not available"):
+        upload("deps-other-release", ["qiskit==0.1.0"])
+    titles = [f.title for f in client.functions()]
+    assert not [t for t in titles if t.startswith("deps-")]  # nothing half-created
+    assert upload("deps-ok", [qiskit_pin]).dependencies == [qiskit_pin]
+
+
+def test_bad_version_and_missing_entrypoint_are_refused(cloud: LocalCloud, tmp_path: Path) -> None:
+    client = _client(cloud)
+    folder = _folder(tmp_path / "ver", "print('hi')\n")
+    with pytest.raises(QiskitServerlessException, match=r"version: '1\.0' is not in the x\.y\.z"):
+        client.upload(
+            QiskitFunction(title="badver", entrypoint="main.py", working_dir=folder, version="1.0")
+        )
+    assert "badver" not in [f.title for f in client.functions()]
+
+
+def test_a_failing_function_reports_error_with_its_traceback(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    client = _client(cloud)
+    folder = _folder(tmp_path / "boom", "raise ValueError('boom from the function')\n")
+    function = client.upload(QiskitFunction(title="boom", entrypoint="main.py", working_dir=folder))
+    job = function.run()
+    assert _finished(job) == "ERROR"
+    with pytest.raises(QiskitServerlessException, match="boom from the function"):
+        job.result()
+
+
+SLOW = """
+    import time
+    print("started", flush=True)
+    for _ in range(6000):
+        time.sleep(0.1)
+"""
+
+
+def test_stop_a_long_job(
+    cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    client = _client(cloud)
+    function = client.upload(
+        QiskitFunction(
+            title="slow", entrypoint="main.py", working_dir=_folder(tmp_path / "s", SLOW)
+        )
+    )
+    job = function.run()
+    wait_until(lambda: "started" in job.logs(), JOB_SECONDS)
+    assert job.status() == "RUNNING"
+    # Without ``service`` the client builds a QiskitRuntimeService for IBM's own URL; give it
+    # one on the local platform instead (qiskit-ibm-runtime reaches it through its proxy).
+    for key, value in cloud.platform_env().items():
+        monkeypatch.setenv(key, value)
+    service = QiskitRuntimeService(
+        channel="ibm_quantum_platform", token=ALICE_KEY, instance=ALICE_CRN, url=PLATFORM_URL
+    )
+    assert job.cancel(service) == "Job has been stopped."
+    assert job.status() == "CANCELED"
+    assert job.cancel(service) == "Job already in terminal state."
+    assert any(e.context == "STOP" for e in job.events())
+
+
+def test_tenants_see_only_their_own_functions_and_jobs(cloud: LocalCloud, tmp_path: Path) -> None:
+    alice, bob = _client(cloud), _client(cloud, BOB_KEY, BOB_CRN)
+    folder = _folder(tmp_path / "mine", "print('alice only')\n")
+    function = alice.upload(
+        QiskitFunction(title="alice-only", entrypoint="main.py", working_dir=folder)
+    )
+    job = function.run()
+    assert "alice-only" not in [f.title for f in bob.functions()]
+    with pytest.raises(QiskitServerlessException, match="was not found"):
+        bob.function("alice-only")
+    with pytest.raises(QiskitServerlessException, match="not found"):
+        bob.run("alice-only")
+    with pytest.raises(QiskitServerlessException, match="not found"):
+        bob.job(job.job_id)
+    assert job.job_id not in [j.job_id for j in bob.jobs()]
+    # bob's API key with alice's instance: the client's credential check fails at construction.
+    with pytest.raises(QiskitServerlessException, match="Credentials couldn't be verified"):
+        _client(cloud, BOB_KEY, ALICE_CRN)
+    with pytest.raises(QiskitServerlessException, match="Credentials couldn't be verified"):
+        _client(cloud, "not-a-key", ALICE_CRN)
+    assert _finished(job) == "DONE"
+
+
+def test_client_env_points_serverless_client_at_the_gateway(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = cloud.client_env()
+    for key in ("ENV_GATEWAY_PROVIDER_HOST", "ENV_GATEWAY_PROVIDER_TOKEN"):
+        monkeypatch.setenv(key, env[key])
+    client = ServerlessClient(instance=env["QISKIT_SERVERLESS_INSTANCE"])  # host, token: env
+    assert client.host == cloud.endpoints["gateway"]
+    assert isinstance(client.functions(), list)
+
+
+def test_a_job_over_its_time_limit_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PQ_LOCAL_GATEWAY_MAX_SECONDS", "2")
+    with LocalCloud(tmp_path / "data") as short:
+        client = _client(short)
+        folder = _folder(tmp_path / "forever", SLOW)
+        job = client.upload(
+            QiskitFunction(title="forever", entrypoint="main.py", working_dir=folder)
+        ).run()
+        assert _finished(job) == "ERROR"
+        assert "maximum execution time of 2 seconds" in job.logs()
+        assert not os.path.exists(tmp_path / "data" / "gateway" / "jobs" / job.job_id)
