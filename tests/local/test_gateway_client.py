@@ -257,3 +257,20 @@ def test_a_job_over_its_time_limit_is_killed(
         assert _finished(job) == "ERROR"
         assert "maximum execution time of 2 seconds" in job.logs()
         assert not os.path.exists(tmp_path / "data" / "gateway" / "jobs" / job.job_id)
+
+
+def test_functions_survive_a_restart_and_a_running_job_is_failed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with LocalCloud(data) as first:
+        client = _client(first)
+        folder = _folder(tmp_path / "kept", SLOW)
+        job = client.upload(
+            QiskitFunction(title="kept", entrypoint="main.py", working_dir=folder, version="2.0.0")
+        ).run()
+        wait_until(lambda: "started" in job.logs(), JOB_SECONDS)
+    with LocalCloud(data) as second:
+        client = _client(second)
+        assert client.function("kept").version == "2.0.0"
+        again = client.job(job.job_id)
+        assert again.status() == "ERROR"
+        assert "stopped while this job was running" in again.logs()
