@@ -243,7 +243,11 @@ class LocalCloud:
         recover(self.store)
         limit = int(os.environ.get(GATEWAY_TIME_LIMIT_ENV) or GATEWAY_TIME_LIMIT)
         self.gateway = GatewayApp(
-            self.store, self.ibm.accounts, lambda: self.endpoints["gateway"], time_limit=limit
+            self.store,
+            self.ibm.accounts,
+            lambda: self.endpoints["gateway"],
+            time_limit=limit,
+            platform_env=self.platform_env,  # functions reach the local platform with it
         )
         self._serve("gateway", self.gateway)
 

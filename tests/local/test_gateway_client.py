@@ -59,6 +59,7 @@ DOUBLE = """
 
     args = get_arguments()
     print("function got", args["x"])
+    print("greeting", os.environ.get("GREETING"), "canary", os.environ.get("PQ_GATEWAY_CANARY"))
     update_status("POST_PROCESSING")
     with open(os.path.join(os.environ["DATA_PATH"], "out.txt"), "w") as fh:
         fh.write(helper.NOTE)
@@ -66,7 +67,10 @@ DOUBLE = """
 """
 
 
-def test_upload_list_get_by_title_run_result_logs_files(cloud: LocalCloud, tmp_path: Path) -> None:
+def test_upload_list_get_by_title_run_result_logs_files(
+    cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PQ_GATEWAY_CANARY", "a secret of the server")  # must not reach the job
     client = _client(cloud)
     folder = _folder(tmp_path / "double", DOUBLE, **{"helper.py": "NOTE = 'from helper'\n"})
     uploaded = client.upload(
@@ -76,6 +80,7 @@ def test_upload_list_get_by_title_run_result_logs_files(cloud: LocalCloud, tmp_p
             working_dir=folder,
             version="1.0.0",
             description="doubles x",
+            env_vars={"GREETING": "hello"},
         )
     )
     assert (uploaded.title, uploaded.version, uploaded.description) == (
@@ -86,11 +91,13 @@ def test_upload_list_get_by_title_run_result_logs_files(cloud: LocalCloud, tmp_p
     assert "double" in [f.title for f in client.functions()]
     function = client.function("double")
     assert (function.title, function.entrypoint) == ("double", "main.py")
+    assert function.env_vars is None  # env vars are secrets: never answered back
 
     job = function.run(x=21)
     assert _finished(job) == "DONE"
     assert job.result() == {"doubled": 42, "note": "from helper"}
     assert "function got 21" in job.logs()
+    assert "greeting hello canary None" in job.logs()  # env_vars in, server environment out
     events = job.events()
     assert any(e.data.get("sub_status") == "POST_PROCESSING" for e in events)
     assert job.job_id in [j.job_id for j in client.jobs()]
@@ -274,3 +281,34 @@ def test_functions_survive_a_restart_and_a_running_job_is_failed(tmp_path: Path)
         again = client.job(job.job_id)
         assert again.status() == "ERROR"
         assert "stopped while this job was running" in again.logs()
+
+
+SAMPLE = """
+    from qiskit import QuantumCircuit, transpile
+    from qiskit_ibm_runtime import SamplerV2
+    from qiskit_serverless import get_runtime_service, save_result
+
+    service = get_runtime_service()  # QISKIT_IBM_* the gateway hands the job
+    backend = service.backend("ibm_loopback_5q")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    job = SamplerV2(mode=backend).run([transpile(qc, backend, seed_transpiler=7)], shots=200)
+    counts = job.result()[0].data.meas.get_counts()
+    save_result({"outcomes": sorted(counts), "runtime_job": job.job_id()})
+"""
+
+
+def test_a_function_runs_primitives_on_the_local_platform(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    client = _client(cloud)
+    folder = _folder(tmp_path / "sample", SAMPLE)
+    job = client.upload(
+        QiskitFunction(title="sample", entrypoint="main.py", working_dir=folder)
+    ).run()
+    assert _finished(job) == "DONE", job.logs()
+    result = job.result()
+    assert result["outcomes"] == ["00", "11"]
+    assert job.runtime_jobs() == [result["runtime_job"]]  # associated by ServerlessRuntimeService

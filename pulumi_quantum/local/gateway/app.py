@@ -47,6 +47,7 @@ _RULES = [
     ("POST", f"{_P}/jobs/<jid>/stop", "stop", "user"),
     ("GET", f"{_P}/jobs/<jid>/events", "events", "user"),
     ("GET", f"{_P}/jobs/<jid>/runtime_jobs", "runtime_jobs", "user"),
+    ("POST", f"{_P}/jobs/<jid>/runtime_jobs", "add_runtime_job", "job"),
     ("POST", f"{_P}/jobs/<jid>/result", "save_result", "job"),
     ("PATCH", f"{_P}/jobs/<jid>/sub_status", "sub_status", "job"),
     ("POST", f"{_P}/jobs/<jid>/event", "send_event", "job"),
@@ -88,11 +89,12 @@ class GatewayApp:
         accounts: Accounts,
         public_url: Callable[[], str],
         time_limit: int = 3600,
+        platform_env: Callable[[], dict[str, str]] = dict,
     ) -> None:
         db.migrate(store)
         self.store = store
         self.accounts = accounts
-        self.executor = FunctionExecutor(store, public_url, self._event)
+        self.executor = FunctionExecutor(store, accounts, public_url, self._event, platform_env)
         self.functions = Functions(store, self.executor, time_limit=time_limit)
         self._map = Map(
             [
@@ -190,7 +192,7 @@ class GatewayApp:
             raise bad_request(str(exc)) from None
         if not isinstance(body, dict):
             raise bad_request("the body must be a JSON object with title and arguments")
-        return _json(self.functions.run(user, body))
+        return _json(self.functions.run(user, request.headers["Service-CRN"], body))
 
     # -- jobs ------------------------------------------------------------------------------------
     def _jobs(self, request: Request, user: IbmUser, scope: str) -> Response:
@@ -222,8 +224,16 @@ class GatewayApp:
         return _json(self.functions.events(row, request.args.get("type") or None))
 
     def _runtime_jobs(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:
-        self.functions.job_row(user, jid)
-        return _json({"runtime_jobs": []})  # the local gateway records no runtime jobs
+        row = self.functions.job_row(user, jid)
+        return _json({"runtime_jobs": self.functions.runtime_jobs(row)})
+
+    def _add_runtime_job(self, request: Request, job: Any) -> Response:
+        try:
+            body = loads_json(request.get_data(), "body")
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        self.functions.add_runtime_job(job, body)
+        return _json({"id": job["id"]})
 
     def _save_result(self, request: Request, job: Any) -> Response:
         self.functions.save_result(job, request.form.get("result"))

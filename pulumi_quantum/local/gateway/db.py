@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS gw_functions (
 CREATE TABLE IF NOT EXISTS gw_jobs (
     id TEXT PRIMARY KEY,
     author TEXT NOT NULL,
+    instance TEXT NOT NULL,
     function_id TEXT NOT NULL,
     arguments TEXT NOT NULL,
     token_sha256 TEXT NOT NULL,
@@ -49,6 +50,13 @@ CREATE TABLE IF NOT EXISTS gw_jobs (
     pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS gw_jobs_author ON gw_jobs (author, created_at);
+CREATE TABLE IF NOT EXISTS gw_runtime_jobs (
+    job_id TEXT NOT NULL,
+    runtime_job TEXT NOT NULL,
+    runtime_session TEXT,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (job_id, runtime_job)
+);
 CREATE TABLE IF NOT EXISTS gw_job_events (
     job_id TEXT NOT NULL,
     seq INTEGER NOT NULL,

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ibm import db as ibm_db
+from ..ibm.accounts import Accounts
 from ..ibm.executor import _child_env, _kill_group
 from ..store import Store
 
@@ -50,11 +51,15 @@ class FunctionExecutor:
     def __init__(
         self,
         store: Store,
+        accounts: Accounts,
         public_url: Callable[[], str],
         event: Callable[[str, str, str, dict[str, Any]], None],
+        platform_env: Callable[[], dict[str, str]] = dict,
         max_parallel: int = 2,
     ) -> None:
         self._store = store
+        self._accounts = accounts
+        self._platform_env = platform_env
         self._public_url = public_url
         self._event = event
         self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
@@ -118,9 +123,9 @@ class FunctionExecutor:
         if not claimed:
             return
         row = self._store.query_one(
-            "SELECT j.author, j.arguments, j.time_limit, f.artifact, f.entrypoint, f.env_vars,"
-            " f.title, f.provider FROM gw_jobs j JOIN gw_functions f ON f.id = j.function_id"
-            " WHERE j.id = ?",
+            "SELECT j.author, j.instance, j.arguments, j.time_limit, f.artifact, f.entrypoint,"
+            " f.env_vars, f.title, f.provider FROM gw_jobs j"
+            " JOIN gw_functions f ON f.id = j.function_id WHERE j.id = ?",
             (job_id,),
         )
         path = self.job_dir(job_id)
@@ -135,6 +140,7 @@ class FunctionExecutor:
         env = {
             **json.loads(row["env_vars"]),
             **_child_env(),
+            **self._runtime_env(row["author"], row["instance"]),
             "ARGUMENTS_PATH": str(arguments),
             "DATA_PATH": str(data),
             "ENV_JOB_GATEWAY_HOST": self._public_url(),
@@ -173,6 +179,20 @@ class FunctionExecutor:
         else:
             reason = f"The function exited with code {proc.returncode}; see the job logs."
             self._finish(job_id, "FAILED", reason, logs)
+
+    def _runtime_env(self, author: str, crn: str) -> dict[str, str]:
+        """What ``get_runtime_service()`` reads: the caller's own platform credentials (as IBM
+        hands a function its user's), and how to reach the local IBM Quantum Platform."""
+        user = self._accounts.user(author)
+        if user is None:
+            return {}
+        return {
+            **self._platform_env(),
+            "QISKIT_IBM_CHANNEL": "ibm_quantum_platform",
+            "QISKIT_IBM_TOKEN": user.api_key,
+            "QISKIT_IBM_INSTANCE": crn,
+            "ENV_JOB_GATEWAY_INSTANCE": crn,
+        }
 
     def _wait(self, proc: subprocess.Popen[bytes], limit: int) -> bool:
         deadline = time.monotonic() + limit

@@ -167,7 +167,7 @@ class Functions:
         return row
 
     # -- jobs ----------------------------------------------------------------------------------
-    def run(self, user: IbmUser, body: Mapping[str, Any]) -> dict[str, Any]:
+    def run(self, user: IbmUser, crn: str, body: Mapping[str, Any]) -> dict[str, Any]:
         function = self.find(user, body.get("title"), body.get("provider") or None)
         if function["image"]:
             raise bad_request(
@@ -193,11 +193,12 @@ class Functions:
                 )
         job_id, token = ibm_db.new_id(), secrets.token_urlsafe(32)
         self._store.execute(
-            "INSERT INTO gw_jobs (id, author, function_id, arguments, token_sha256, status,"
-            " time_limit, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO gw_jobs (id, author, instance, function_id, arguments, token_sha256,"
+            " status, time_limit, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 job_id,
                 user.name,
+                crn,
                 function["id"],
                 text,
                 _sha256(token),
@@ -293,6 +294,30 @@ class Functions:
         if not changed:
             raise ApiError(403, "sub_status can be set only while the job is running")
         self.event(job["id"], "STATUS_CHANGE", "SET_SUB_STATUS", {"sub_status": value})
+
+    def add_runtime_job(self, job: Any, body: Any) -> None:
+        """``associate_runtime_job_with_serverless_job``: a runtime job the function started."""
+        runtime_job = body.get("runtime_job") if isinstance(body, dict) else None
+        session = body.get("runtime_session") if isinstance(body, dict) else None
+        if not isinstance(runtime_job, str) or not runtime_job:
+            raise bad_request("runtime_job: give the runtime job's id as a string")
+        if session is not None and not isinstance(session, str):
+            raise bad_request("runtime_session: give the session's id as a string or null")
+        self._store.execute(
+            "INSERT OR IGNORE INTO gw_runtime_jobs (job_id, runtime_job, runtime_session,"
+            " created_at) VALUES (?,?,?,?)",
+            (job["id"], runtime_job, session, ibm_db.now()),
+        )
+
+    def runtime_jobs(self, row: Any) -> list[dict[str, Any]]:
+        return [
+            {"runtime_job": r["runtime_job"], "runtime_session": r["runtime_session"]}
+            for r in self._store.query(
+                "SELECT runtime_job, runtime_session FROM gw_runtime_jobs WHERE job_id = ?"
+                " ORDER BY created_at",
+                (row["id"],),
+            )
+        ]
 
     def event(self, job_id: str, kind: str, context: str, data: dict[str, Any]) -> None:
         origin = "API" if context in ("SEND_ERROR", "SET_SUB_STATUS", "STOP") else "SCHEDULER"
