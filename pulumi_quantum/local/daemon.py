@@ -161,6 +161,7 @@ def serve(args: argparse.Namespace) -> int:
         braket_port=args.braket_port,
         s3_port=args.s3_port,
         ibm_port=args.ibm_port,
+        gateway_port=getattr(args, "gateway_port", 0),
         faults=_faults(args),
         workers=args.workers,
         sim_processes=args.sim_processes,
@@ -208,6 +209,8 @@ def start(args: argparse.Namespace) -> int:
         str(args.s3_port),
         "--ibm-port",
         str(args.ibm_port),
+        "--gateway-port",
+        str(getattr(args, "gateway_port", 0)),
         "--workers",
         str(args.workers),
     ]

@@ -143,7 +143,7 @@ class LocalCloud:
             "braket": braket_port,
             "s3": s3_port,
             "ibm": ibm_port,
-            "gateway": gateway_port or int(os.environ.get("PQ_LOCAL_GATEWAY_PORT") or 0),
+            "gateway": gateway_port,
         }
         self.faults = faults or Faults()
         self.credentials = credentials or LocalCredentials()
@@ -249,7 +249,21 @@ class LocalCloud:
             time_limit=limit,
             platform_env=self.platform_env,  # functions reach the local platform with it
         )
-        self._serve("gateway", self.gateway)
+        # Like the proxy: keep the port this data dir used last, so exported
+        # ENV_GATEWAY_PROVIDER_HOST stays valid across a restart; taken by someone else -> any.
+        remembered = self.data_dir / "gateway-port"
+        asked = self.ports["gateway"]
+        if not asked:
+            with contextlib.suppress(OSError, ValueError):
+                self.ports["gateway"] = int(remembered.read_text())
+        try:
+            self._serve("gateway", self.gateway)
+        except OSError:
+            if asked:
+                raise
+            self.ports["gateway"] = 0
+            self._serve("gateway", self.gateway)
+        remembered.write_text(self.endpoints["gateway"].rsplit(":", 1)[1])
 
     def _start_proxy(self, proxy_class: Any) -> Any:
         """Start the platform proxy on the asked port, else on the one this data dir used last.

@@ -266,7 +266,7 @@ def test_a_job_over_its_time_limit_is_killed(
         assert not os.path.exists(tmp_path / "data" / "gateway" / "jobs" / job.job_id)
 
 
-def test_functions_survive_a_restart_and_a_running_job_is_failed(tmp_path: Path) -> None:
+def test_functions_and_port_survive_a_restart_and_a_running_job_is_failed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with LocalCloud(data) as first:
         client = _client(first)
@@ -275,7 +275,9 @@ def test_functions_survive_a_restart_and_a_running_job_is_failed(tmp_path: Path)
             QiskitFunction(title="kept", entrypoint="main.py", working_dir=folder, version="2.0.0")
         ).run()
         wait_until(lambda: "started" in job.logs(), JOB_SECONDS)
+        url = first.endpoints["gateway"]
     with LocalCloud(data) as second:
+        assert second.endpoints["gateway"] == url  # exported ENV_GATEWAY_PROVIDER_HOST stays valid
         client = _client(second)
         assert client.function("kept").version == "2.0.0"
         again = client.job(job.job_id)
