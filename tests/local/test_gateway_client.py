@@ -249,6 +249,11 @@ def test_client_env_points_serverless_client_at_the_gateway(
     client = ServerlessClient(instance=env["QISKIT_SERVERLESS_INSTANCE"])  # host, token: env
     assert client.host == cloud.endpoints["gateway"]
     assert isinstance(client.functions(), list)
+    # IBMServerlessClient: the same with IBM's account handling; its host defaults to IBM's.
+    ibm = qiskit_serverless.IBMServerlessClient(
+        token=ALICE_KEY, instance=ALICE_CRN, host=cloud.endpoints["gateway"]
+    )
+    assert ibm.dependencies_versions() == client.dependencies_versions()
 
 
 def test_a_job_over_its_time_limit_is_killed(
@@ -314,3 +319,36 @@ def test_a_function_runs_primitives_on_the_local_platform(
     result = job.result()
     assert result["outcomes"] == ["00", "11"]
     assert job.runtime_jobs() == [result["runtime_job"]]  # associated by ServerlessRuntimeService
+
+
+def test_provider_functions_are_uploaded_by_admins_and_run_by_anyone(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    alice, bob = _client(cloud), _client(cloud, BOB_KEY, BOB_CRN)  # alice admins local-provider
+    source = (
+        "from qiskit_serverless import save_result\nprint('provider code')\nsave_result({'p': 1})\n"
+    )
+    folder = _folder(tmp_path / "prov", source)
+    uploaded = alice.upload(
+        QiskitFunction(title="local-provider/pfn", entrypoint="main.py", working_dir=folder)
+    )
+    assert (uploaded.provider, uploaded.title) == ("local-provider", "pfn")
+    with pytest.raises(QiskitServerlessException, match="not an admin of provider"):
+        bob.upload(
+            QiskitFunction(title="local-provider/pfn", entrypoint="main.py", working_dir=folder)
+        )
+    # bob's own function of the same title is another function (the key is owner + title).
+    bob.upload(
+        QiskitFunction(
+            title="pfn", entrypoint="main.py", working_dir=_folder(tmp_path / "b", "print(2)\n")
+        )
+    )
+    seen = bob.function("pfn", provider="local-provider")
+    assert seen.provider == "local-provider"
+    job = seen.run()
+    assert _finished(job) == "DONE" and job.result() == {"p": 1}
+    assert job.job_id in [j.job_id for j in alice.provider_jobs(seen)]
+    assert job.job_id not in [j.job_id for j in alice.jobs()]  # not alice's own job
+    assert "provider code" in alice.provider_logs(job.job_id)
+    with pytest.raises(QiskitServerlessException, match="not an admin of provider"):
+        bob.provider_jobs(seen)

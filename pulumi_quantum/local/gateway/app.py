@@ -41,6 +41,7 @@ _RULES = [
     ("GET", f"{_P}/programs/get_by_title/<path:title>", "get_by_title", "user"),
     ("POST", f"{_P}/programs/run", "run", "user"),
     ("GET", f"{_P}/jobs", "jobs", "user"),
+    ("GET", f"{_P}/jobs/provider", "provider_jobs", "user"),
     ("GET", f"{_P}/jobs/<jid>", "job", "user"),
     ("GET", f"{_P}/jobs/<jid>/logs", "logs", "user"),
     ("GET", f"{_P}/jobs/<jid>/provider-logs", "provider_logs", "user"),
@@ -198,6 +199,13 @@ class GatewayApp:
     def _jobs(self, request: Request, user: IbmUser, scope: str) -> Response:
         return _json(self.functions.jobs(user, request.args))
 
+    def _provider_jobs(self, request: Request, user: IbmUser, scope: str) -> Response:
+        provider = request.args.get("provider")
+        if not provider:
+            raise bad_request("provider: give the provider whose jobs to list")
+        self.functions.check_provider_admin(user, provider)
+        return _json(self.functions.jobs(user, request.args, provider=provider))
+
     def _job(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:
         row = self.functions.job_row(user, jid)
         with_result = request.args.get("with_result", "true").lower() != "false"
@@ -207,13 +215,7 @@ class GatewayApp:
         return _json({"logs": self.functions.logs(self.functions.job_row(user, jid))})
 
     def _provider_logs(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:
-        row = self.functions.job_row(user, jid)
-        function = self.store.query_one(
-            "SELECT provider FROM gw_functions WHERE id = ?", (row["function_id"],)
-        )
-        if not function or not function["provider"]:
-            raise forbidden("provider logs exist for provider functions only")
-        self.functions.check_provider_admin(user, function["provider"])
+        row = self.functions.provider_job_row(user, jid)
         return _json({"logs": self.functions.logs(row)})
 
     def _stop(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:

@@ -219,6 +219,17 @@ class Functions:
             raise not_found(f"Job [{job_id}] not found")
         return row
 
+    def provider_job_row(self, user: IbmUser, job_id: str) -> Any:
+        """Any user's job of a provider function, for that provider's admins (else 404)."""
+        row = self._store.query_one(
+            "SELECT j.*, f.provider FROM gw_jobs j JOIN gw_functions f ON f.id = j.function_id"
+            " WHERE j.id = ?",
+            (job_id,),
+        )
+        if row is None or user.name not in self.providers.get(row["provider"] or "", ()):
+            raise not_found(f"Job [{job_id}] not found")
+        return row
+
     def describe_job(self, row: Any, with_result: bool) -> dict[str, Any]:
         function = self._row(row["function_id"])
         return {
@@ -232,12 +243,17 @@ class Functions:
             "compute_profile": None,
         }
 
-    def jobs(self, user: IbmUser, query: Mapping[str, Any]) -> dict[str, Any]:
-        sql = (
-            "SELECT j.* FROM gw_jobs j JOIN gw_functions f ON f.id = j.function_id"
-            " WHERE j.author = ?"
-        )
-        params: list[Any] = [user.name]
+    def jobs(
+        self, user: IbmUser, query: Mapping[str, Any], provider: str | None = None
+    ) -> dict[str, Any]:
+        """The caller's jobs; with ``provider`` (its admins only) every user's jobs of it."""
+        sql = "SELECT j.* FROM gw_jobs j JOIN gw_functions f ON f.id = j.function_id"
+        if provider:
+            sql += " WHERE f.provider = ?"
+            params: list[Any] = [provider]
+        else:
+            sql += " WHERE j.author = ?"
+            params = [user.name]
         if query.get("status"):
             sql += " AND j.status = ?"
             params.append(query["status"])
