@@ -160,6 +160,8 @@ class GatewayApp:
         job = self.functions.job_for_token(_bearer(request))
         if job is None or job["id"] != job_id:
             raise ApiError(403, "this token does not belong to the job")
+        if job["status"] != "RUNNING":  # the token ends with the job
+            raise ApiError(403, f"job {job_id} is {job['status']}: its token is no longer valid")
         return job
 
     # -- admin -----------------------------------------------------------------------------------
@@ -246,7 +248,10 @@ class GatewayApp:
         return _json({"id": job["id"]})
 
     def _send_event(self, request: Request, job: Any) -> Response:
-        body = request.get_json(silent=True)
+        try:
+            body = loads_json(request.get_data(), "body")
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
         if not isinstance(body, dict) or body.get("type") != "ERROR":
             raise bad_request("an event is a JSON object with type 'ERROR'")
         data = {k: body.get(k) for k in ("code", "message", "exception", "args")}
