@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import queue
 import shutil
@@ -38,6 +39,7 @@ from ..ibm.accounts import Accounts
 from ..ibm.executor import _child_env, _kill_group
 from ..store import Store
 
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
 ACTIVE = ("QUEUED", "PENDING", "RUNNING")
 RESTART_REASON = "The local quantum cloud stopped while this job was running; submit it again."
@@ -112,7 +114,11 @@ class FunctionExecutor:
             try:
                 self._run(*item)
             except Exception as exc:  # never leave a job running because of a server bug
-                self._finish(item[0], "FAILED", f"internal error of the local gateway: {exc}")
+                log.exception("local gateway: job %s", item[0])
+                try:
+                    self._finish(item[0], "FAILED", f"internal error of the local gateway: {exc}")
+                except Exception:  # storage gone too: recover() fails it at the next start
+                    log.exception("local gateway: could not record the end of job %s", item[0])
 
     def _run(self, job_id: str, token: str) -> None:
         claimed = self._store.execute(
