@@ -7,6 +7,7 @@ same thing standalone (``python -m pulumi_quantum.local ...``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,14 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
             default=None,
             help=f"{name} port on 127.0.0.1 (default: ${variable}, else {port}; 0 = any free port)",
         )
+    gateway_port = int(os.environ.get("PQ_LOCAL_GATEWAY_PORT") or 0)
+    parser.add_argument(
+        "--gateway-port",
+        type=int,
+        default=gateway_port,
+        help="Qiskit Functions gateway port on 127.0.0.1 (default $PQ_LOCAL_GATEWAY_PORT, else the"
+        " port this data dir used last, else any free port)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="Braket tasks run at once")
     parser.add_argument(
         "--sim-processes",

@@ -122,6 +122,11 @@ AWS_EXPORTS = (
     "PQ_LOCAL_DATA_DIR",
 )
 LEGACY_IBM_EXPORTS = ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE")
+GATEWAY_EXPORTS = (  # qiskit-serverless (Qiskit Functions)
+    "ENV_GATEWAY_PROVIDER_HOST",
+    "ENV_GATEWAY_PROVIDER_TOKEN",
+    "QISKIT_SERVERLESS_INSTANCE",
+)
 
 
 def exports(
@@ -139,6 +144,8 @@ def exports(
     ``QISKIT_IBM_*``, so one shell gets one of them.
     """
     lines = [f"export {k}={shlex.quote(env[k])}" for k in AWS_EXPORTS if k in env]
+    if "gateway" in endpoints:
+        lines += [f"export {k}={shlex.quote(env[k])}" for k in GATEWAY_EXPORTS if k in env]
     if "ibm" not in endpoints:
         return lines
     if ibm_legacy:
@@ -184,6 +191,10 @@ def _client_env_for(endpoints: dict[str, str], data_dir: Path | None = None) -> 
     env.update({mapping[k]: v for k, v in endpoints.items() if k in mapping})
     if "braket" in endpoints:
         env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
+    if "gateway" in endpoints:
+        from .gateway.env import gateway_env
+
+        env.update(gateway_env(endpoints["gateway"]))
     return env
 
 
@@ -212,6 +223,7 @@ def serve(args: argparse.Namespace) -> int:
         braket_port=ports["braket"],
         s3_port=ports["s3"],
         ibm_port=ports["ibm"],
+        gateway_port=getattr(args, "gateway_port", 0),
         faults=_faults(args),
         workers=args.workers,
         sim_processes=args.sim_processes,
@@ -287,6 +299,8 @@ def start(args: argparse.Namespace) -> int:
         str(ports["s3"]),
         "--ibm-port",
         str(ports["ibm"]),
+        "--gateway-port",
+        str(getattr(args, "gateway_port", 0)),
         "--workers",
         str(args.workers),
     ]

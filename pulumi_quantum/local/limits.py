@@ -32,6 +32,8 @@ MAX_ADMIN_BODY = 64 * 1024
 """``/_local/*`` (faults, reservations, runner, STS expiry): a few small JSON fields."""
 SPOOL_IN_MEMORY = 1024 * 1024
 """A body without Content-Length larger than this is spooled to disk while it is measured."""
+MAX_GATEWAY_BODY = 51 * 1024 * 1024
+"""The local Qiskit Functions gateway: a 50 MB artifact plus its form fields."""
 MAX_JSON_DEPTH = 64
 MAX_PAGING = 2**31 - 1
 PAGING_PARAMS = ("offset", "limit", "skip", "maxResults")
@@ -67,6 +69,11 @@ def s3_error(status: int, code: str, message: str) -> tuple[list[tuple[str, str]
 
 
 _REASONS = {400: "400 Bad Request", 413: "413 Request Entity Too Large"}
+
+
+def gateway_error(status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    """qiskit-serverless's gateway: ``{"message": ...}`` (the client joins the values)."""
+    return [("Content-Type", "application/json")], json.dumps({"message": message}).encode()
 
 
 def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -216,7 +223,9 @@ def _spool(stream: Any, most: int) -> Any:
 
 
 def guard(name: str, app: Callable[..., Any]) -> Callable[..., Any]:
-    """The limits for service ``name`` (braket, s3, ibm) around its WSGI app."""
+    """The limits for service ``name`` (braket, s3, ibm, gateway) around its WSGI app."""
     if name == "s3":
         return RequestLimits(app, s3_error, max_body=MAX_S3_BODY, json_bodies=False)
+    if name == "gateway":  # multipart uploads; JSON bodies are parsed with loads_json
+        return RequestLimits(app, gateway_error, max_body=MAX_GATEWAY_BODY, json_bodies=False)
     return RequestLimits(app, braket_error if name == "braket" else ibm_error)

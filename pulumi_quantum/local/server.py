@@ -32,6 +32,9 @@ DEFAULT_IBM_TOKENS = {
     "bob": ("local-ibm-token-bob", "local-hub/local-group/bob-project"),
 }
 REGION = "us-east-1"
+GATEWAY_TIME_LIMIT = 3600
+GATEWAY_TIME_LIMIT_ENV = "PQ_LOCAL_GATEWAY_MAX_SECONDS"
+"""Seconds a Qiskit Function job may run on the local gateway before it is killed."""
 
 
 @dataclass
@@ -131,12 +134,18 @@ class LocalCloud:
         sim_processes: int | None = None,
         ibm_proxy_port: int = 0,
         test_devices: bool | None = None,
+        gateway_port: int = 0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
         self.data_dir = Path(data_dir).expanduser()
         self.host = host
-        self.ports = {"braket": braket_port, "s3": s3_port, "ibm": ibm_port}
+        self.ports = {
+            "braket": braket_port,
+            "s3": s3_port,
+            "ibm": ibm_port,
+            "gateway": gateway_port,
+        }
         self.faults = faults or Faults()
         self.credentials = credentials or LocalCredentials()
         self.workers = workers
@@ -152,6 +161,7 @@ class LocalCloud:
         self.runner: Any = None
         self.ibm: Any = None
         self.ibm_proxy: Any = None
+        self.gateway: Any = None
         self.ibm_proxy_port = ibm_proxy_port
         self._servers: dict[str, _Server] = {}
         self.left_running = False
@@ -266,6 +276,37 @@ class LocalCloud:
         from .ibm.platform.proxy import PlatformProxy
 
         self.ibm_proxy = self._start_proxy(PlatformProxy)
+        self._start_gateway()
+
+    def _start_gateway(self) -> None:
+        """Qiskit Functions (qiskit-serverless's gateway) on a port of its own: its ``/api/v1``
+        paths collide with the platform API's. Same accounts as the IBM platform."""
+        from .gateway import GatewayApp, recover
+
+        recover(self.store)
+        limit = int(os.environ.get(GATEWAY_TIME_LIMIT_ENV) or GATEWAY_TIME_LIMIT)
+        self.gateway = GatewayApp(
+            self.store,
+            self.ibm.accounts,
+            lambda: self.endpoints["gateway"],
+            time_limit=limit,
+            platform_env=self.platform_env,  # functions reach the local platform with it
+        )
+        # Like the proxy: keep the port this data dir used last, so exported
+        # ENV_GATEWAY_PROVIDER_HOST stays valid across a restart; taken by someone else -> any.
+        remembered = self.data_dir / "gateway-port"
+        asked = self.ports["gateway"]
+        if not asked:
+            with contextlib.suppress(OSError, ValueError):
+                self.ports["gateway"] = int(remembered.read_text())
+        try:
+            self._serve("gateway", self.gateway)
+        except OSError:
+            if asked:
+                raise
+            self.ports["gateway"] = 0
+            self._serve("gateway", self.gateway)
+        remembered.write_text(self.endpoints["gateway"].rsplit(":", 1)[1])
 
     def _start_proxy(self, proxy_class: Any) -> Any:
         """Start the platform proxy on the asked port, else on the one this data dir used last.
@@ -306,6 +347,9 @@ class LocalCloud:
         if self.runner is not None:
             self.left_running = not self.runner.shutdown()
             self.runner = None
+        if self.gateway is not None:
+            self.gateway.close()  # kills running function processes
+            self.gateway = None
         if self.ibm is not None:
             # Ends running IBM job processes now rather than at their time limit.
             close = getattr(self.ibm, "close", None)
@@ -361,4 +405,8 @@ class LocalCloud:
         env["QISKIT_IBM_INSTANCE"] = self.credentials.ibm_instance
         # Where a stack on the local target finds this cloud's endpoints and keys (client.json).
         env["PQ_LOCAL_DATA_DIR"] = str(self.data_dir)
+        if "gateway" in urls:
+            from .gateway.env import gateway_env
+
+            env.update(gateway_env(urls["gateway"]))
         return env

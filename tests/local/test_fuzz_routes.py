@@ -234,3 +234,36 @@ def test_every_admin_endpoint_refuses_malformed_input_without_a_5xx(
         sender.send("GET", f"{base}{path}?{BAD_QUERY}", b"", {})
     assert sender.failures == [], sender.failures[:20]
     assert sender.count > 0
+
+
+MULTIPART_BODIES = [
+    b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--b--\r\n',
+    b'--b\r\nContent-Disposition: form-data; name="artifact"; filename="a.tar"\r\n\r\n'
+    b'not a tar\r\n--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nt\r\n'
+    b'--b\r\nContent-Disposition: form-data; name="entrypoint"\r\n\r\nmain.py\r\n--b--\r\n',
+    b"--b\r\nunterminated",
+]
+
+
+def test_every_gateway_route_refuses_malformed_input_without_a_5xx(sender: Sender) -> None:
+    from pulumi_quantum.local.gateway import app
+
+    base = sender.env["ENV_GATEWAY_PROVIDER_HOST"]
+    user = {"Authorization": "Bearer local-ibm-apikey-alice", "Service-CRN": local_crn("alice")}
+    headers = {"none": {}, "user": user, "provider": user, "job": {"Authorization": "Bearer x"}}
+    for method, rule, _name, auth in app._RULES:
+        for label in LABEL_VALUES:
+            path = re.sub(r"<(?:\w+:)?\w+>", label, rule)
+            bodies = JSON_BODIES if method in ("POST", "PUT", "PATCH") else [b""]
+            for body in bodies:
+                sender.send(method, f"{base}{path}", body, headers[auth])
+            if method == "POST":
+                multipart = {**headers[auth], "Content-Type": "multipart/form-data; boundary=b"}
+                for body in MULTIPART_BODIES:
+                    sender.send(method, f"{base}{path}", body, multipart)
+            if label == "x":
+                sender.send(method, f"{base}{path}?{BAD_QUERY}", b"", headers[auth])
+                query = "function=x&provider=..&file=../../etc/passwd&with_result=%00"
+                sender.send(method, f"{base}{path}?{query}", b"", headers[auth])
+    assert sender.failures == [], sender.failures[:20]
+    assert sender.count > 0
