@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pulumi_quantum.local.server import LocalCloud  # noqa: E402
-from tests.engine.harness import EngineProject, make_project  # noqa: E402
+from pulumi_quantum.testing.engine import EngineProject, make_project  # noqa: E402
 
 BASELINE = """
 from pulumi_quantum.noop import Noop

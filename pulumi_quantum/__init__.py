@@ -9,16 +9,25 @@ and are loaded on first access.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "braket", "ibm", "storage"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import braket, ibm, storage
+    from . import braket as braket
+    from . import ibm as ibm
+    from . import storage as storage
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"braket", "ibm", "storage"}:
+    """``__all__`` from the catalogue (:mod:`.catalogue`: the vendor packages), and any
+    subpackage (``pulumi_quantum.braket``) on first use. Both lazily: ``import pulumi_quantum``
+    alone (the local cloud's processes) reads no declaration and no catalogue."""
+    if name == "__all__":
+        from .catalogue import packages
+
+        return ["__version__", *sorted(packages())]
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,16 +24,26 @@ from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+# Re-exported (the providers' one import line); defined once, in the neutral .values.
+from .values import UNKNOWN as UNKNOWN
+from .values import did_you_mean as did_you_mean
+from .values import is_unknown as is_unknown
+from .values import json_pointer as json_pointer
+
 CONFIG_NAMESPACE = "quantum"
 
 _config_lock = threading.Lock()
 _stack_config: dict[str, Any] = {}
 
 
-def _remember_stack_config(values: Mapping[str, Any]) -> None:
+def remember_stack_config(values: Mapping[str, Any]) -> None:
+    """Replace the stack config every provider reads (``configure``; the plugin's configure)."""
     with _config_lock:
         _stack_config.clear()
         _stack_config.update(values)
+
+
+_remember_stack_config = remember_stack_config  # the tests' older spelling
 
 
 def config_value(key: str, *env_vars: str, default: str | None = None) -> str | None:
@@ -111,13 +121,7 @@ class QuantumProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Config is kept in a module-level holder, never on ``self``: even though configure runs
         # after unpickling, keeping instances empty makes the no-capture rule easy to audit.
-        _remember_stack_config(getattr(req.config, "_props", {}) or {})
-
-
-def is_unknown(value: Any) -> bool:
-    """True for values the engine does not know yet during preview (computed outputs)."""
-    # The dynamic provider host passes unknowns as this sentinel string.
-    return isinstance(value, str) and value == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+        remember_stack_config(getattr(req.config, "_props", {}) or {})
 
 
 @dataclass
@@ -135,6 +139,11 @@ class CheckErrors:
 
     def add(self, prop: str, reason: str) -> None:
         self.failures.append(CheckFailure(prop, reason))
+
+    def add_all(self, problems: Iterable[tuple[str, str]]) -> None:
+        """Add ``(prop, reason)`` pairs, e.g. the target rule's (``target.check_failures``)."""
+        for prop, reason in problems:
+            self.add(prop, reason)
 
     def later(self, validation: Callable[[], None]) -> None:
         """Run ``validation`` (which reports through :meth:`add`) unless nothing changed."""
@@ -192,23 +201,6 @@ def redact(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
-
-
-def json_pointer(path: Iterable[str | int]) -> str:
-    """RFC 6901 JSON pointer for a path of keys/indexes (``[]`` → ``""``, the whole document).
-
-    Failures name the exact place in a nested input this way, the same notation JSON Schema
-    tools and editors use, so a message can be followed straight to the offending value.
-    """
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A ``" — did you mean 'x'?"`` hint when ``word`` is close to a candidate, else ``""``."""
-    import difflib
-
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" — did you mean {matches[0]!r}?" if matches else ""
 
 
 _ArgsT = TypeVar("_ArgsT")

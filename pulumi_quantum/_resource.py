@@ -32,6 +32,11 @@ class DeclaredResource(Resource):
     """The dynamic resource's full type token (``pulumi-python:dynamic/quantum/...``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        decl = getattr(cls, "DECL", None)
+        if decl is not None and "module" not in kwargs:
+            # The dynamic type ``pulumi-python:dynamic/quantum/<module>:<Name>``: from the
+            # declaration, never typed by hand (it is in every stack's URNs: it must not drift).
+            kwargs = {**kwargs, "module": decl.dynamic_module, "name": decl.name}
         super().__init_subclass__(**kwargs)
         cls.TYPE = f"pulumi-python:{cls._resource_type_name}"
 

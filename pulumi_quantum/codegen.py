@@ -22,7 +22,8 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .declare import ObjectType, Prop, ResourceDecl, all_declarations
+from .catalogue import all_declarations
+from .declare import ObjectType, Prop, ResourceDecl
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent

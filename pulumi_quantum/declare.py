@@ -9,6 +9,12 @@ they drifted. Now each resource module declares a :class:`ResourceDecl` — a ta
   :mod:`pulumi_quantum.codegen`; a test fails when the generated files are stale);
 * the diff policy (:meth:`ResourceDecl.diff`: in-place vs replace vs never-a-change);
 * the vendor request mapping (:meth:`ResourceDecl.request`, snake_case → the API's members);
+* the read side: which vendor response field each property is read from, through which small
+  declared converter (:attr:`Prop.read`, :meth:`ResourceDecl.outputs_from`,
+  :meth:`ResourceDecl.inputs_from`: refresh, import and the outputs after a write);
+* the catalogue entry: where the resource and provider classes live and which input defaults to
+  the resource's ``customTimeouts`` (:mod:`pulumi_quantum.catalogue` lists every declaration;
+  the plugin and the package exports are derived from it);
 * the Pulumi package schema served by the ``pulumi-resource-quantum`` plugin
   (:mod:`pulumi_quantum.plugin.schema`), with the plugin's camelCase ↔ snake_case mapping;
 * the README's input/output tables (:mod:`pulumi_quantum.codegen`).
@@ -20,8 +26,9 @@ all read the declarations without paying for those imports.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
@@ -43,6 +50,48 @@ Change = Literal["replace", "in-place", "none"]
 """What a changed input does: replace the resource, update it in place, or nothing (a value
 folded into another input by ``check``, or a local knob that needs no remote call)."""
 
+Converter = Callable[[Any, Mapping[str, Any]], Any]
+"""How a vendor field's value becomes the property's: ``convert(value, response)`` (the whole
+response is there for the rare value that depends on another field)."""
+
+
+def iso_time(value: Any, _response: Mapping[str, Any] | None = None) -> Any:
+    """boto3 timestamps → ISO 8601 text (state is JSON); anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def boolean(value: Any, _response: Mapping[str, Any] | None = None) -> bool:
+    """An absent flag is false."""
+    return bool(value)
+
+
+def non_empty(value: Any, _response: Mapping[str, Any] | None = None) -> Any:
+    """``{}``, ``[]`` and ``""`` mean unset (None)."""
+    return value if value not in ({}, [], "") else None
+
+
+def json_text(value: Any, _response: Mapping[str, Any] | None = None) -> Any:
+    """A JSON-valued text field → its canonical text, the form ``check`` stores (``{}`` and
+    ``""`` mean unset); text that is not JSON stays as it is."""
+    if not isinstance(value, str) or not value:
+        return None if value in ("", {}) else value
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    if not parsed:
+        return None
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def or_field(other: str) -> Converter:
+    """Read ``other`` when the declared field is absent (an API that renamed a field)."""
+
+    def convert(value: Any, response: Mapping[str, Any]) -> Any:
+        return response.get(other) if value is None else value
+
+    return convert
+
 
 @dataclass(frozen=True)
 class Prop:
@@ -50,7 +99,9 @@ class Prop:
 
     ``py`` is the Python type of the value inside ``pulumi.Input[...]``/``pulumi.Output[...]``
     (source text, used by codegen); ``wire`` is the vendor API member it is sent as, when it is
-    sent as-is; ``default`` is what ``check`` fills in when the input is absent.
+    sent as-is; ``default`` is what ``check`` fills in when the input is absent; ``read`` is the
+    field of the vendor's response (GetQuantumTask, a session's details) it is read back from,
+    through ``convert`` when the value needs one.
     """
 
     name: str
@@ -68,6 +119,15 @@ class Prop:
     out_py: str | None = None
     """The output's Python type when it differs from the input's (``int | str`` in, ``int``
     out); a trailing ``| None`` is added for optional properties by codegen."""
+    read: str | None = None
+    """The vendor response field the property is read from (refresh, import, after a write)."""
+    convert: Converter | None = field(default=None, compare=False)
+    """The declared converter of the value read (:func:`iso_time`, :func:`json_text`, ...)."""
+
+    def read_from(self, response: Mapping[str, Any]) -> Any:
+        """The property's value in a vendor ``response`` (None when the field is absent)."""
+        value = response.get(self.read) if self.read else None
+        return self.convert(value, response) if self.convert is not None else value
 
     @cached_property
     def camel(self) -> str:
@@ -99,6 +159,12 @@ class ResourceDecl:
     import_id: str = "the resource id"
     """What ``pulumi import`` takes as the id (documentation)."""
     delete_before_replace: bool = False
+    home: str = ""
+    """Module of the vendor package holding the resource class ``<name>`` and its provider
+    ``<name>Provider`` (``task`` for ``pulumi_quantum.braket.task``)."""
+    timeout_input: str | None = None
+    """The input whose default is the resource's ``customTimeouts`` (create, or update) in
+    seconds, when the program leaves it unset (the plugin fills it in)."""
     _by_name: dict[str, Prop] = field(init=False, repr=False, compare=False)
     _by_camel: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -121,8 +187,25 @@ class ResourceDecl:
         """The dynamic resource's type module (``pulumi-python:dynamic/quantum/<module>``)."""
         return f"quantum/{self.module}"
 
+    @property
+    def provider_class(self) -> str:
+        """``module:Class`` of the dynamic provider serving the resource (imported on use)."""
+        return f"pulumi_quantum.{self.module}.{self.home}:{self.name}Provider"
+
+    def exports(self) -> dict[str, str]:
+        """Public name → module of the vendor package that defines it: the resource and its
+        provider (``home``), the ``*Args`` and nested object types (``_generated``)."""
+        names = {self.name: self.home, f"{self.name}Provider": self.home}
+        names[f"{self.name}Args"] = "_generated"
+        names.update((t.name, "_generated") for t in self.types)
+        return names
+
     def prop(self, name: str) -> Prop:
         return self._by_name[name]
+
+    def find(self, name: str) -> Prop | None:
+        """The declared property called ``name``, or None (an undeclared key)."""
+        return self._by_name.get(name)
 
     # ---------------------------------------------------------------- property groups
     @property
@@ -188,7 +271,7 @@ class ResourceDecl:
         for name in sorted(set(olds) | set(news)):
             if name in skipped or name not in self._by_name:
                 continue
-            if _canonical(olds.get(name)) == _canonical(news.get(name)):
+            if canonical(olds.get(name)) == canonical(news.get(name)):
                 continue
             changes.append(name)
             prop = self._by_name[name]
@@ -211,7 +294,7 @@ class ResourceDecl:
             return False
         olds = self.defaults(olds)  # an input left unset then means its default, as now
         return all(
-            _canonical(olds.get(p.name)) == _canonical(inputs.get(p.name))
+            canonical(olds.get(p.name)) == canonical(inputs.get(p.name))
             for p in self.props
             if p.role != "output"
         )
@@ -225,6 +308,21 @@ class ResourceDecl:
                 continue
             request[p.wire] = value
         return request
+
+    def outputs_from(self, response: Mapping[str, Any]) -> dict[str, Any]:
+        """Every output declared with a ``read`` field, as the vendor ``response`` says."""
+        return {p.name: p.read_from(response) for p in self.outputs if p.read}
+
+    def read_fields(self, response: Mapping[str, Any]) -> dict[str, Any]:
+        """Every property (input or output) declared with a ``read`` field, from ``response``."""
+        return {p.name: p.read_from(response) for p in self.props if p.read}
+
+    def inputs_from(self, response: Mapping[str, Any]) -> dict[str, Any]:
+        """What a vendor ``response`` tells of the inputs (``pulumi import``, adopting, drift):
+        every input declared with a ``read`` field, declared defaults for the others; unset
+        values are left out."""
+        read = {p.name: p.read_from(response) for p in self.inputs if p.read}
+        return {k: v for k, v in self.defaults(read).items() if v is not None}
 
     def blank_outputs(self) -> dict[str, None]:
         """Every output as ``None``: a resource must name its outputs to read them back."""
@@ -274,7 +372,9 @@ IMPORT_ID = Prop(
 """Hidden input of every dynamic resource: the one import story (see ``_resource.take_import``)."""
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """The comparable spelling of a property value: empty maps/lists are unset, ``2.0`` is
+    ``2``, JSON values compare by content (diffs and :meth:`ResourceDecl.accepted`)."""
     if value == {} or value == []:
         value = None
     if isinstance(value, float) and value.is_integer():
@@ -282,10 +382,18 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def all_declarations() -> tuple[ResourceDecl, ...]:
-    """Every resource of the package, in documentation order."""
-    from .braket.declarations import QUANTUM_TASK, SPENDING_LIMIT
-    from .ibm.declarations import BATCH, RUNTIME_PROGRAM, SESSION
-    from .storage.declarations import RESULTS_BUCKET
+_canonical = canonical  # the tests' older spelling
 
-    return (QUANTUM_TASK, SPENDING_LIMIT, RESULTS_BUCKET, RUNTIME_PROGRAM, SESSION, BATCH)
+
+def declared_in(namespace: Mapping[str, Any]) -> tuple[ResourceDecl, ...]:
+    """The resource declarations among a module's globals (``vars(declarations)``)."""
+    return tuple(v for v in namespace.values() if isinstance(v, ResourceDecl))
+
+
+def package_exports(namespace: Mapping[str, Any]) -> dict[str, str]:
+    """Public name → defining module of a vendor package, from its declarations module's
+    globals: what its ``__all__`` and lazy ``__getattr__`` give (:meth:`ResourceDecl.exports`)."""
+    names: dict[str, str] = {}
+    for decl in declared_in(namespace):
+        names.update(decl.exports())
+    return dict(sorted(names.items()))

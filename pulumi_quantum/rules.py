@@ -2,7 +2,7 @@ r"""Validation rules that the preview ``check`` and the local servers share: one
 
 A rule that lives twice drifts: a name the preview accepts and the service refuses (or the
 reverse) is found only at ``up``, half-way through a deployment. So each rule that is not already
-carried by a vendor's data (botocore's service model, checked by ``braket/model_check.py`` on both
+carried by a vendor's data (botocore's service model, checked by ``service_model.py`` on both
 sides; the shipped runtime-program JSON Schema) lives here, and both sides call it:
 
 * S3 bucket names — ``ResultsBucket`` / ``QuantumTask.output_s3_bucket`` at preview, the local S3's
@@ -11,6 +11,10 @@ sides; the shipped runtime-program JSON Schema) lives here, and both sides call 
 * result types against shots — a Braket ``QuantumTask``'s result types at preview (the rules that
   hold on every Braket device, :func:`result_type_shot_problem`), the local Braket's
   CreateQuantumTask (the same names, checked against each device's ``supportedResultTypes``);
+* OpenQASM programs — syntax (line, column, token) and undefined gates, in :mod:`.qasm`: a
+  ``QuantumTask``'s ``source``/``action`` at preview, the local Braket's CreateQuantumTask;
+* spending limits only on QPUs — ``SpendingLimit.device_arn`` at preview, the local Braket's
+  CreateSpendingLimit ("Simulators do not support spending limits", the API reference says);
 * program name and description — the shipped runtime-program JSON Schema is the truth: the
   preview validates metadata with it and the local IBM server takes its ``name`` and
   ``description`` subschemas from it (:func:`program_field_schema`). Its name pattern ends in
@@ -26,6 +30,8 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from .qasm import parse_openqasm as parse_openqasm  # one parser for preview, QPU rules, server
 
 # S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase letters, digits, dots
 # and hyphens, starting and ending with a letter or digit, no "..", not shaped like an IP address.
@@ -47,6 +53,23 @@ def bucket_name_problem(name: Any) -> str | None:
         return (
             f"bucket {name!r} is not a valid S3 bucket name: use 3-63 lowercase letters, digits,"
             " '.' and '-', starting and ending with a letter or digit (no '..')"
+        )
+    return None
+
+
+# Braket's simulators are the devices under ``device/quantum-simulator/`` (SV1, DM1, TN1, ...);
+# the ARN says so without a GetDevice call, so the preview can apply the rule offline.
+_SIMULATOR_ARN = re.compile(r"arn:aws[a-z-]*:braket:[a-z0-9-]*:[0-9]*:device/quantum-simulator/.+")
+SIMULATOR_SPENDING_LIMIT = "Simulators do not support spending limits"
+"""CreateSpendingLimit's rule, in the words of Braket's API reference."""
+
+
+def spending_limit_device_problem(device_arn: Any) -> str | None:
+    """Why a spending limit cannot be set on ``device_arn`` (a simulator), or None."""
+    if isinstance(device_arn, str) and _SIMULATOR_ARN.fullmatch(device_arn):
+        return (
+            f"{SIMULATOR_SPENDING_LIMIT}: {device_arn} is a simulator; spending limits apply to "
+            "QPUs (e.g. arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1)"
         )
     return None
 
@@ -73,7 +96,7 @@ def tag_problems(tags: Mapping[str, Any]) -> list[str]:
 
 @functools.cache
 def _program_schema() -> dict[str, Any]:
-    from .schema import schema_text
+    from .json_schemas import schema_text
 
     return json.loads(schema_text())
 
@@ -83,54 +106,35 @@ def program_field_schema(field: str) -> dict[str, Any]:
     return dict(_program_schema()["properties"][field])
 
 
-@functools.lru_cache(maxsize=256)
-def parse_openqasm(source: str) -> tuple[Any, str | None]:
-    """``(program AST, None)`` or ``(None, why it does not parse)``; remembered per program text.
-
-    The ANTLR parser is the dearest step of checking a task (~0.6 ms for a Bell circuit, the
-    largest share of a CreateQuantumTask on the local cloud and of a task's preview check), and
-    the same text comes back again and again: sweeps and repeats submit one program with other
-    ``inputs`` or shots. Callers only read the AST; they must not change it.
-    """
-    import openqasm3
-
-    try:
-        return openqasm3.parse(source), None
-    except Exception as exc:  # the parser raises several error types; all mean "fix it"
-        return None, str(exc).strip() or type(exc).__name__
-
-
-def program_qubits(source: str) -> int | None:
-    """Qubits an OpenQASM 3 program declares (``qubit[n] q;`` sizes summed, physical ``$k``
-    qubits as the highest index + 1); None when the text does not parse."""
-    from openqasm3 import ast
-
-    program, _ = parse_openqasm(source)
-    if program is None:
-        return None
-    declared = 0
-    for statement in program.statements:
-        if isinstance(statement, ast.QubitDeclaration):
-            size = statement.size
-            declared += size.value if isinstance(size, ast.IntegerLiteral) else 1
-    physical = [int(m) for m in re.findall(r"\$(\d+)", source)]
-    return max(declared, max(physical) + 1 if physical else 0)
-
-
-def qubit_problem(source: str, advertised: int, device: str) -> str | None:
-    """Why a program does not fit a device that advertises ``advertised`` qubits."""
-    used = program_qubits(source)
-    if used is not None and used > advertised:
-        return f"the program uses {used} qubits; {device} advertises {advertised} (qubitCount)"
-    return None
-
-
 # ``#pragma braket result expectation z(q[0])`` → ``expectation``; JAQCD spells the same names in
 # ``results[].type`` (``statevector``), the device capabilities in CamelCase (``StateVector``).
 _OPENQASM_RESULT = re.compile(r"^\s*#pragma\s+braket\s+result\s+(\w+)", re.MULTILINE)
 # Result types that are exact quantities of the final state: every Braket device that offers them
 # (SV1, DM1, the local simulator) publishes maxShots 0 for them; no QPU offers them at all.
 EXACT_ONLY = frozenset({"statevector", "amplitude", "densitymatrix"})
+
+
+# A ``#pragma`` that does not start its line: string concatenation glues ``"...;" "#pragma ..."``
+# into one line, which OpenQASM's grammar reads as *one* pragma running to the line's end.
+_GLUED_PRAGMA = re.compile(r"(?<=\S)[ \t]*(?=#pragma\b)")
+
+
+def split_pragmas(source: str) -> str:
+    """``source`` with every ``#pragma`` on a line of its own, as Amazon Braket reads it.
+
+    Braket honours each of several pragmas on one line (``cnot q[0], q[1];#pragma braket result
+    expectation z(q[0])#pragma braket result sample z(q[1])``); the OpenQASM parser that
+    amazon-braket-default-simulator (and so ``LocalSimulator``) uses keeps only the first. Text in
+    ``//`` comments is left alone. Lines after a split move down; only the simulated program and
+    the result-type rules see this form, so error messages keep the client's line numbers.
+    """
+    if "#pragma" not in source:
+        return source
+    lines = []
+    for line in source.split("\n"):
+        code, sep, comment = line.partition("//")
+        lines.append(_GLUED_PRAGMA.sub("\n", code) + sep + comment)
+    return "\n".join(lines)
 
 
 def result_type_key(name: str) -> str:
@@ -146,7 +150,7 @@ def requested_result_types(program: Mapping[str, Any] | Any) -> list[str]:
     get = program.get if isinstance(program, Mapping) else lambda k: getattr(program, k, None)
     source = get("source")
     if isinstance(source, str):
-        return _OPENQASM_RESULT.findall(source)
+        return _OPENQASM_RESULT.findall(split_pragmas(source))
     results = get("results") or []
     return [r["type"] if isinstance(r, Mapping) else r.type for r in results]
 

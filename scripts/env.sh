@@ -29,6 +29,9 @@ export PULUMI_PYTHON_CMD="$PQ_VENV/bin/python"
 # Offline operation: no update checks, no plugin downloads, local passphrase-protected stacks.
 export PULUMI_SKIP_UPDATE_CHECK=1
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# Plugins come from Pulumi's plugin cache (scripts/bootstrap installs ours there) or from beside
+# `pulumi`, never from PATH: a plugin found on PATH makes the engine warn at every load.
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-local-quickstart}"
 
 # Where scripts/quickstart keeps its stack and its local cloud, so the README's follow-up commands
@@ -40,7 +43,11 @@ if [[ -z "${PQ_ENV_TOOLS_ONLY:-}" ]]; then
   export PULUMI_RUN_PROGRAM="${PULUMI_RUN_PROGRAM:-true}"
   export PQ_STATE_DIR="${PQ_STATE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/pulumi-quantum}"
   export PQ_LOCAL_DATA_DIR="${PQ_LOCAL_DATA_DIR:-$PQ_STATE_DIR/cloud}"
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PQ_STATE_DIR/backend}"
+  if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
+    # The file backend must exist for `pulumi stack init` in a shell that never ran the quickstart.
+    mkdir -p "$PQ_STATE_DIR/backend"
+    export PULUMI_BACKEND_URL="file://$PQ_STATE_DIR/backend"
+  fi
   # The running local cloud's endpoints and keys, unless Braket is already pointed elsewhere.
   if [[ -z "${AWS_ENDPOINT_URL_BRAKET:-}" && -x "$PQ_VENV/bin/pulumi-quantum" ]]; then
     if pq_exports="$("$PQ_VENV/bin/pulumi-quantum" local env --data-dir "$PQ_LOCAL_DATA_DIR" 2>/dev/null)"; then

@@ -1,8 +1,10 @@
 """Shared fixtures: the local quantum cloud, in-process or as a subprocess.
 
 * ``local_cloud``: one in-process LocalCloud per test module, in its own temporary data dir, on
-  free loopback ports. It sets nothing globally: pass ``local_cloud.client_env()`` explicitly or
-  use the ``cloud_env`` fixture (monkeypatched env vars for one test).
+  free loopback ports; a module marked ``pytest.mark.local_test_devices`` gets the test-only
+  OFFLINE/RETIRED QPUs too (``local start --test-devices``). It sets nothing globally: pass
+  ``local_cloud.client_env()`` explicitly or use the ``cloud_env`` fixture (monkeypatched env
+  vars for one test).
 * ``local_cloud_process``: a factory starting ``python -m pulumi_quantum.local serve`` as a
   subprocess (free ports, given data dir) for kill -9 / restart tests. Every process it started is
   stopped at teardown.
@@ -19,6 +21,7 @@ never by a test (tests/clients/venvs.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -46,6 +49,11 @@ LOOPBACK_FALLBACKS = {
     "AWS_ENDPOINT_URL": DEAD_LOOPBACK,
 }
 os.environ.update(LOOPBACK_FALLBACKS)
+# A stack on the local target finds the local cloud through PQ_LOCAL_DATA_DIR (its client.json):
+# never the developer's own cloud or ports; tests pass their cloud's (client_env() has it).
+for _name in ("PQ_LOCAL_BRAKET_PORT", "PQ_LOCAL_S3_PORT", "PQ_LOCAL_IBM_PORT"):
+    os.environ.pop(_name, None)
+os.environ["PQ_LOCAL_DATA_DIR"] = tempfile.mkdtemp(prefix="pq-no-local-cloud-")
 _AUDIT_LOG = pytest.StashKey[Path]()
 
 
@@ -86,8 +94,11 @@ def wait_until_fixture() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="module")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    cloud = LocalCloud(tmp_path_factory.mktemp("local-cloud"))
+def local_cloud(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LocalCloud]:
+    test_devices = request.node.get_closest_marker("local_test_devices") is not None
+    cloud = LocalCloud(tmp_path_factory.mktemp("local-cloud"), test_devices=test_devices)
     cloud.start()
     try:
         yield cloud
@@ -116,10 +127,26 @@ def results_bucket(cloud_env: dict[str, str]) -> str:
     return name
 
 
+def _cap(address_space: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
 class LocalCloudProcess:
     """A ``python -m pulumi_quantum.local serve`` subprocess."""
 
-    def __init__(self, data_dir: Path, extra_args: list[str], timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        extra_args: list[str],
+        timeout: float = 60.0,
+        *,
+        environ: dict[str, str] | None = None,
+        address_space: int | None = None,
+    ) -> None:
+        """``environ`` adds variables (PQ_LOCAL_* included); ``address_space`` caps the server
+        and every process it starts (RLIMIT_AS), so a memory test cannot exhaust the machine."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "test-serve.log"
@@ -130,8 +157,12 @@ class LocalCloudProcess:
             "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0", *extra_args,
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
+        env.update(environ or {})
+        limit = None if address_space is None else functools.partial(_cap, address_space)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=log, env=env, preexec_fn=limit
+            )
 
         def ready() -> dict[str, Any] | None:
             if self.process.poll() is not None:

@@ -19,6 +19,9 @@ programs = {
         metadata.stem,
         data=str(metadata.with_suffix(".py")),
         metadata=str(metadata),
+        # Program names are unique per account: one per project and stack, so stacks (and the
+        # YAML twin in yaml/) deploy side by side, in any order.
+        name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{metadata.stem.replace('_', '-')}",
     )
     for metadata in sorted(PROGRAMS.glob("*.json"))
 }

@@ -6,7 +6,7 @@
   qiskit-ibm-runtime with ``Session.from_id(session_id)`` / ``Batch.from_id(batch_id)``;
 * an S3 bucket for Braket results and three Braket tasks: a Bell pair and a 5-qubit GHZ state on
   SV1, and a noisy Bell pair on DM1 (a depolarizing channel, so outcomes 01/10 appear);
-* a spending limit on SV1.
+* a spending limit on the IonQ Forte 1 QPU (Braket has none for simulators).
 
 With no configuration everything goes to the local quantum cloud (``scripts/quickstart`` starts
 it). The same program runs against real accounts through config only; see
@@ -39,6 +39,9 @@ programs = {
         source.stem.replace("_", "-"),
         data=str(source),
         metadata=str(source.with_suffix(".json")),
+        # Program names are unique per account: one per project and stack, so this stack, other
+        # stacks and the other examples deploy side by side, in any order.
+        name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{source.stem.replace('_', '-')}",
     )
     for source in sorted(PROGRAMS.glob("*.py"))
 }
@@ -78,7 +81,12 @@ tasks = {
     for name, (device, source) in CIRCUITS.items()
 }
 
-budget = SpendingLimit("sv1-budget", device_arn=SV1, spending_limit="100.00")
+# Braket has no spending limits for simulators: the budget caps a QPU (IonQ Forte 1).
+budget = SpendingLimit(
+    "forte-budget",
+    device_arn="arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+    spending_limit="100.00",
+)
 
 # -- Outputs --------------------------------------------------------------------------------
 for name, task in tasks.items():

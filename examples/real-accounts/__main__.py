@@ -25,6 +25,9 @@ programs = {
         source.stem.replace("_", "-"),
         data=str(source),
         metadata=str(source.with_suffix(".json")),
+        # Program names are unique per account: one per project and stack, so this stack, other
+        # stacks and the other examples deploy side by side, in any order.
+        name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{source.stem.replace('_', '-')}",
     )
     for source in sorted(PROGRAMS.glob("*.py"))
 }

@@ -11,32 +11,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from ..declare import package_exports
+from . import declarations
 
-__all__ = [
-    "Association",
-    "QuantumTask",
-    "QuantumTaskArgs",
-    "QuantumTaskProvider",
-    "SpendingLimit",
-    "SpendingLimitArgs",
-    "SpendingLimitProvider",
-    "TimePeriod",
-]
-
-_HOME = {
-    "Association": "_generated",
-    "QuantumTask": "task",
-    "QuantumTaskArgs": "_generated",
-    "QuantumTaskProvider": "task",
-    "SpendingLimit": "spending_limit",
-    "SpendingLimitArgs": "_generated",
-    "SpendingLimitProvider": "spending_limit",
-    "TimePeriod": "_generated",
-}
+_HOME = package_exports(vars(declarations))
+"""Name → defining module, derived from the declarations (a resource, its provider, its Args and
+object types); the type checkers' view below is checked against it by a unit test."""
+__all__ = sorted(_HOME)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._generated import Association, QuantumTaskArgs, SpendingLimitArgs, TimePeriod
-    from .spending_limit import SpendingLimit, SpendingLimitProvider
-    from .task import QuantumTask, QuantumTaskProvider
+    from ._generated import Association as Association
+    from ._generated import QuantumTaskArgs as QuantumTaskArgs
+    from ._generated import SpendingLimitArgs as SpendingLimitArgs
+    from ._generated import TimePeriod as TimePeriod
+    from .spending_limit import SpendingLimit as SpendingLimit
+    from .spending_limit import SpendingLimitProvider as SpendingLimitProvider
+    from .task import QuantumTask as QuantumTask
+    from .task import QuantumTaskProvider as QuantumTaskProvider
 
 __getattr__ = lazy_exports(__name__, _HOME)

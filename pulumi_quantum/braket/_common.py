@@ -14,15 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
+from ..clients.aws_errors import NO_CREDENTIALS_HINT
+from ..clients.aws_errors import error_code as error_code  # the Braket modules' spelling
 from ..rules import tag_problems
+from .declarations import RELEASED_TAG as RELEASED_TAG  # declared with the reads that drop it
 
 # A fixed namespace, so the same seed always yields the same token on any machine.
 _TOKEN_NAMESPACE = uuid.UUID("9b0f8f4e-5d0c-4c36-9a43-5f1e4b2b7c11")
 
 
-#: Tag a delete puts on a terminal task it can only forget: "this deployment is over", so a later
-#: create with the same inputs submits anew instead of being answered with this task.
-RELEASED_TAG = "pulumi-quantum:released"
 #: How many generations a create probes before giving up (each probe is one idempotent call).
 MAX_GENERATIONS = 64
 
@@ -110,11 +110,6 @@ def string_map(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
-def iso(value: Any) -> Any:
-    """boto3 timestamps → ISO 8601 strings (state is JSON)."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "DeviceOfflineException": lambda msg, ctx: (
         f"device_arn: {ctx.get('deviceArn')} is OFFLINE ({msg}); choose an ONLINE device "
@@ -160,11 +155,25 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
 }
 
 
-def error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        return response.get("Error", {}).get("Code")
-    return None
+def _unreachable_hint() -> str:
+    """What to do about an unreachable endpoint, for the target in force (never the advice to
+    set the target that is already set)."""
+    from ..clients.braket import resolve_target
+
+    try:
+        target = resolve_target()
+    except ProviderError:
+        target = None
+    if target == "local":
+        return (
+            "the local quantum cloud is not running there: start it (pulumi-quantum local "
+            "start; PQ_LOCAL_DATA_DIR names its state), or set quantum:target aws to use AWS"
+        )
+    return (
+        "quantum:target is aws: check this machine's network path to AWS and quantum:awsRegion "
+        "(quantum:braketEndpoint / quantum:s3Endpoint replace the regional endpoints, e.g. "
+        "with a VPC endpoint)"
+    )
 
 
 @contextmanager
@@ -174,7 +183,12 @@ def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iter
     Messages come from the service or botocore, which never echo secret keys; endpoints are
     shown because "which server did it talk to" is the first question when something fails.
     """
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
 
     ctx = dict(context or {})
     try:
@@ -186,11 +200,10 @@ def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iter
         text = hint(message, ctx) if hint else f"{code}: {message}"
         raise ProviderError(f"{action} failed: {text}") from None
     except EndpointConnectionError as exc:
-        raise ProviderError(
-            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; start the local "
-            "cloud (pulumi-quantum local start), or point quantum:braketEndpoint / "
-            "AWS_ENDPOINT_URL_BRAKET at a Braket endpoint, or set quantum:target aws"
-        ) from None
+        url = exc.kwargs.get("endpoint_url")
+        raise ProviderError(f"{action} failed: cannot reach {url}; {_unreachable_hint()}") from None
+    except NoCredentialsError:
+        raise ProviderError(f"{action} failed: {NO_CREDENTIALS_HINT}") from None
     except BotoCoreError as exc:
         raise ProviderError(f"{action} failed: {type(exc).__name__}: {exc}") from None
 

@@ -6,9 +6,73 @@ braket service model spells them.
 
 from __future__ import annotations
 
-from ..declare import IMPORT_ID, URN_SEED, ObjectType, Prop, ResourceDecl
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ..declare import (
+    IMPORT_ID,
+    URN_SEED,
+    ObjectType,
+    Prop,
+    ResourceDecl,
+    iso_time,
+    json_text,
+    non_empty,
+)
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
+
+#: Tag a delete puts on a terminal task it can only forget: "this deployment is over", so a later
+#: create with the same inputs submits anew instead of being answered with this task.
+RELEASED_TAG = "pulumi-quantum:released"
+
+
+# ------------------------------------------------------------------- converters of the reads
+def visible_tags(tags: Mapping[str, str] | None, _response: Any = None) -> dict[str, str] | None:
+    """A task's tags without our bookkeeping tag (it is never one of the program's inputs)."""
+    shown = {k: v for k, v in (tags or {}).items() if k != RELEASED_TAG}
+    return shown or None
+
+
+def key_prefix(directory: Any, task: Mapping[str, Any]) -> Any:
+    """``outputS3Directory`` (``<prefix>/<task id>``) → the ``outputS3KeyPrefix`` given."""
+    directory = directory or ""
+    task_id = str(task.get("quantumTaskArn", "")).rsplit("/", 1)[-1]
+    return directory[: -len(task_id) - 1] if directory.endswith("/" + task_id) else directory
+
+
+def instant(value: Any) -> datetime | None:
+    """A datetime, epoch seconds or ISO 8601 text → an aware datetime (None if it is none)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        from botocore.utils import parse_timestamp
+
+        try:
+            parsed = parse_timestamp(value)
+        except (ValueError, TypeError):
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_period(period: Any, _response: Any = None) -> dict[str, str] | None:
+    """Braket's ``timePeriod`` (``startAt``/``endAt``) → ``{start_at, end_at}``, ISO 8601 UTC."""
+    if not period:
+        return None
+    return {
+        "start_at": utc_text(instant(period["startAt"])),  # type: ignore[arg-type]
+        "end_at": utc_text(instant(period["endAt"])),  # type: ignore[arg-type]
+    }
+
 
 TAGS = Prop(
     "tags",
@@ -19,6 +83,8 @@ TAGS = Prop(
     wire="tags",
     items="string",
     out_py="dict[str, str]",
+    read="tags",
+    convert=non_empty,
 )
 
 ASSOCIATION = ObjectType(
@@ -48,6 +114,8 @@ QUANTUM_TASK = ResourceDecl(
         "hour). Tags and the waiting knobs change in place; any other change is a new task."
     ),
     import_id="the quantum task ARN",
+    home="task",
+    timeout_input="wait_timeout_seconds",
     types=(ASSOCIATION,),
     props=(
         Prop(
@@ -81,6 +149,7 @@ QUANTUM_TASK = ResourceDecl(
             "str",
             required=True,
             wire="deviceArn",
+            read="deviceArn",
         ),
         Prop(
             "device_parameters",
@@ -89,6 +158,8 @@ QUANTUM_TASK = ResourceDecl(
             "str | Mapping[str, Any]",
             wire="deviceParameters",
             out_py="str",
+            read="deviceParameters",
+            convert=json_text,
         ),
         Prop(
             "output_s3_bucket",
@@ -97,6 +168,7 @@ QUANTUM_TASK = ResourceDecl(
             "str",
             required=True,
             wire="outputS3Bucket",
+            read="outputS3Bucket",
         ),
         Prop(
             "output_s3_key_prefix",
@@ -105,6 +177,8 @@ QUANTUM_TASK = ResourceDecl(
             "str",
             required=True,
             wire="outputS3KeyPrefix",
+            read="outputS3Directory",
+            convert=key_prefix,
         ),
         Prop(
             "shots",
@@ -113,8 +187,9 @@ QUANTUM_TASK = ResourceDecl(
             "int",
             required=True,
             wire="shots",
+            read="shots",
         ),
-        TAGS,
+        dataclasses.replace(TAGS, convert=visible_tags),
         Prop(
             "associations",
             "array",
@@ -123,6 +198,8 @@ QUANTUM_TASK = ResourceDecl(
             wire="associations",
             items="Association",
             out_py="list[dict[str, str]]",
+            read="associations",
+            convert=non_empty,
         ),
         Prop(
             "job_token",
@@ -162,6 +239,7 @@ QUANTUM_TASK = ResourceDecl(
             "The task ARN (also the resource id).",
             "str",
             role="output",
+            read="quantumTaskArn",
         ),
         Prop(
             "status",
@@ -169,6 +247,7 @@ QUANTUM_TASK = ResourceDecl(
             "QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED, ...",
             "str",
             role="output",
+            read="status",
         ),
         Prop(
             "output_s3_directory",
@@ -176,14 +255,34 @@ QUANTUM_TASK = ResourceDecl(
             "Where the results are: ``<prefix>/<task id>``.",
             "str",
             role="output",
+            read="outputS3Directory",
         ),
         Prop(
-            "created_at", "string", "When Braket created the task (ISO 8601).", "str", role="output"
+            "created_at",
+            "string",
+            "When Braket created the task (ISO 8601).",
+            "str",
+            role="output",
+            read="createdAt",
+            convert=iso_time,
         ),
         Prop(
-            "ended_at", "string", "When the task ended (ISO 8601), if it has.", "str", role="output"
+            "ended_at",
+            "string",
+            "When the task ended (ISO 8601), if it has.",
+            "str",
+            role="output",
+            read="endedAt",
+            convert=iso_time,
         ),
-        Prop("failure_reason", "string", "Why the task failed, if it did.", "str", role="output"),
+        Prop(
+            "failure_reason",
+            "string",
+            "Why the task failed, if it did.",
+            "str",
+            role="output",
+            read="failureReason",
+        ),
         Prop(
             "measurement_counts",
             "object",
@@ -216,6 +315,7 @@ SPENDING_LIMIT = ResourceDecl(
         "period and tags change in place; a different device is a new limit."
     ),
     import_id="the spending limit ARN",
+    home="spending_limit",
     types=(TIME_PERIOD,),
     props=(
         Prop(
@@ -225,6 +325,7 @@ SPENDING_LIMIT = ResourceDecl(
             "str",
             required=True,
             wire="deviceArn",
+            read="deviceArn",
         ),
         Prop(
             "spending_limit",
@@ -234,6 +335,7 @@ SPENDING_LIMIT = ResourceDecl(
             required=True,
             change="in-place",
             wire="spendingLimit",
+            read="spendingLimit",
         ),
         Prop(
             "time_period",
@@ -243,6 +345,8 @@ SPENDING_LIMIT = ResourceDecl(
             change="in-place",
             items="TimePeriod",
             out_py="dict[str, str]",
+            read="timePeriod",
+            convert=time_period,
         ),
         TAGS,
         Prop(
@@ -251,9 +355,24 @@ SPENDING_LIMIT = ResourceDecl(
             "The limit's ARN (also the resource id).",
             "str",
             role="output",
+            read="spendingLimitArn",
         ),
-        Prop("queued_spend", "string", "Spend of queued tasks, in USD.", "str", role="output"),
-        Prop("total_spend", "string", "Spend so far in the period, in USD.", "str", role="output"),
+        Prop(
+            "queued_spend",
+            "string",
+            "Spend of queued tasks, in USD.",
+            "str",
+            role="output",
+            read="queuedSpend",
+        ),
+        Prop(
+            "total_spend",
+            "string",
+            "Spend so far in the period, in USD.",
+            "str",
+            role="output",
+            read="totalSpend",
+        ),
         Prop(
             "effective_time_period",
             "ref",
@@ -261,9 +380,17 @@ SPENDING_LIMIT = ResourceDecl(
             "dict[str, str]",
             role="output",
             items="TimePeriod",
+            read="timePeriod",
+            convert=time_period,
         ),
         Prop(
-            "created_at", "string", "When the limit was created (ISO 8601).", "str", role="output"
+            "created_at",
+            "string",
+            "When the limit was created (ISO 8601).",
+            "str",
+            role="output",
+            read="createdAt",
+            convert=iso_time,
         ),
         Prop(
             "updated_at",
@@ -271,6 +398,8 @@ SPENDING_LIMIT = ResourceDecl(
             "When the limit was last updated (ISO 8601).",
             "str",
             role="output",
+            read="updatedAt",
+            convert=iso_time,
         ),
         URN_SEED,
         IMPORT_ID,

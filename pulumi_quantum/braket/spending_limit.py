@@ -8,17 +8,19 @@ GetSpendingLimit, so reads page through SearchSpendingLimits (filtered by device
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
+from ..clients.braket import check_target
+from ..rules import spending_limit_device_problem
+from ..service_model import validate_request
 from . import _common
 from ._generated import SpendingLimitArgs, SpendingLimitBase, TimePeriod
-from .declarations import SPENDING_LIMIT
-from .model_check import validate_request
+from .declarations import SPENDING_LIMIT, instant, utc_text
 
 __all__ = ["SpendingLimit", "SpendingLimitArgs", "SpendingLimitProvider", "TimePeriod"]
 
@@ -38,50 +40,34 @@ def _amount(value: Any, errors: CheckErrors) -> Any:
     return str(value)
 
 
-def _instant(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        from botocore.utils import parse_timestamp
-
-        try:
-            parsed = parse_timestamp(value)
-        except (ValueError, TypeError):
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _period(value: Any, errors: CheckErrors) -> Any:
     """{start_at, end_at} in any accepted spelling → ISO 8601 UTC strings, end after start."""
     if not isinstance(value, Mapping) or any(is_unknown(v) for v in value.values()):
         return value  # the model check names what is wrong with a non-map
-    start = _instant(value.get("start_at", value.get("startAt")))
-    end = _instant(value.get("end_at", value.get("endAt")))
+    start = instant(value.get("start_at", value.get("startAt")))
+    end = instant(value.get("end_at", value.get("endAt")))
     if start is None or end is None:
         return value
     if end <= start:
         errors.add("time_period", "time_period.end_at must be after time_period.start_at")
-    return {"start_at": _iso(start), "end_at": _iso(end)}
+    return {"start_at": utc_text(start), "end_at": utc_text(end)}
 
 
 def _api_period(period: Mapping[str, Any] | None) -> dict[str, datetime] | None:
     if not period:
         return None
-    return {"startAt": _instant(period["start_at"]), "endAt": _instant(period["end_at"])}
+    return {"startAt": instant(period["start_at"]), "endAt": instant(period["end_at"])}
 
 
 def check_limit(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
+    errors.add_all(check_target())
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["spending_limit"] = _amount(inputs.get("spending_limit"), errors)
     inputs["tags"] = _common.string_map(inputs.get("tags"), "tags", errors)
+    simulator = spending_limit_device_problem(inputs.get("device_arn"))
+    if simulator:
+        errors.add("device_arn", simulator)
     if inputs.get("time_period") is not None:
         inputs["time_period"] = _period(inputs["time_period"], errors)
     if not inputs.get("urn_seed"):
@@ -114,20 +100,8 @@ def find_limit(client: Any, arn: str, device_arn: str | None) -> dict[str, Any] 
 
 
 def outputs_of(summary: Mapping[str, Any]) -> dict[str, Any]:
-    period = summary.get("timePeriod") or {}
-    return {
-        "spending_limit_arn": summary["spendingLimitArn"],
-        "queued_spend": summary.get("queuedSpend"),
-        "total_spend": summary.get("totalSpend"),
-        "effective_time_period": {
-            "start_at": _iso(_instant(period["startAt"])),
-            "end_at": _iso(_instant(period["endAt"])),
-        }
-        if period
-        else None,
-        "created_at": _common.iso(summary.get("createdAt")),
-        "updated_at": _common.iso(summary.get("updatedAt")),
-    }
+    """The outputs, as the declaration reads them from a SpendingLimitSummary."""
+    return SPENDING_LIMIT.outputs_from(summary)
 
 
 def _same_amount(a: Any, b: Any) -> bool:
@@ -185,13 +159,7 @@ class SpendingLimitProvider(QuantumProvider):
                 f"import: device_arn is {props['device_arn']!r} in the program but "
                 f"{summary['deviceArn']!r} for {arn}; make the program match the limit"
             )
-        live = {
-            "device_arn": summary["deviceArn"],
-            "spending_limit": summary["spendingLimit"],
-            "time_period": outputs_of(summary)["effective_time_period"],
-            "tags": summary.get("tags") or None,
-            "updated_at": _common.iso(summary.get("updatedAt")),
-        }
+        live = SPENDING_LIMIT.read_fields(summary)  # as it is: inputs, updated_at (the token)
         return CreateResult(arn, self.update(arn, live, props).outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -223,12 +191,7 @@ class SpendingLimitProvider(QuantumProvider):
         if summary is None:
             return ReadResult(None, {})
         live = outputs_of(summary)
-        current = {
-            "device_arn": summary["deviceArn"],
-            "spending_limit": summary["spendingLimit"],
-            "time_period": live["effective_time_period"],
-            "tags": summary.get("tags") or None,
-        }
+        current = {p.name: p.read_from(summary) for p in SPENDING_LIMIT.inputs if p.read}
         outs = dict(props)
         importing = "device_arn" not in outs
         if importing:
@@ -242,7 +205,7 @@ class SpendingLimitProvider(QuantumProvider):
             outs["tags"] = current["tags"]
         outs.update(live)
         if importing:
-            return ReadResult(id_, outs, {k: v for k, v in current.items() if v is not None})
+            return ReadResult(id_, outs, SPENDING_LIMIT.inputs_from(summary))
         return ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -258,7 +221,7 @@ class SpendingLimitProvider(QuantumProvider):
                     raise
 
 
-class SpendingLimit(SpendingLimitBase, module="quantum/braket", name="SpendingLimit"):
+class SpendingLimit(SpendingLimitBase):
     """An Amazon Braket spending limit (``braket.create_spending_limit``) managed by Pulumi.
 
     Inputs, outputs and update-vs-replace: :data:`.declarations.SPENDING_LIMIT`.

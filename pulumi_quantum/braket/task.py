@@ -34,17 +34,19 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..clients.braket import check_target
 from ..durations import go_duration_seconds
+from ..qasm import BRAKET_GATES
+from ..qasm import openqasm_problem as simulator_openqasm_problem
 from ..rules import (
     bucket_name_problem,
-    parse_openqasm,
     requested_result_types,
     result_type_shot_problem,
 )
+from ..service_model import validate_request
 from . import _common
 from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
-from .declarations import DEFAULT_WAIT_TIMEOUT_SECONDS, QUANTUM_TASK
-from .model_check import validate_request
+from .declarations import QUANTUM_TASK
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
@@ -73,15 +75,18 @@ def _json_object(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
-def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
+def _check_openqasm(source: Any, prop: str, errors: CheckErrors, device_arn: Any) -> None:
     if is_unknown(source):
         return
     if not isinstance(source, str) or not source.strip():
         errors.add(prop, f"{prop} must be OpenQASM 3 program text")
         return
+    # Gates are judged for Braket's simulators (the simulator's table); a QPU's are its own, and
+    # CreateQuantumTask judges them. An ARN still unknown at preview: syntax only.
+    simulator = isinstance(device_arn, str) and SIMULATOR_ARN_PART in device_arn
 
     def parse() -> None:
-        reason = openqasm_problem(source)
+        reason = openqasm_problem(source, simulator=simulator)
         if reason is not None:
             errors.add(prop, f"{prop} is not valid OpenQASM 3: {reason}")
 
@@ -89,17 +94,27 @@ def _check_openqasm(source: Any, prop: str, errors: CheckErrors) -> None:
 
 
 _PARSER_LIBRARIES = (("openqasm3", "openqasm3"), ("antlr4", "antlr4-python3-runtime"))
+SIMULATOR_ARN_PART = ":device/quantum-simulator/"
+"""In the ARN of every Braket on-demand simulator (SV1, DM1, TN1)."""
+# Verdict kinds: syntax only, and syntax plus the simulators' gates (keyed by the gate table, so
+# another table judges anew).
+_VERDICTS = {
+    False: ("openqasm3-parse", b""),
+    True: ("openqasm3-braket-simulator", ",".join(sorted(BRAKET_GATES)).encode()),
+}
 
 
-def openqasm_problem(source: str) -> str | None:
-    """Why ``source`` does not parse as OpenQASM 3, or None (parsed once per program text; a
-    text that parsed before with the same parser is not parsed again, see :mod:`verdicts`)."""
+def openqasm_problem(source: str, *, simulator: bool = True) -> str | None:
+    """Why ``source`` is not an OpenQASM 3 program Braket runs (a syntax error; on a simulator,
+    an undefined gate; see :mod:`..qasm`), or None. Checked once per program text: a text that
+    passed before with the same parser is not parsed again, see :mod:`verdicts`."""
+    kind, key = _VERDICTS[simulator]
     libraries = verdicts.library_versions(*_PARSER_LIBRARIES)
-    if verdicts.passed("openqasm3-parse", libraries, source):
+    if verdicts.passed(kind, libraries, source, key):
         return None
-    problem = parse_openqasm(source)[1]
+    problem = simulator_openqasm_problem(source, simulator=simulator)
     if problem is None:
-        verdicts.remember("openqasm3-parse", libraries, source)
+        verdicts.remember(kind, libraries, source, key)
     return problem
 
 
@@ -113,7 +128,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
         errors.add("source", "give either action or source (OpenQASM text), not both")
         return None, "source"
     if source is not None:
-        _check_openqasm(source, "source", errors)
+        _check_openqasm(source, "source", errors, inputs.get("device_arn"))
         program_inputs = inputs.get("inputs")
         known = program_inputs is not None and not is_unknown(program_inputs)
         if known and not isinstance(program_inputs, Mapping):
@@ -142,7 +157,7 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
             f"{{'name': '{OPENQASM_PROGRAM}', 'version': '1'}}",
         )
     elif header.get("name") == OPENQASM_PROGRAM:
-        _check_openqasm(parsed.get("source"), "action", errors)
+        _check_openqasm(parsed.get("source"), "action", errors, inputs.get("device_arn"))
     return canonical_json(parsed), "action"
 
 
@@ -177,9 +192,11 @@ def request_from(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     errors = CheckErrors()
+    errors.add_all(check_target())
     inputs = {k: v for k, v in news.items() if k not in OUTPUTS}
     inputs["action"], action_prop = _normalise_action(inputs, errors)
-    params = _json_object(inputs.get("device_parameters"), "device_parameters", errors)
+    given_params = inputs.get("device_parameters")
+    params = _json_object(given_params, "device_parameters", errors)
     if params is not None and not is_unknown(params):
         inputs["device_parameters"] = canonical_json(params)
     inputs["shots"] = _common.whole_number(inputs.get("shots"), "shots", errors)
@@ -215,6 +232,8 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     skip = ["clientToken"]
     if inputs["action"] is None and (news.get("action") is not None or news.get("source")):
         skip.append("action")  # given but unusable: already reported above, not "missing"
+    if given_params is not None and params is None:
+        skip.append("deviceParameters")  # not JSON: reported above, once
     errors.later(
         lambda: validate_request(
             "CreateQuantumTask", request, errors, names={"action": action_prop}, skip=skip
@@ -288,22 +307,19 @@ def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
 
 
 def outputs_of(task: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict:
-    status = task["status"]
+    """The outputs: what the declaration reads from GetQuantumTask, plus the counts from S3
+    (read once, when the task is first seen COMPLETED)."""
+    outs = QUANTUM_TASK.outputs_from(task)
     counts = None
-    if status == "COMPLETED":
+    if outs["status"] == "COMPLETED":
         previous = previous or {}
-        counts = previous.get("measurement_counts") if previous.get("status") == status else None
+        counts = (
+            previous.get("measurement_counts") if previous.get("status") == "COMPLETED" else None
+        )
         if counts is None:
             counts = read_counts(task)
-    return {
-        "quantum_task_arn": task["quantumTaskArn"],
-        "status": status,
-        "output_s3_directory": task.get("outputS3Directory"),
-        "created_at": _common.iso(task.get("createdAt")),
-        "ended_at": _common.iso(task.get("endedAt")),
-        "failure_reason": task.get("failureReason"),
-        "measurement_counts": counts,
-    }
+    outs["measurement_counts"] = counts
+    return outs
 
 
 _RERUN = (
@@ -370,37 +386,10 @@ def release(client: Any, arn: str, why: str) -> None:
         _common.update_tags(client, arn, {}, {_common.RELEASED_TAG: why})
 
 
-def visible_tags(tags: Mapping[str, str] | None) -> dict[str, str] | None:
-    """A task's tags without our bookkeeping tag (it is never one of the program's inputs)."""
-    shown = {k: v for k, v in (tags or {}).items() if k != _common.RELEASED_TAG}
-    return shown or None
-
-
 def inputs_from_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """What can be known of a task's inputs from GetQuantumTask (for ``pulumi import``).
-
-    Braket does not return the action; the program's action is adopted (see diff).
-    """
-    directory = task.get("outputS3Directory") or ""
-    task_id = task["quantumTaskArn"].rsplit("/", 1)[-1]
-    prefix = directory[: -len(task_id) - 1] if directory.endswith("/" + task_id) else directory
-    params = task.get("deviceParameters")
-    if isinstance(params, str) and params:
-        with contextlib.suppress(ValueError):
-            parsed = json.loads(params)
-            params = canonical_json(parsed) if parsed else None  # "{}" means none were given
-    inputs = {
-        "device_arn": task.get("deviceArn"),
-        "device_parameters": params or None,
-        "output_s3_bucket": task.get("outputS3Bucket"),
-        "output_s3_key_prefix": prefix,
-        "shots": task.get("shots"),
-        "tags": visible_tags(task.get("tags")),
-        "associations": task.get("associations") or None,
-        "wait_for_completion": True,
-        "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
-    }
-    return {k: v for k, v in inputs.items() if v is not None}
+    """What can be known of a task's inputs from GetQuantumTask (for ``pulumi import``): as the
+    declaration reads them. Braket does not return the action; the program's is adopted."""
+    return QUANTUM_TASK.inputs_from(task)
 
 
 def adopt_task(client: Any, arn: str, props: Mapping[str, Any]) -> str:
@@ -479,7 +468,7 @@ class QuantumTaskProvider(QuantumProvider):
         if importing:
             outs.update(inputs_from_task(task))
         elif "tags" in outs or task.get("tags"):
-            outs["tags"] = visible_tags(task.get("tags"))  # drift: an in-place update
+            outs["tags"] = QUANTUM_TASK.prop("tags").read_from(task)  # drift: in-place update
         outs.update(outputs_of(task, props))
         if importing:
             return ReadResult(id_, outs, inputs_from_task(task))
@@ -534,7 +523,7 @@ def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
     return go_duration_seconds(create) if create else None
 
 
-class QuantumTask(QuantumTaskBase, module="quantum/braket", name="QuantumTask"):
+class QuantumTask(QuantumTaskBase):
     """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
 
     ``QuantumTask(name, QuantumTaskArgs(...), opts)`` or ``QuantumTask(name, device_arn=..., ...)``.

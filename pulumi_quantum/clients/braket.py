@@ -1,25 +1,22 @@
 """boto3 clients for Amazon Braket and S3, built at call time from config.
 
-Where requests go (the *target* rule, documented in the README, "Amazon Braket resources"):
+Where requests go and with which keys is :mod:`pulumi_quantum.target`'s rule, the same for IBM
+(docs/configuration.md has the table): ``quantum:target`` (``local`` | ``aws``, or
+``PULUMI_QUANTUM_TARGET``) decides; an explicit endpoint (``quantum:braketEndpoint`` /
+``quantum:s3Endpoint``, else ``AWS_ENDPOINT_URL_BRAKET`` / ``AWS_ENDPOINT_URL_S3``) is honoured
+only when it agrees with the target (loopback for ``local``, any other host for ``aws``) and
+otherwise fails the preview. Unset, the target follows an explicit endpoint, else ``aws`` when
+AWS credentials are visibly configured (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, a ``~/.aws``
+credentials/config file, ``quantum:awsAccessKeyId``; the local cloud's own key ids do not
+count), else ``local``. The check deliberately does *not* walk boto3's whole chain, because that
+would probe the EC2 instance-metadata address; on an instance role alone, set
+``quantum:target aws``.
 
-1. An explicit endpoint always wins: stack config ``quantum:braketEndpoint`` /
-   ``quantum:s3Endpoint``, else the standard ``AWS_ENDPOINT_URL_BRAKET`` /
-   ``AWS_ENDPOINT_URL_S3``. Credentials then come from boto3's own chain.
-2. Otherwise ``quantum:target`` (or ``PULUMI_QUANTUM_TARGET``) decides: ``aws`` sends requests to
-   the regional AWS endpoints with boto3's credential chain (env, profile, SSO, instance role);
-   ``local`` sends them to the local quantum cloud daemon (``pulumi-quantum local start``) on
-   ``http://127.0.0.1:4590`` (Braket) and ``http://127.0.0.1:4591`` (S3).
-3. With no target configured: ``aws`` when AWS credentials are visibly configured
-   (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE`` or a ``~/.aws`` credentials/config file), otherwise
-   ``local``. The check deliberately does *not* walk boto3's whole chain, because that would probe
-   the EC2 instance-metadata address; on an instance role alone, set ``quantum:target aws``.
-
-AWS keys may also be given as provider config secrets, ``quantum:awsAccessKeyId`` /
-``quantum:awsSecretAccessKey`` (/ ``quantum:awsSessionToken``), as pulumi-aws takes
-``aws:accessKey``; they then win over boto3's chain and count as "visibly configured" in rule 3.
-
-On the local target, with no AWS keys in the environment or config, the local cloud's
-documented default keys are used; they open nothing but the loopback daemon.
+On ``aws`` the keys are ``quantum:awsAccessKeyId`` / ``quantum:awsSecretAccessKey`` (/
+``quantum:awsSessionToken``), as pulumi-aws takes ``aws:accessKey``, else boto3's own chain;
+botocore's own endpoint settings (``AWS_ENDPOINT_URL``, ``endpoint_url`` in ``~/.aws/config``)
+are ignored, so nothing but the endpoint resolved here can receive them. On ``local`` the keys
+are the local cloud's own, read from its ``client.json``: never the environment's.
 
 Retries are botocore's own retry modes (``standard`` by default, ``adaptive`` via
 ``quantum:awsRetryMode`` / ``AWS_RETRY_MODE``) with ``quantum:awsMaxAttempts`` /
@@ -38,16 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import target as targets
 from .._provider import ProviderError, config_value
 
-LOCAL_BRAKET_ENDPOINT = "http://127.0.0.1:4590"
-LOCAL_S3_ENDPOINT = "http://127.0.0.1:4591"
-LOCAL_ACCESS_KEY_ID = "AKIALOCALQUANTUM0001"
-LOCAL_SECRET_ACCESS_KEY = "local-quantum-secret-key-0001"  # documented; opens only loopback
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_ATTEMPTS = 10
 RETRY_MODES = ("standard", "adaptive", "legacy")
-TARGETS = ("local", "aws")
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,11 @@ class ClientSettings:
     """sha256 of the AWS keys given as ``quantum:awsAccessKeyId``/``awsSecretAccessKey``/
     ``awsSessionToken`` (never the keys: a changed key gets a new client, and this object may be
     shown in logs); the keys themselves are read from config when the client is built."""
+    local_key_id: str | None = None
+    """On the local target: the local cloud's key id in use (its secret is read again when the
+    client is built, from the same ``client.json``)."""
+    data_dir: str | None = None
+    """On the local target: the local cloud's data dir (a different cloud gets a new client)."""
 
 
 def _configured_keys() -> dict[str, str] | None:
@@ -86,9 +84,14 @@ def _configured_keys() -> dict[str, str] | None:
 
 
 def _aws_credentials_visible() -> bool:
-    if config_value("awsAccessKeyId"):
-        return True
-    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
+    local_keys = targets.local_credentials("braket")["known"]
+    configured = config_value("awsAccessKeyId")
+    if configured:
+        return configured not in local_keys
+    env_key = os.environ.get("AWS_ACCESS_KEY_ID")
+    if env_key:
+        return env_key not in local_keys  # scripts/env.sh exports the local cloud's key
+    if os.environ.get("AWS_PROFILE"):
         return True
     home = Path(os.environ.get("HOME", "~")).expanduser()
     files = [
@@ -99,16 +102,14 @@ def _aws_credentials_visible() -> bool:
 
 
 def resolve_target() -> str:
-    """``local`` or ``aws`` per the rule in this module's docstring (rules 2 and 3)."""
-    target = config_value("target", "PULUMI_QUANTUM_TARGET")
-    if target is not None:
-        target = target.strip().lower()
-        if target not in TARGETS:
-            raise ProviderError(
-                f"quantum:target is {target!r}; set it to one of {', '.join(TARGETS)}"
-            )
-        return target
-    return "aws" if _aws_credentials_visible() else "local"
+    """``local`` or ``aws`` per :mod:`pulumi_quantum.target`; a disagreement between the target
+    and an explicit endpoint raises :class:`~pulumi_quantum.target.TargetError`."""
+    return targets.resolve("braket", _aws_credentials_visible())
+
+
+def check_target() -> list[tuple[str, str]]:
+    """The target problems ``check`` reports at preview (see :func:`resolve_target`)."""
+    return targets.check_failures("braket", _aws_credentials_visible())
 
 
 def settings() -> ClientSettings:
@@ -132,13 +133,20 @@ def settings() -> ClientSettings:
         raise ProviderError(
             f"quantum:awsMaxAttempts is {raw_attempts!r}; set it to a whole number >= 1"
         ) from None
-    explicit = braket_endpoint is not None or s3_endpoint is not None
-    target = "custom" if explicit else resolve_target()
+    target = resolve_target()
     keys = _configured_keys()
     use_local_keys = False
-    if target == "local":
-        braket_endpoint, s3_endpoint = LOCAL_BRAKET_ENDPOINT, LOCAL_S3_ENDPOINT
-        use_local_keys = not os.environ.get("AWS_ACCESS_KEY_ID") and keys is None
+    local_key_id = data_dir = None
+    if target == targets.LOCAL:
+        braket_endpoint = braket_endpoint or targets.local_endpoint("braket")
+        s3_endpoint = s3_endpoint or targets.local_endpoint("s3")
+        chosen = keys and targets.use_local_credential(
+            "braket", [("quantum:awsAccessKeyId", keys["aws_access_key_id"])]
+        )
+        if not chosen:  # never the environment's keys, nor a real key from config
+            keys, use_local_keys = None, True
+            local_key_id = targets.local_credentials("braket")["access_key_id"]
+            data_dir = str(targets.data_dir())
     fingerprint = None
     if keys is not None:
         import hashlib
@@ -153,6 +161,8 @@ def settings() -> ClientSettings:
         max_attempts=max_attempts,
         use_local_keys=use_local_keys,
         configured_keys=fingerprint,
+        local_key_id=local_key_id,
+        data_dir=data_dir,
     )
 
 
@@ -180,14 +190,18 @@ def _cached_client(
     if resolved.configured_keys:
         session_kwargs.update(_configured_keys() or {})
     elif resolved.use_local_keys:
-        session_kwargs["aws_access_key_id"] = LOCAL_ACCESS_KEY_ID
-        session_kwargs["aws_secret_access_key"] = LOCAL_SECRET_ACCESS_KEY
+        local = targets.local_credentials("braket")
+        session_kwargs["aws_access_key_id"] = local["access_key_id"]
+        session_kwargs["aws_secret_access_key"] = local["secret_access_key"]
     session = boto3.session.Session(**session_kwargs)
     botocore_config = Config(
         retries={"mode": resolved.retry_mode, "total_max_attempts": resolved.max_attempts},
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra="pulumi-quantum",
+        # Only the endpoint resolved by the target rule: botocore's own AWS_ENDPOINT_URL /
+        # config-file endpoints could send a real account's keys to a loopback port.
+        ignore_configured_endpoint_urls=True,
         **json.loads(config),
     )
     return session.client(service, endpoint_url=endpoint, config=botocore_config)

@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
-from ..declare import IMPORT_ID, URN_SEED, Prop, ResourceDecl
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from ..declare import IMPORT_ID, URN_SEED, Prop, ResourceDecl, boolean, or_field
+
+#: Key of the marker a create puts in the program's ``spec``: which resource uploaded it. The
+#: runtime API has no tags or idempotency token; the spec is the one free-form field it returns,
+#: and reads strip the marker again (:func:`user_spec`), so it never shows up as an input or a
+#: diff.
+MARKER_KEY = "x-pulumi-quantum-resource"
+
+
+# ------------------------------------------------------------------- converters of the reads
+def user_spec(spec: Any, _response: Any = None) -> Any:
+    """The spec as the user wrote it: the marker removed (None when nothing else is left)."""
+    if not isinstance(spec, Mapping):
+        return spec or None
+    shown = {k: v for k, v in spec.items() if k != MARKER_KEY}
+    return shown or None
+
+
+def decoded_size(data: Any, _response: Any = None) -> int | None:
+    """Size in bytes of the base64 program source IBM returns to its owner (None without it)."""
+    if not isinstance(data, str) or not data:
+        return None
+    try:
+        return len(base64.b64decode(data.strip(), validate=True))
+    except (ValueError, binascii.Error):
+        return None
+
 
 RUNTIME_PROGRAM = ResourceDecl(
     module="ibm",
@@ -15,6 +46,7 @@ RUNTIME_PROGRAM = ResourceDecl(
         "schema``). The individual fields override the same metadata fields."
     ),
     import_id="the program id",
+    home="program",
     props=(
         Prop(
             "data",
@@ -38,6 +70,7 @@ RUNTIME_PROGRAM = ResourceDecl(
             "Program name (here or in metadata): letters, digits, ``.``, ``_``, ``-``; <= 100.",
             "str",
             change="in-place",
+            read="name",
         ),
         Prop(
             "description",
@@ -45,6 +78,7 @@ RUNTIME_PROGRAM = ResourceDecl(
             "Program description (here or in metadata).",
             "str",
             change="in-place",
+            read="description",
         ),
         Prop(
             "max_execution_time",
@@ -52,6 +86,8 @@ RUNTIME_PROGRAM = ResourceDecl(
             "Maximum execution time in seconds, 1 to 28800 (here or in metadata).",
             "int",
             change="in-place",
+            read="cost",  # the runtime API's name for it; some versions say max_execution_time
+            convert=or_field("max_execution_time"),
         ),
         Prop(
             "is_public",
@@ -59,6 +95,8 @@ RUNTIME_PROGRAM = ResourceDecl(
             "Whether every user of the service can run the program.",
             "bool",
             change="in-place",
+            read="is_public",
+            convert=boolean,
         ),
         Prop(
             "spec",
@@ -68,6 +106,8 @@ RUNTIME_PROGRAM = ResourceDecl(
             change="in-place",
             items="any",
             out_py="dict[str, Any]",
+            read="spec",
+            convert=user_spec,
         ),
         Prop(
             "program_id", "string", "The program id (also the resource id).", "str", role="output"
@@ -80,9 +120,31 @@ RUNTIME_PROGRAM = ResourceDecl(
             role="output",
             change="in-place",
         ),
-        Prop("data_size", "integer", "Size of the program source in bytes.", "int", role="output"),
-        Prop("creation_date", "string", "When the program was uploaded.", "str", role="output"),
-        Prop("update_date", "string", "When the program was last updated.", "str", role="output"),
+        Prop(
+            "data_size",
+            "integer",
+            "Size of the program source in bytes.",
+            "int",
+            role="output",
+            read="data",
+            convert=decoded_size,
+        ),
+        Prop(
+            "creation_date",
+            "string",
+            "When the program was uploaded.",
+            "str",
+            role="output",
+            read="creation_date",
+        ),
+        Prop(
+            "update_date",
+            "string",
+            "When the program was last updated.",
+            "str",
+            role="output",
+            read="update_date",
+        ),
         URN_SEED,
         IMPORT_ID,
     ),
@@ -95,6 +157,7 @@ _SESSION_INPUTS = (
         "The backend to hold, e.g. ``ibm_brisbane``.",
         "str",
         required=True,
+        read="backend_name",
     ),
     Prop(
         "instance",
@@ -108,6 +171,7 @@ _SESSION_INPUTS = (
         'Seconds, or a string like ``"2h 30m 40s"``; 300 s to 8 h; sent as IBM\'s ``max_ttl``.',
         "int | str",
         out_py="int",
+        read="max_ttl",
     ),
 )
 _ON_DELETE = Prop(
@@ -119,12 +183,20 @@ _ON_DELETE = Prop(
     change="in-place",
     default="close",
 )
-_SESSION_OUTPUTS = tuple(
-    Prop(name, kind, doc, py, role="output")
+_SESSION_OUTPUTS = (
+    Prop("session_id", "string", "The session id (also the resource id).", "str", role="output"),
+    Prop(
+        "channel",
+        "string",
+        "``ibm_quantum_platform`` or ``ibm_quantum`` (legacy).",
+        "str",
+        role="output",
+    ),
+    Prop("active", "boolean", "Whether the session still accepts jobs.", "bool", role="output"),
+)
+_SESSION_DETAILS = tuple(
+    Prop(name, kind, doc, py, role="output", read=name)
     for name, kind, doc, py in (
-        ("session_id", "string", "The session id (also the resource id).", "str"),
-        ("channel", "string", "``ibm_quantum_platform`` or ``ibm_quantum`` (legacy).", "str"),
-        ("active", "boolean", "Whether the session still accepts jobs.", "bool"),
         ("state", "string", "IBM's state: open, active, inactive or closed.", "str"),
         ("accepting_jobs", "boolean", "Whether IBM accepts new jobs in it.", "bool"),
         ("max_ttl", "integer", "Maximum time to live, seconds.", "int"),
@@ -148,6 +220,7 @@ SESSION = ResourceDecl(
         "on delete. Every input but ``on_delete`` replaces it."
     ),
     import_id="the session id",
+    home="session",
     props=(
         *_SESSION_INPUTS,
         Prop(
@@ -159,6 +232,7 @@ SESSION = ResourceDecl(
         ),
         _ON_DELETE,
         *_SESSION_OUTPUTS,
+        *_SESSION_DETAILS,
         IMPORT_ID,
     ),
 )
@@ -171,11 +245,13 @@ BATCH = ResourceDecl(
         "Every input but ``on_delete`` replaces it."
     ),
     import_id="the batch (session) id",
+    home="session",
     props=(
         *_SESSION_INPUTS,
         _ON_DELETE,
         Prop("mode", "string", 'Always ``"batch"``.', "str", role="output"),
         *_SESSION_OUTPUTS,
+        *_SESSION_DETAILS,
         IMPORT_ID,
     ),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import schema
+from .. import json_schemas
 from .._provider import is_unknown
 
 METADATA_FIELDS = ("name", "max_execution_time", "description", "is_public", "spec")
@@ -86,9 +86,9 @@ def merge_metadata(metadata: Mapping[str, Any] | None, overrides: Mapping[str, A
     return merged
 
 
-def validate_metadata(document: Any) -> list[schema.SchemaProblem]:
+def validate_metadata(document: Any) -> list[json_schemas.SchemaProblem]:
     """All schema problems of merged metadata (empty when valid)."""
-    return schema.validate(document, schema.RUNTIME_PROGRAM_METADATA)
+    return json_schemas.validate(document, json_schemas.RUNTIME_PROGRAM_METADATA)
 
 
 def strip_unknowns(document: Any) -> tuple[Any, list[tuple[str | int, ...]]]:

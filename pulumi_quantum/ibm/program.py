@@ -1,6 +1,6 @@
 """``RuntimeProgram``: a Qiskit Runtime program, inputs as ``IBMRuntimeService.upload_program``.
 
-Lifecycle (see the README, "IBM Qiskit Runtime resources", for the full table):
+Lifecycle (see docs/ibm.md, "RuntimeProgram", for the details):
 
 * ``check`` (preview, no remote calls) reads the program file and the metadata file, merges the
   metadata with the individual inputs, validates it against the shipped JSON Schema and reports
@@ -35,8 +35,9 @@ from .._provider import (
     declared_diff,
     is_unknown,
 )
+from ..hints import adopt_option
 from ._generated import RuntimeProgramArgs, RuntimeProgramBase
-from .declarations import RUNTIME_PROGRAM
+from .declarations import MARKER_KEY, RUNTIME_PROGRAM
 from .metadata import (
     METADATA_FIELDS,
     MetadataDocument,
@@ -50,10 +51,22 @@ from .source import ProgramSource, ProgramSourceError, load_source
 
 __all__ = ["RuntimeProgram", "RuntimeProgramArgs", "RuntimeProgramProvider"]
 
-OUTPUTS = RUNTIME_PROGRAM.output_names
-COMPARED = ("data_sha256", "name", "description", "max_execution_time", "is_public", "spec")
+COMPARED = tuple(p.name for p in RUNTIME_PROGRAM.props if p.change == "in-place")
 """What ``diff`` compares; all update in place. ``data`` and ``metadata`` are compared through
 their normalised forms (hash; merged fields), so re-pointing at an identical file is no change."""
+
+UPLOADED = tuple(p.name for p in RUNTIME_PROGRAM.inputs if p.change == "in-place")
+"""The metadata an upload sends (``upload_program``'s arguments beside the data): the inputs
+that update in place. ``is_public`` is its own endpoint on update (``set_program_visibility``)."""
+
+
+def upload_args(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``UPLOADED`` as the runtime client takes them: whole seconds, a flag, the marked spec."""
+    args = {name: props.get(name) for name in UPLOADED}
+    args["max_execution_time"] = int(props["max_execution_time"])
+    args["is_public"] = bool(args["is_public"])
+    args["spec"] = wire_spec(props)
+    return args
 
 
 def _project_dir() -> Path:
@@ -78,7 +91,10 @@ class RuntimeProgramProvider(QuantumProvider):
     """Dynamic provider of :class:`RuntimeProgram`; holds no state (see ``_provider``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from ..clients.ibm import check_target
+
         errors = CheckErrors()
+        errors.add_all(check_target())
         data = news.get("data")
         checked: dict[str, Any] = {"data": data}
         if is_unknown(data):
@@ -139,22 +155,15 @@ class RuntimeProgramProvider(QuantumProvider):
         return declared_diff(RUNTIME_PROGRAM, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import DuplicateProgramError
-        from .config import runtime_client
 
         source = _source_for_upload(props)
         if props.get("import_id"):
             return self._adopt(str(props["import_id"]), props)
         with runtime_client() as client:
             try:
-                created = client.create_program(
-                    data_base64=source.base64(),
-                    name=props["name"],
-                    description=props["description"],
-                    max_execution_time=int(props["max_execution_time"]),
-                    is_public=bool(props.get("is_public")),
-                    spec=wire_spec(props),
-                )
+                created = client.create_program(data_base64=source.base64(), **upload_args(props))
             except DuplicateProgramError:
                 own = own_programs_named(client, props["name"])
                 retried = _same_upload(own, props)
@@ -177,8 +186,8 @@ class RuntimeProgramProvider(QuantumProvider):
         the dynamic provider's ``read`` without the pickled provider, so
         ``ResourceOptions(import_=...)`` cannot work for any Python dynamic resource.
         """
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import NotFoundError, program_data_sha256
-        from .config import runtime_client
 
         with runtime_client() as client:
             try:
@@ -195,8 +204,8 @@ class RuntimeProgramProvider(QuantumProvider):
         return CreateResult(program_id, self.update(program_id, current, props).outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import DuplicateProgramError
-        from .config import runtime_client
 
         changed = set(RUNTIME_PROGRAM.diff(olds, news)[0])
         source = _source_for_upload(news)
@@ -205,8 +214,8 @@ class RuntimeProgramProvider(QuantumProvider):
                 client.update_program_data(id_, source.base64())
             fields = {
                 f: (wire_spec(news) or {}) if f == "spec" else news.get(f)
-                for f in ("name", "description", "max_execution_time", "spec")
-                if f in changed
+                for f in UPLOADED
+                if f in changed and f != "is_public"
             }
             try:
                 client.update_program_metadata(id_, fields)
@@ -219,8 +228,8 @@ class RuntimeProgramProvider(QuantumProvider):
         return UpdateResult(_outputs(id_, news, info, source))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.ibm import runtime_client
         from ..clients.ibm_runtime import NotFoundError, program_data_sha256
-        from .config import runtime_client
 
         with runtime_client() as client:
             try:
@@ -235,7 +244,7 @@ class RuntimeProgramProvider(QuantumProvider):
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        from .config import runtime_client
+        from ..clients.ibm import runtime_client
 
         with runtime_client() as client:
             client.delete_program(id_)  # already gone (404) counts as deleted
@@ -254,12 +263,6 @@ def _source_for_upload(props: Mapping[str, Any]) -> ProgramSource:
             "so the plan matches what gets uploaded"
         )
     return source
-
-
-#: Key of the marker a create puts in the program's ``spec``: which resource uploaded it. The
-#: runtime API has no tags or idempotency token; the spec is the one free-form field it returns,
-#: and read strips the marker again, so it never shows up as an input or a diff.
-MARKER_KEY = "x-pulumi-quantum-resource"
 
 
 def resource_marker(props: Mapping[str, Any]) -> str | None:
@@ -284,14 +287,6 @@ def wire_spec(props: Mapping[str, Any]) -> dict[str, Any] | None:
     if marker:
         spec[MARKER_KEY] = marker
     return spec or None
-
-
-def user_spec(spec: Any) -> Any:
-    """The spec as the user wrote it: the marker removed (None when nothing else is left)."""
-    if not isinstance(spec, Mapping):
-        return spec or None
-    shown = {k: v for k, v in spec.items() if k != MARKER_KEY}
-    return shown or None
 
 
 def own_programs_named(client: Any, name: str) -> list[dict[str, Any]]:
@@ -346,55 +341,38 @@ def _duplicate_message(own: list[dict[str, Any]], props: Mapping[str, Any]) -> s
     return (
         f"name: a program named {name!r} already exists in this account (id {existing!r}; "
         f"{whose}); choose another name, delete the existing program, or adopt it by adding "
-        f"opts=ResourceOptions(import_={existing!r}) to this resource"
+        f"{adopt_option(existing)} to this resource"
     )
 
 
 def _outputs(
     program_id: str, desired: Mapping[str, Any], info: Mapping[str, Any], source: ProgramSource
 ) -> dict[str, Any]:
-    """Outputs after a write: the values just written, plus what only the service knows."""
+    """Outputs after a write: the values just written, plus what only the service knows (the
+    dates, read as declared)."""
     return {
         "program_id": program_id,
-        "name": desired.get("name"),
-        "description": desired.get("description"),
-        "max_execution_time": desired.get("max_execution_time"),
+        **{name: desired.get(name) for name in UPLOADED},
         "is_public": bool(desired.get("is_public")),
-        "spec": desired.get("spec"),
-        "data_sha256": source.sha256,
+        **RUNTIME_PROGRAM.outputs_from(info),
+        "data_sha256": source.sha256,  # the source just uploaded (the service may not say)
         "data_size": source.size,
-        "creation_date": info.get("creation_date"),
-        "update_date": info.get("update_date"),
     }
 
 
 def _outputs_from_service(
     program_id: str, info: Mapping[str, Any], previous: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Outputs as the service reports them (refresh/import)."""
-    import base64
-    import contextlib
-
-    data_size = previous.get("data_size")
-    data = info.get("data")
-    if isinstance(data, str) and data:
-        with contextlib.suppress(ValueError):  # not base64: keep the size we knew
-            data_size = len(base64.b64decode(data.strip(), validate=True))
-    return {
-        "program_id": program_id,
-        "name": info.get("name"),
-        "description": info.get("description"),
-        "max_execution_time": info.get("cost", info.get("max_execution_time")),
-        "is_public": bool(info.get("is_public", False)),
-        "spec": user_spec(info.get("spec")),
-        "data_sha256": previous.get("data_sha256"),
-        "data_size": data_size,
-        "creation_date": info.get("creation_date"),
-        "update_date": info.get("update_date"),
-    }
+    """Outputs as the service reports them (refresh/import), read as the declaration says; what
+    the service does not tell (the source's hash; its size, to a non-owner) stays as it was."""
+    outs = {"program_id": program_id, **RUNTIME_PROGRAM.read_fields(info)}
+    outs["data_sha256"] = previous.get("data_sha256")
+    if outs["data_size"] is None:
+        outs["data_size"] = previous.get("data_size")
+    return outs
 
 
-class RuntimeProgram(RuntimeProgramBase, module="quantum/ibm", name="RuntimeProgram"):
+class RuntimeProgram(RuntimeProgramBase):
     """A Qiskit Runtime program (``/programs``), created and updated in place.
 
     ``RuntimeProgram("hello", RuntimeProgramArgs(data="hello.py", metadata="hello.json"))`` or

@@ -1,7 +1,7 @@
 """``Session`` and ``Batch``: Qiskit Runtime sessions, opened on create, closed on delete.
 
-Both channels (see :mod:`.config`): the current IBM Quantum Platform (API key + CRN,
-``/api/v1/sessions``, as qiskit-ibm-runtime opens them) and the legacy runtime (as
+Both channels (see :mod:`pulumi_quantum.clients.ibm`): the current IBM Quantum Platform (API key
++ CRN, ``/api/v1/sessions``, as qiskit-ibm-runtime opens them) and the legacy runtime (as
 qiskit-ibm-provider 0.11 opens them). ``Batch`` is a ``Session`` whose mode is ``batch``: a
 resource of its own because qiskit-ibm-runtime has ``Batch`` as its own class and a batch is a
 different promise (jobs run as capacity allows, no interactive window), which should read as
@@ -49,23 +49,9 @@ MAX_MAX_TIME = 8 * 3600
 
 MODES = ("dedicated", "batch")
 ON_DELETE = ("close", "cancel")
-INPUTS = ("backend", "instance", "max_time", "mode", "on_delete")
-DETAILS = (
-    "state",
-    "accepting_jobs",
-    "max_ttl",
-    "interactive_ttl",
-    "active_ttl",
-    "started_at",
-    "activated_at",
-    "closed_at",
-    "last_job_started",
-    "last_job_completed",
-    "elapsed_time",
-    "backend_name",
-)
-"""Fields of IBM's session details copied to outputs (all returned by IBM's API)."""
-OUTPUTS = ("session_id", "channel", "active", *DETAILS)
+INPUTS = tuple(p.name for p in SESSION.inputs)
+"""What a session resource carries from its program (a Batch's ``mode`` too, pinned)."""
+OUTPUTS = SESSION.output_names
 
 
 def _check_instance(value: str) -> str | None:
@@ -89,7 +75,10 @@ class SessionProvider(QuantumProvider):
     DECL: ClassVar[ResourceDecl] = SESSION
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from ..clients.ibm import check_target
+
         errors = CheckErrors()
+        errors.add_all(check_target())
         checked: dict[str, Any] = {}
 
         backend = news.get("backend")
@@ -145,7 +134,7 @@ class SessionProvider(QuantumProvider):
         return declared_diff(self.DECL, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from .config import session_client
+        from ..clients.ibm import session_client
 
         if props.get("import_id"):
             return self._adopt(str(props["import_id"]), props)
@@ -163,8 +152,8 @@ class SessionProvider(QuantumProvider):
 
     def _adopt(self, session_id: str, props: dict[str, Any]) -> CreateResult:
         """``import_=<session id>``: take over an open session on the declared backend."""
+        from ..clients.ibm import session_client
         from ..clients.ibm_runtime import NotFoundError
-        from .config import session_client
 
         with session_client(props.get("instance")) as client:
             try:
@@ -190,8 +179,8 @@ class SessionProvider(QuantumProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from ..clients.ibm import session_client
         from ..clients.ibm_runtime import NotFoundError
-        from .config import session_client
 
         with session_client(props.get("instance")) as client:
             try:
@@ -201,17 +190,12 @@ class SessionProvider(QuantumProvider):
         if _is_over(info):
             return ReadResult(None, {})  # expired/closed/cancelled: gone; next up opens a new one
         if props.get("backend") is None:  # `pulumi import`: the inputs are what IBM reports
-            props = {
-                "backend": info.get("backend_name"),
-                "max_time": info.get("max_ttl"),
-                "mode": self.DECL.prop("mode").default or "batch",
-                "on_delete": self.DECL.prop("on_delete").default,
-            }
+            props = {"mode": "batch", **self.DECL.inputs_from(info)}  # (a Batch's mode is pinned)
         outs = _outputs(id_, props, info, client)
         return ReadResult(id_, outs, {k: outs.get(k) for k in INPUTS})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from .config import session_client
+        from ..clients.ibm import session_client
 
         with session_client(props.get("instance")) as client:
             if props.get("on_delete") == "cancel":
@@ -235,11 +219,11 @@ def _outputs(
         "session_id": session_id,
         "channel": getattr(client, "channel", "ibm_quantum"),
         "active": bool(alive and (accepting if accepting is not None else True)),
-        **{k: info.get(k) for k in DETAILS},
+        **SESSION.outputs_from(info),
     }
 
 
-class Session(SessionBase, module="quantum/ibm", name="Session"):
+class Session(SessionBase):
     """A Qiskit Runtime session held open for the stack's lifetime.
 
     Inputs and outputs: :data:`.declarations.SESSION`; adopt an open session with
@@ -260,7 +244,7 @@ class BatchProvider(SessionProvider):
         return super().check(olds, {**news, "mode": "batch"})
 
 
-class Batch(BatchBase, module="quantum/ibm", name="Batch"):
+class Batch(BatchBase):
     """A Qiskit Runtime batch (a session in ``batch`` mode) held for the stack's lifetime.
 
     Inputs and outputs: :data:`.declarations.BATCH`.

@@ -7,6 +7,7 @@ same thing standalone (``python -m pulumi_quantum.local ...``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -24,12 +25,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
     for name, port in daemon.DEFAULT_PORTS.items():
+        variable = f"PQ_LOCAL_{name.upper()}_PORT"
         parser.add_argument(
             f"--{name}-port",
             type=int,
-            default=port,
-            help=f"{name} port on 127.0.0.1 (default {port}; 0 = any free port)",
+            default=None,
+            help=f"{name} port on 127.0.0.1 (default: ${variable}, else {port}; 0 = any free port)",
         )
+    gateway_port = int(os.environ.get("PQ_LOCAL_GATEWAY_PORT") or 0)
+    parser.add_argument(
+        "--gateway-port",
+        type=int,
+        default=gateway_port,
+        help="Qiskit Functions gateway port on 127.0.0.1 (default $PQ_LOCAL_GATEWAY_PORT, else the"
+        " port this data dir used last, else any free port)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="Braket tasks run at once")
     parser.add_argument(
         "--sim-processes",
@@ -41,6 +51,13 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=int, help="latency added to every request")
     parser.add_argument("--max-concurrent-tasks", type=int, help="Braket active-task quota")
     parser.add_argument("--error-rate", type=float, help="fraction of requests failing with 500")
+    parser.add_argument(
+        "--test-devices",
+        action="store_true",
+        default=None,
+        help="also list two test-only QPUs (one OFFLINE, one RETIRED, provider 'Local') that AWS "
+        "does not have; default: $PQ_LOCAL_TEST_DEVICES, else off",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 
@@ -61,6 +78,13 @@ def add_local_commands(subparsers: Any) -> argparse.ArgumentParser:
         _common(parser)
         if server:
             _server_options(parser)
+        if name in ("start", "env"):
+            parser.add_argument(
+                "--ibm-legacy",
+                action="store_true",
+                help="export the legacy IBM runtime's QISKIT_IBM_* (qiskit-ibm-provider) instead "
+                "of today's IBM Quantum Platform (qiskit-ibm-runtime)",
+            )
         parser.set_defaults(func=func)
     add_reservation_commands(commands, _common)
     return local

@@ -18,6 +18,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -28,15 +29,37 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PORTS = {"braket": 4590, "s3": 4591, "ibm": 4592}
+from . import clientfile
+
+DEFAULT_PORTS = clientfile.DEFAULT_PORTS
 PIDFILE, ENDPOINTS, LOGFILE = "local.pid", "endpoints.json", "local.log"
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+"""Seconds ``stop`` waits after SIGTERM before it SIGKILLs the daemon's process group (a daemon
+that cannot act on SIGTERM: frozen, or stuck in native code). Twice ``STOP_GRACE``."""
+STOP_GRACE = 5.0
+"""Seconds ``serve`` gives the services to stop cleanly on SIGTERM before it exits regardless.
+
+Every state change is an SQLite transaction and the next start recovers unfinished tasks, so an
+exit that does not wait (e.g. for an in-process simulation, which cannot be interrupted) loses
+nothing; waiting would make ``local stop`` depend on how long a simulation runs.
+"""
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("PQ_LOCAL_DATA_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".local/share/pulumi-quantum/cloud"
+    return clientfile.default_data_dir()
+
+
+def ports_of(args: argparse.Namespace) -> dict[str, int]:
+    """``--<service>-port``, else ``PQ_LOCAL_<SERVICE>_PORT``, else the default port.
+
+    Raises ValueError naming the variable when one is not a port number.
+    """
+    given = {name: getattr(args, f"{name}_port", None) for name in DEFAULT_PORTS}
+    return {
+        name: port if port is not None else clientfile.port_from_env(name)
+        for name, port in given.items()
+    }
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
@@ -89,21 +112,52 @@ def _problems(error: urllib.error.HTTPError) -> str:
     return "; ".join(problems) if problems else f"HTTP {error.code}"
 
 
-def exports(endpoints: dict[str, str], env: dict[str, str]) -> list[str]:
-    keys = [
-        "AWS_ENDPOINT_URL_BRAKET",
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_ENDPOINT_URL_IAM",
-        "AWS_ENDPOINT_URL_ECR",
-        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_DEFAULT_REGION",
-    ]
-    if "ibm" in endpoints:
-        keys += ["QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE"]
-    return [f"export {k}={env[k]}" for k in keys if k in env]
+AWS_EXPORTS = (
+    "AWS_ENDPOINT_URL_BRAKET",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_ECR",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "PQ_LOCAL_DATA_DIR",
+)
+LEGACY_IBM_EXPORTS = ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE")
+GATEWAY_EXPORTS = (  # qiskit-serverless (Qiskit Functions)
+    "ENV_GATEWAY_PROVIDER_HOST",
+    "ENV_GATEWAY_PROVIDER_TOKEN",
+    "QISKIT_SERVERLESS_INSTANCE",
+)
+
+
+def exports(
+    endpoints: dict[str, str],
+    env: dict[str, str],
+    data_dir: Path | None = None,
+    *,
+    ibm_legacy: bool = False,
+) -> list[str]:
+    """The ``export`` lines that point the vendors' clients at this cloud.
+
+    IBM: today's IBM Quantum Platform (qiskit-ibm-runtime: API key, CRN, the proxy, the CA
+    bundle) by default; the retired Classic runtime's variables (qiskit-ibm-provider's token,
+    URL and hub/group/project) only with ``ibm_legacy`` (``--ibm-legacy``). Both set
+    ``QISKIT_IBM_*``, so one shell gets one of them.
+    """
+    lines = [f"export {k}={shlex.quote(env[k])}" for k in AWS_EXPORTS if k in env]
+    if "gateway" in endpoints:
+        lines += [f"export {k}={shlex.quote(env[k])}" for k in GATEWAY_EXPORTS if k in env]
+    if "ibm" not in endpoints:
+        return lines
+    if ibm_legacy:
+        ibm = {k: env[k] for k in LEGACY_IBM_EXPORTS if k in env}
+    else:
+        from .ibm.platform.env import platform_env
+
+        ibm = platform_env(endpoints, data_dir)
+    return lines + [f"export {k}={shlex.quote(v)}" for k, v in ibm.items()]
 
 
 def _faults(args: argparse.Namespace) -> Any:
@@ -117,11 +171,20 @@ def _faults(args: argparse.Namespace) -> Any:
     return faults
 
 
-def _client_env_for(endpoints: dict[str, str]) -> dict[str, str]:
+def _client_env_for(endpoints: dict[str, str], data_dir: Path | None = None) -> dict[str, str]:
     from .server import LocalCloud, LocalCredentials
 
-    # Not started: only used to render the client env for these endpoints and credentials.
-    cloud = LocalCloud(".", credentials=LocalCredentials.from_env())
+    # Not started: only used to render the client env for these endpoints and the running
+    # cloud's own keys (its client.json), which may differ from this process's environment.
+    credentials = LocalCredentials.from_env()
+    state = clientfile.read(data_dir) if data_dir is not None else None
+    if state:
+        aws, ibm = state.get("aws") or {}, state.get("ibm") or {}
+        if aws.get("access_key_id") and aws.get("secret_access_key"):
+            credentials.aws = {aws["access_key_id"]: aws["secret_access_key"]}
+        credentials.ibm_token = ibm.get("token") or credentials.ibm_token
+        credentials.ibm_instance = ibm.get("instance") or credentials.ibm_instance
+    cloud = LocalCloud(data_dir or ".", credentials=credentials)
     env = cloud.client_env()
     mapping = {
         "braket": "AWS_ENDPOINT_URL_BRAKET",
@@ -133,6 +196,10 @@ def _client_env_for(endpoints: dict[str, str]) -> dict[str, str]:
         env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
         for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # and hybrid jobs' IAM, ECR and Logs
             env[f"AWS_ENDPOINT_URL_{service}"] = endpoints["braket"]
+    if "gateway" in endpoints:
+        from .gateway.env import gateway_env
+
+        env.update(gateway_env(endpoints["gateway"]))
     return env
 
 
@@ -141,6 +208,11 @@ def serve(args: argparse.Namespace) -> int:
     from .server import DEFAULT_IBM_TOKENS, LocalCloud, LocalCredentials
 
     data_dir = data_dir_of(args)
+    try:
+        ports = ports_of(args)
+    except ValueError as exc:
+        print(f"pulumi-quantum local serve: {exc}", file=sys.stderr)
+        return 2
     data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -153,13 +225,15 @@ def serve(args: argparse.Namespace) -> int:
     logredact.install([*credentials.aws.values(), credentials.ibm_token, *tokens])
     cloud = LocalCloud(
         data_dir,
-        braket_port=args.braket_port,
-        s3_port=args.s3_port,
-        ibm_port=args.ibm_port,
+        braket_port=ports["braket"],
+        s3_port=ports["s3"],
+        ibm_port=ports["ibm"],
+        gateway_port=getattr(args, "gateway_port", 0),
         faults=_faults(args),
         workers=args.workers,
         sim_processes=args.sim_processes,
         credentials=credentials,
+        test_devices=getattr(args, "test_devices", None),
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -174,19 +248,46 @@ def serve(args: argparse.Namespace) -> int:
     try:
         stop.wait()
     finally:
-        cloud.stop()
+        clean = _stop_within(cloud, STOP_GRACE)
         for path in (endpoints_file, pidfile):
             path.unlink(missing_ok=True)
         logging.getLogger(__name__).info("local quantum cloud stopped")
+    if not clean:
+        logging.shutdown()
+        os._exit(0)  # threads still busy (an in-process simulation): do not wait for them
     return 0
+
+
+def _stop_within(cloud: Any, seconds: float) -> bool:
+    """Stop ``cloud``, waiting at most ``seconds``; True if it stopped and left nothing running.
+
+    Work still running afterwards is work that cannot be interrupted (an in-process simulation,
+    whose task thread ``concurrent.futures`` would join at interpreter exit): the caller then
+    exits without waiting for it.
+    """
+    stopper = threading.Thread(target=cloud.stop, name="pq-local-stop", daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    if stopper.is_alive():
+        logging.getLogger(__name__).warning("services did not stop within %.0fs; exiting", seconds)
+        return False
+    if cloud.left_running:
+        logging.getLogger(__name__).warning("exiting without waiting for running simulations")
+    return not cloud.left_running
 
 
 def start(args: argparse.Namespace) -> int:
     data_dir = data_dir_of(args)
+    legacy = getattr(args, "ibm_legacy", False)
+    try:
+        ports = ports_of(args)
+    except ValueError as exc:
+        print(f"pulumi-quantum local start: {exc}", file=sys.stderr)
+        return 2
     running = read_endpoints(data_dir)
     if running:
         print(f"local quantum cloud already running (pid {running['pid']})")
-        _print_endpoints(running["endpoints"], data_dir)
+        _print_endpoints(running["endpoints"], data_dir, legacy)
         return 0
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / ENDPOINTS).unlink(missing_ok=True)
@@ -198,11 +299,13 @@ def start(args: argparse.Namespace) -> int:
         "--data-dir",
         str(data_dir),
         "--braket-port",
-        str(args.braket_port),
+        str(ports["braket"]),
         "--s3-port",
-        str(args.s3_port),
+        str(ports["s3"]),
         "--ibm-port",
-        str(args.ibm_port),
+        str(ports["ibm"]),
+        "--gateway-port",
+        str(getattr(args, "gateway_port", 0)),
         "--workers",
         str(args.workers),
     ]
@@ -211,6 +314,8 @@ def start(args: argparse.Namespace) -> int:
         value = getattr(args, knob, None)
         if value is not None:
             command += [f"--{knob.replace('_', '-')}", str(value)]
+    if getattr(args, "test_devices", None):
+        command.append("--test-devices")
     if getattr(args, "verbose", False):
         command.append("--verbose")  # the daemon logs at DEBUG to its log file
     with open(data_dir / LOGFILE, "ab") as log_file:
@@ -230,7 +335,7 @@ def start(args: argparse.Namespace) -> int:
             and all(v == "ok" for v in health(doc["endpoints"]).values())
         ):
             print(f"local quantum cloud started (pid {child.pid}), logs: {data_dir / LOGFILE}")
-            _print_endpoints(doc["endpoints"], data_dir)
+            _print_endpoints(doc["endpoints"], data_dir, legacy)
             return 0
         if child.poll() is not None:
             print(
@@ -247,17 +352,20 @@ def start(args: argparse.Namespace) -> int:
     return 1
 
 
-def _print_endpoints(endpoints: dict[str, str], data_dir: Path | None = None) -> None:
+def _print_endpoints(
+    endpoints: dict[str, str], data_dir: Path | None = None, ibm_legacy: bool = False
+) -> None:
     for name, url in sorted(endpoints.items()):
         print(f"  {name:7s} {url}")
     print("# point the vendors' clients at it:")
-    for line in exports(endpoints, _client_env_for(endpoints)):
+    if ibm_legacy:
+        print("# IBM: the legacy runtime (qiskit-ibm-provider); today's platform: no --ibm-legacy")
+    else:
+        print("# IBM: today's IBM Quantum Platform (qiskit-ibm-runtime); legacy: --ibm-legacy")
+    for line in exports(
+        endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=ibm_legacy
+    ):
         print(line)
-    if "ibm-proxy" in endpoints:  # qiskit-ibm-runtime on the current IBM Quantum Platform
-        from .ibm.platform.env import platform_exports
-
-        for line in platform_exports(endpoints, data_dir):
-            print(line)
 
 
 def status(args: argparse.Namespace) -> int:
@@ -282,11 +390,16 @@ def env(args: argparse.Namespace) -> int:
 
     Starts nothing: prints nothing and exits 3 when no daemon runs in the data dir.
     """
-    doc = read_endpoints(data_dir_of(args))
+    data_dir = data_dir_of(args)
+    doc = read_endpoints(data_dir)
     if not doc:
-        print(f"local quantum cloud is not running (data dir {data_dir_of(args)})", file=sys.stderr)
+        print(f"local quantum cloud is not running (data dir {data_dir})", file=sys.stderr)
         return 3
-    for line in exports(doc["endpoints"], _client_env_for(doc["endpoints"])):
+    endpoints = doc["endpoints"]
+    legacy = getattr(args, "ibm_legacy", False)
+    for line in exports(
+        endpoints, _client_env_for(endpoints, data_dir), data_dir, ibm_legacy=legacy
+    ):
         print(line)
     return 0
 
@@ -304,11 +417,38 @@ def stop(args: argparse.Namespace) -> int:
         print("local quantum cloud is not running (removed a stale pidfile)")
         return 0
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
+    if _wait_gone(pid, STOP_TIMEOUT):
+        print(f"local quantum cloud stopped (pid {pid})")
+        return 0
+    _kill_hard(pid)
+    if _wait_gone(pid, 5.0):
+        for path in (data_dir / PIDFILE, data_dir / ENDPOINTS):
+            path.unlink(missing_ok=True)
+        print(
+            f"local quantum cloud killed (pid {pid}): it did not stop within "
+            f"{STOP_TIMEOUT:.0f}s of SIGTERM; the next start recovers its tasks"
+        )
+        return 0
+    print(f"pid {pid} did not stop, even after SIGKILL", file=sys.stderr)
+    return 1
+
+
+def _kill_hard(pid: int) -> None:
+    """SIGKILL the daemon and, when it leads its own process group (``start`` runs it in a new
+    session), its workers with it."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it exited meanwhile
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
-            print(f"local quantum cloud stopped (pid {pid})")
-            return 0
+            return True
         time.sleep(0.1)  # waiting for the process to exit, bounded by the deadline
-    print(f"pid {pid} did not stop within {STOP_TIMEOUT:.0f}s", file=sys.stderr)
-    return 1
+    return not _pid_alive(pid)

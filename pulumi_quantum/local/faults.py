@@ -30,6 +30,9 @@ class Faults:
     storage_read_only: bool = False
     """Make the database refuse every write (SQLite's own ``PRAGMA query_only``), as a
     read-only database file does: writes answer 503 and health reports the fault."""
+    iam_token_ttl: int = 3600
+    """Seconds an IBM IAM access token issued from now on is valid (IBM's ``expires_in`` is
+    3600); tests shorten it to watch a token expire and the client refresh it."""
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -58,6 +61,16 @@ class Faults:
         with self._lock:
             for key, value in checked.items():
                 setattr(self, key, value)
+
+    def update_json(self, raw: bytes) -> None:
+        """:meth:`update` from an admin request body (empty: no change); ValueError if bad.
+
+        The body is parsed with :func:`limits.loads_json`: deep nesting and ``Infinity`` /
+        ``1e400`` are the caller's mistake (400), not the server's (500).
+        """
+        from .limits import loads_json
+
+        self.update(loads_json(raw or b"{}", "fault knobs", finite=True))
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
@@ -94,11 +107,20 @@ def _check_knob(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false, got {value!r}")
         return value
-    number = isinstance(value, int | float) and not isinstance(value, bool)
+    number = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) < 2**63  # also refuses inf; a larger int would overflow float()
+        and value == value  # not NaN
+    )
     if key in _RATES:
         if not number or not 0.0 <= float(value) <= 1.0:
             raise ValueError(f"{key} must be a number from 0 to 1, got {value!r}")
         return float(value)
+    if key == "iam_token_ttl":
+        if not number or float(value) != int(value) or not 1 <= int(value) <= 3600:
+            raise ValueError(f"iam_token_ttl must be a whole number from 1 to 3600, got {value!r}")
+        return int(value)
     if key in _COUNTS:
         if not number or float(value) != int(value) or int(value) < 0:
             raise ValueError(f"{key} must be a whole number >= 0, got {value!r}")

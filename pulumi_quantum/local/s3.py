@@ -31,6 +31,7 @@ from .store import StorageUnavailable, Store
 
 if TYPE_CHECKING:
     from .braket.auth import SessionLookup
+    from .s3_rules import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -72,31 +73,17 @@ def _s3_auth_code(message: str) -> str:
     return "AccessDenied"
 
 
+def _replace_body(environ: dict[str, Any], body: bytes) -> None:
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
 def _read_body(environ: dict[str, Any]) -> bytes:
     """Read the (size-limited, see limits.py) body once and put it back for moto."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
     return body
-
-
-def _xml_problem(body: bytes) -> str | None:
-    """Why an S3 request body is not acceptable XML (None when it is, or is empty).
-
-    S3 bodies never need a DTD, so any is refused: that is what stops entity expansion
-    ("billion laughs") before a parser sees it.
-    """
-    if not body.strip():
-        return None
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        return "DTDs and entity declarations are not allowed"
-    import xml.etree.ElementTree as ET
-
-    try:
-        ET.fromstring(body)
-    except ET.ParseError as exc:
-        return str(exc)
-    return None
 
 
 # moto answers anonymous requests with 403 (it models public-access rules) but does not verify
@@ -172,6 +159,15 @@ class S3Service:
 
     # ------------------------------------------------------------------- WSGI
     def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self._app(environ, start_response)
+        except Exception:  # a bug here must still be S3's error form, never werkzeug's HTML
+            log.exception(
+                "local S3 failed on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            )
+            return self._xml_error(start_response, *_INTERNAL)
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/_local/health":
             problems = self.store.problems()
@@ -181,9 +177,8 @@ class S3Service:
             return self._json(start_response, {"status": "ok", "service": "s3"})
         if path == "/_local/faults":
             if environ["REQUEST_METHOD"] == "POST":
-                length = int(environ.get("CONTENT_LENGTH") or 0)
                 try:
-                    self.faults.update(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+                    self.faults.update_json(_read_body(environ))
                 except (ValueError, TypeError) as exc:
                     return self._json(start_response, {"message": str(exc)}, "400 Bad Request")
             return self._json(start_response, self.faults.as_dict())
@@ -244,10 +239,10 @@ class S3Service:
         start_response(status, [("Content-Type", "application/xml")])
         return [body]
 
-    def _refusal(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
+    def _refusal(self, environ: dict[str, Any]) -> Refusal | None:
         """Why this request must not reach moto (None when it may): moto's admin API is never
         served; methods S3 lacks; SigV4 as for Braket; bodies that do not match what was signed;
-        XML bodies that are not plain, well-formed XML."""
+        parameters and bodies S3 refuses (``s3_rules``: XML by the model, policies, parts)."""
         method = environ["REQUEST_METHOD"]
         if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return "404 Not Found", "NoSuchBucket", "The specified bucket does not exist"
@@ -273,23 +268,55 @@ class S3Service:
                     "XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed.",
                 )
-        if method in ("PUT", "POST") and self._xml_body_expected(environ):
-            body = _read_body(environ) if body is None else body
-            problem = _xml_problem(body)
-            if problem:
-                return (
-                    "400 Bad Request",
-                    "MalformedXML",
-                    f"The XML you provided was not well-formed or did not validate: {problem}",
-                )
-        return None
+        return self._body_refusal(environ, body)
 
-    def _xml_body_expected(self, environ: dict[str, Any]) -> bool:
-        key = self._target(environ)[1]
+    def _body_refusal(self, environ: dict[str, Any], body: bytes | None) -> Refusal | None:
+        """S3's own refusals of parameters and bodies moto would fail on (``s3_rules``)."""
+        from . import s3_rules
+
+        method = environ["REQUEST_METHOD"]
+        bucket, key = self._target(environ)
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        if "policy" in query:
-            return False  # the one JSON sub-resource
-        return key is None or ("uploadId" in query and environ["REQUEST_METHOD"] == "POST")
+        refused = s3_rules.part_number_problem(query)
+        if refused or bucket is None:
+            return refused
+        addressed = key is not None and s3_rules.object_sub_resource(method, query)
+        if addressed and not self._object_exists(bucket, key):
+            return s3_rules.NO_SUCH_KEY
+        if method not in ("PUT", "POST"):
+            return None
+        upload_ids = query.get("uploadId")
+        if upload_ids and key is not None and not self._upload_exists(bucket, upload_ids[0]):
+            return "404 Not Found", "NoSuchUpload", s3_rules.NO_SUCH_UPLOAD
+        if method == "POST":
+            refused = s3_rules.post_refusal(key is not None, query)
+            if refused:
+                return refused
+        if method == "PUT" and key is None and "policy" in query:
+            problem = s3_rules.policy_problem(_read_body(environ) if body is None else body)
+            return ("400 Bad Request", "MalformedPolicy", problem) if problem else None
+        if s3_rules.ignores_body(method, key is not None, query):
+            if body is None:
+                _read_body(environ)  # consumed, so a kept-alive connection stays in step
+            _replace_body(environ, b"")  # S3 ignores it; moto would try to parse it
+            return None
+        payload = s3_rules.expected_payload(method, key is not None, query)
+        if payload is None:
+            return None  # an object's bytes (PutObject, UploadPart): not read here
+        body = _read_body(environ) if body is None else body
+        if not body.strip():
+            acl_headers = any(k.startswith(("HTTP_X_AMZ_ACL", "HTTP_X_AMZ_GRANT")) for k in environ)
+            optional = payload.root == "CreateBucketConfiguration" or (
+                payload.root == "AccessControlPolicy" and acl_headers
+            )
+            return None if optional else s3_rules.EMPTY_BODY
+        problem = s3_rules.xml_problem(body, payload)
+        if problem and payload.root == "CreateBucketConfiguration" and problem.endswith("empty"):
+            _replace_body(environ, b"")  # S3 takes an empty configuration as none at all
+            return None
+        if problem:
+            return "400 Bad Request", "MalformedXML", f"{s3_rules.MALFORMED_XML}: {problem}"
+        return None
 
     def _authenticate(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
         """SigV4 with the local Braket's own verifier and keys; S3's error codes."""
@@ -317,10 +344,10 @@ class S3Service:
             raw_path, _, query = raw.partition("?")
         else:
             raw_path, query = quote(environ.get("PATH_INFO", "")), environ.get("QUERY_STRING", "")
-        # S3 signs the path as sent; the shared verifier re-encodes it the way SigV4 does for
-        # other services, so it gets the decoded path (same result for every key without a
-        # literal '?' or '#').
-        url = f"http://{headers.get('host', 'localhost')}{unquote(raw_path)}"
+        # S3's canonical URI is the key URI-encoded once, dot and empty segments kept (AWS
+        # stores 'a/../b' and 'a//b' as such): re-encode what arrived the way botocore does.
+        canonical_path = quote(unquote(raw_path), safe="/~")
+        url = f"http://{headers.get('host', 'localhost')}{canonical_path}"
         if query:
             url += f"?{query}"
         try:
@@ -328,10 +355,11 @@ class S3Service:
                 method=environ["REQUEST_METHOD"],
                 url=url,
                 headers=headers,
-                body=b"",  # the payload is covered by the signed x-amz-content-sha256 header
+                body=b"",  # covered by payload_hash: the body is checked against it after
                 secrets=self.secrets(),
                 service="s3",
                 sessions=self.sessions,
+                payload_hash=headers["x-amz-content-sha256"],
             )
         except ExpiredTokenException:
             return "400 Bad Request", "ExpiredToken", "The provided token has expired."
@@ -382,6 +410,24 @@ class S3Service:
         except MissingBucket:
             return False
         return True
+
+    def _object_exists(self, bucket: str, key: str) -> bool:
+        """Whether the object exists (an unknown bucket: True, moto answers NoSuchBucket)."""
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            return self._backend().get_object(bucket, key) is not None
+        except MissingBucket:
+            return True
+
+    def _upload_exists(self, bucket: str, upload_id: str) -> bool:
+        """Whether a multipart upload is open (an unknown bucket: True, moto answers that)."""
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            return upload_id in self._backend().get_bucket(bucket).multiparts
+        except MissingBucket:
+            return True
 
     def put_object(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
         """PutObject straight into moto's backend; mirrored like any other write.

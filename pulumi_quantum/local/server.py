@@ -32,6 +32,9 @@ DEFAULT_IBM_TOKENS = {
     "bob": ("local-ibm-token-bob", "local-hub/local-group/bob-project"),
 }
 REGION = "us-east-1"
+GATEWAY_TIME_LIMIT = 3600
+GATEWAY_TIME_LIMIT_ENV = "PQ_LOCAL_GATEWAY_MAX_SECONDS"
+"""Seconds a Qiskit Function job may run on the local gateway before it is killed."""
 
 
 @dataclass
@@ -130,16 +133,27 @@ class LocalCloud:
         workers: int = 2,
         sim_processes: int | None = None,
         ibm_proxy_port: int = 0,
+        test_devices: bool | None = None,
+        gateway_port: int = 0,
         job_workers: int = 2,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
         self.data_dir = Path(data_dir).expanduser()
         self.host = host
-        self.ports = {"braket": braket_port, "s3": s3_port, "ibm": ibm_port}
+        self.ports = {
+            "braket": braket_port,
+            "s3": s3_port,
+            "ibm": ibm_port,
+            "gateway": gateway_port,
+        }
         self.faults = faults or Faults()
         self.credentials = credentials or LocalCredentials()
         self.workers = workers
+        # The OFFLINE/RETIRED test QPUs: an explicit option (None: $PQ_LOCAL_TEST_DEVICES).
+        from .braket.devices import test_devices_from_env
+
+        self.test_devices = test_devices_from_env() if test_devices is None else test_devices
         self.sim_processes = sim_processes
         self.store: Store | None = None
         self.s3: Any = None
@@ -148,16 +162,23 @@ class LocalCloud:
         self.runner: Any = None
         self.ibm: Any = None
         self.ibm_proxy: Any = None
+        self.gateway: Any = None
         self.ibm_proxy_port = ibm_proxy_port
         self.moto: Any = None
         self.job_runner: Any = None
         self.job_workers = job_workers
         self._servers: dict[str, _Server] = {}
+        self.left_running = False
+        """True after :meth:`stop` if work it could not interrupt is still running (an
+        in-process simulation): the process should exit without waiting for it."""
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> LocalCloud:
         if self._servers:
             return self
+        from .budget import validate_environment
+
+        validate_environment()  # a mistyped PQ_LOCAL_MAX_* stops the start, not a later task
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(
             self.data_dir / "state.sqlite3", read_only=lambda: self.faults.storage_read_only
@@ -170,8 +191,37 @@ class LocalCloud:
         except BaseException:
             self.stop()
             raise
+        self._write_client_file()
         log.info("local quantum cloud up: %s", self.endpoints)
         return self
+
+    def _write_client_file(self) -> None:
+        """``<data dir>/client.json``: the endpoints and this cloud's own keys, which a stack on
+        the local target uses instead of any credential in the user's environment."""
+        from . import clientfile
+        from .ibm.accounts import DEFAULT_USERS
+
+        key, secret = next(iter(self.credentials.aws.items()))
+        alice = next(u for u in DEFAULT_USERS if u.name == "alice")
+        clientfile.write(
+            self.data_dir,
+            {
+                "endpoints": self.endpoints,
+                "aws": {
+                    "access_key_id": key,
+                    "secret_access_key": secret,
+                    "access_key_ids": sorted(self.credentials.aws),
+                },
+                "ibm": {
+                    "token": self.credentials.ibm_token,
+                    "instance": self.credentials.ibm_instance,
+                    "api_key": alice.api_key,
+                    "crn": alice.crns[0],
+                    "tokens": sorted({u.token for u in DEFAULT_USERS}),
+                    "api_keys": sorted({u.api_key for u in DEFAULT_USERS}),
+                },
+            },
+        )
 
     def _start_sts(self) -> None:
         from .braket.models import ACCOUNT_ID
@@ -203,11 +253,14 @@ class LocalCloud:
 
         # Braket and S3 share this process, so Braket reaches S3 in-process (same moto state,
         # same durable mirror) instead of over HTTP: ~3x cheaper per task.
-        self.braket = BraketBackend(self.store, self.faults, s3.bucket_exists, region=REGION)
+        self.braket = BraketBackend(
+            self.store, self.faults, s3.bucket_exists, region=REGION, test_devices=self.test_devices
+        )
         self.runner = TaskRunner(
             self.braket, write_result, workers=self.workers, sim_processes=self.sim_processes
         )
         self.braket.submit = self.runner.submit
+        self.braket.interrupt = self.runner.interrupt
         app = BraketApp(
             self.braket, self.faults, lambda: self.credentials.aws, self.runner, self.sts.lookup
         )
@@ -260,6 +313,37 @@ class LocalCloud:
         from .ibm.platform.proxy import PlatformProxy
 
         self.ibm_proxy = self._start_proxy(PlatformProxy)
+        self._start_gateway()
+
+    def _start_gateway(self) -> None:
+        """Qiskit Functions (qiskit-serverless's gateway) on a port of its own: its ``/api/v1``
+        paths collide with the platform API's. Same accounts as the IBM platform."""
+        from .gateway import GatewayApp, recover
+
+        recover(self.store)
+        limit = int(os.environ.get(GATEWAY_TIME_LIMIT_ENV) or GATEWAY_TIME_LIMIT)
+        self.gateway = GatewayApp(
+            self.store,
+            self.ibm.accounts,
+            lambda: self.endpoints["gateway"],
+            time_limit=limit,
+            platform_env=self.platform_env,  # functions reach the local platform with it
+        )
+        # Like the proxy: keep the port this data dir used last, so exported
+        # ENV_GATEWAY_PROVIDER_HOST stays valid across a restart; taken by someone else -> any.
+        remembered = self.data_dir / "gateway-port"
+        asked = self.ports["gateway"]
+        if not asked:
+            with contextlib.suppress(OSError, ValueError):
+                self.ports["gateway"] = int(remembered.read_text())
+        try:
+            self._serve("gateway", self.gateway)
+        except OSError:
+            if asked:
+                raise
+            self.ports["gateway"] = 0
+            self._serve("gateway", self.gateway)
+        remembered.write_text(self.endpoints["gateway"].rsplit(":", 1)[1])
 
     def _start_proxy(self, proxy_class: Any) -> Any:
         """Start the platform proxy on the asked port, else on the one this data dir used last.
@@ -301,8 +385,11 @@ class LocalCloud:
             self.job_runner.shutdown()
             self.job_runner = None
         if self.runner is not None:
-            self.runner.shutdown()
+            self.left_running = not self.runner.shutdown()
             self.runner = None
+        if self.gateway is not None:
+            self.gateway.close()  # kills running function processes
+            self.gateway = None
         if self.ibm is not None:
             # Ends running IBM job processes now rather than at their time limit.
             close = getattr(self.ibm, "close", None)
@@ -358,4 +445,10 @@ class LocalCloud:
             env["QISKIT_IBM_URL"] = urls["ibm"]
         env["QISKIT_IBM_TOKEN"] = self.credentials.ibm_token
         env["QISKIT_IBM_INSTANCE"] = self.credentials.ibm_instance
+        # Where a stack on the local target finds this cloud's endpoints and keys (client.json).
+        env["PQ_LOCAL_DATA_DIR"] = str(self.data_dir)
+        if "gateway" in urls:
+            from .gateway.env import gateway_env
+
+            env.update(gateway_env(urls["gateway"]))
         return env

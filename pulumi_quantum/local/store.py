@@ -173,6 +173,21 @@ class Store:
         with storage_errors(self), self._write_lock, self._connection() as conn:
             conn.executescript(ddl)
 
+    def ensure_columns(self, table: str, columns: dict[str, str]) -> list[str]:
+        """Add the ``columns`` (name → SQL type and default, ``"INTEGER"``) that ``table`` lacks.
+
+        The migration path of a data directory written by an older version: ``CREATE TABLE IF
+        NOT EXISTS`` leaves an existing table as it was, so a column added to a model later
+        (a newly echoed vendor field) is added here, its existing rows getting the default
+        (NULL unless one is given). Returns the names added.
+        """
+        with self._write_lock, self._connection() as conn:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            added = [name for name in columns if name not in present]
+            for name in added:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {columns[name]}")
+        return added
+
     @contextmanager
     def transaction(self, *, _track: bool = True) -> Iterator[sqlite3.Connection]:
         """Serialised write transaction; commits on success, rolls back on error.

@@ -1,10 +1,11 @@
 """``pulumi-resource-quantum``: the entry point the Pulumi engine starts.
 
-The engine runs the plugin as ``pulumi-resource-quantum <engine address> [flags]`` (found on
-PATH: ``scripts/bootstrap`` installs this console script into ``.venv/bin``, which
-``scripts/env.sh`` puts on PATH), reads the port of its gRPC server from the first line of its
-stdout and talks to it on loopback. Start-up imports only Pulumi's gRPC server and the
-declarations; each resource's core (boto3, the IBM clients) is imported by its first call.
+The engine runs the plugin as ``pulumi-resource-quantum <engine address> [flags]`` (found in
+Pulumi's plugin cache, where ``scripts/bootstrap`` installs a shim running this module with
+``PULUMI_PYTHON_CMD``; or on PATH, the console script, with a warning at every load), reads
+the port of its gRPC server from the first line of its stdout and talks to it on loopback.
+Start-up imports only Pulumi's gRPC server and the declarations; each resource's core (boto3,
+the IBM clients) is imported by its first call.
 
 Errors of the core (``ProviderError`` messages name the field and the fix) are returned as the
 gRPC status text as they are, rather than as "Unexpected <class ...>" with a Python traceback.
@@ -47,17 +48,21 @@ def serve(args: list[str]) -> None:
     import argparse
     import asyncio
     import contextlib
+    from pathlib import Path
 
     import grpc.aio
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
     from pulumi.runtime.proto import provider_pb2_grpc
 
     from .. import __version__
+    from ..hints import language_of_project, set_language
     from .provider import QuantumPlugin
 
     parser = argparse.ArgumentParser(prog="pulumi-resource-quantum")
     parser.add_argument("engine", help="the Pulumi engine's address")
     known, _ = parser.parse_known_args(args)
+    # The engine starts the plugin in the project's directory: hints follow its language.
+    set_language(language_of_project(Path.cwd()))
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)

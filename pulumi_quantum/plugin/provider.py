@@ -1,7 +1,7 @@
 """The ``quantum`` provider plugin: every declared resource, served from the dynamic providers.
 
 One :class:`QuantumPlugin` (a ``pulumi.provider.experimental`` ``Provider``) answers every
-``quantum:<module>:<Name>`` token of :func:`~pulumi_quantum.declare.all_declarations`. It holds
+``quantum:<module>:<Name>`` token of the catalogue (:mod:`pulumi_quantum.catalogue`). It holds
 no resource logic of its own: each call is translated once, at this boundary, and handed to the
 resource's dynamic provider class (the same object ``pulumi_quantum.braket.QuantumTask`` & co.
 pickle into their state), so Python programs and plugin users get one behaviour.
@@ -57,24 +57,18 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .._provider import CONFIG_NAMESPACE, _remember_stack_config, did_you_mean
-from ..declare import ResourceDecl, _canonical, all_declarations
+from .._provider import CONFIG_NAMESPACE, remember_stack_config
+from ..catalogue import all_declarations, provider_classes, timeout_inputs
+from ..declare import ResourceDecl, canonical
+from ..values import UNKNOWN, did_you_mean
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The engine's unknown value, as the dynamic provider host passes it (``_provider.is_unknown``)."""
+PROVIDER_CLASSES: dict[str, str] = provider_classes()
+"""Token → the dynamic provider class serving it (imported on first use: startup stays fast);
+from the catalogue."""
 
-PROVIDER_CLASSES: dict[str, str] = {
-    "quantum:braket:QuantumTask": "pulumi_quantum.braket.task:QuantumTaskProvider",
-    "quantum:braket:SpendingLimit": "pulumi_quantum.braket.spending_limit:SpendingLimitProvider",
-    "quantum:storage:ResultsBucket": "pulumi_quantum.storage.bucket:ResultsBucketProvider",
-    "quantum:ibm:RuntimeProgram": "pulumi_quantum.ibm.program:RuntimeProgramProvider",
-    "quantum:ibm:Session": "pulumi_quantum.ibm.session:SessionProvider",
-    "quantum:ibm:Batch": "pulumi_quantum.ibm.session:BatchProvider",
-}
-"""Token → the dynamic provider class serving it (imported on first use: startup stays fast)."""
-
-TIMEOUT_DEFAULTS: dict[str, str] = {"quantum:braket:QuantumTask": "wait_timeout_seconds"}
-"""Inputs whose default is the resource's ``customTimeouts`` (create, or update) in seconds."""
+TIMEOUT_DEFAULTS: dict[str, str] = timeout_inputs()
+"""Inputs whose default is the resource's ``customTimeouts`` (create, or update) in seconds;
+from the catalogue."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +284,7 @@ class QuantumPlugin(Provider):
                 plain = int(plain)
             if plain is not None and plain != UNKNOWN and name != "version":
                 values[f"{CONFIG_NAMESPACE}:{name}"] = plain
-        _remember_stack_config(values)
+        remember_stack_config(values)
         return ConfigureResponse(
             accept_secrets=True, supports_preview=True, accept_resources=True, accept_outputs=False
         )
@@ -326,7 +320,7 @@ class QuantumPlugin(Provider):
         if timed is not None and not user_timed:
             checked.pop(timed, None)  # the default comes from customTimeouts at create
         for failure in result.failures or []:
-            prop = decl._by_name.get(failure.property)
+            prop = decl.find(failure.property)
             failures.append(CheckFailure(prop.camel if prop else failure.property, failure.reason))
         return CheckResponse(inputs=self._visible(served, checked, secret), failures=failures)
 
@@ -356,9 +350,9 @@ class QuantumPlugin(Provider):
             if name not in served.visible:
                 continue
             replace = name in replaces
-            if _canonical(olds.get(name)) == _canonical(None):
+            if canonical(olds.get(name)) == canonical(None):
                 kind = PropertyDiffKind.ADD_REPLACE if replace else PropertyDiffKind.ADD
-            elif _canonical(news.get(name)) == _canonical(None):
+            elif canonical(news.get(name)) == canonical(None):
                 kind = PropertyDiffKind.DELETE_REPLACE if replace else PropertyDiffKind.DELETE
             else:
                 kind = PropertyDiffKind.UPDATE_REPLACE if replace else PropertyDiffKind.UPDATE

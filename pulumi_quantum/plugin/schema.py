@@ -1,7 +1,7 @@
 """The Pulumi package schema of ``quantum``, derived only from the resource declarations.
 
 Nothing here is written per resource: every resource, property, type, required flag and secret
-comes from :func:`pulumi_quantum.declare.all_declarations`, and the provider configuration from
+comes from :func:`pulumi_quantum.catalogue.all_declarations`, and the provider configuration from
 :data:`CONFIG`, the one list of ``quantum:*`` stack-config keys the package reads (through
 ``_provider.config_value``). A unit test checks both directions (every declared property is in
 the schema; every ``config_value`` key is in :data:`CONFIG`).
@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from ..declare import Kind, ObjectType, Prop, ResourceDecl, all_declarations
+from ..catalogue import all_declarations
+from ..declare import Kind, ObjectType, Prop, ResourceDecl
 
 PACKAGE = "quantum"
 PYTHON_SDK_PACKAGE = "pulumi_quantum_sdk"
 """The generated Python SDK's name: never ``pulumi_quantum`` (that is this package, whose dynamic
-resources stay the Python API; see the README's "Provider plugin")."""
+resources stay the Python API; see docs/plugin.md, "Which to use")."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,13 @@ class ConfigKey:
 CONFIG: tuple[ConfigKey, ...] = (
     ConfigKey(
         "target",
-        "Where Braket and S3 requests go: `local` (the local quantum cloud) or `aws`. "
-        "Env: PULUMI_QUANTUM_TARGET.",
+        "Where Braket and S3 requests go: `local` (the local quantum cloud; IBM too unless "
+        "ibmTarget says otherwise) or `aws`. Env: PULUMI_QUANTUM_TARGET.",
+    ),
+    ConfigKey(
+        "ibmTarget",
+        "Where IBM requests go: `local` (the local quantum cloud) or `ibm`. "
+        "Env: PULUMI_QUANTUM_IBM_TARGET.",
     ),
     ConfigKey("awsRegion", "AWS region. Env: AWS_REGION, AWS_DEFAULT_REGION; else us-east-1."),
     ConfigKey("braketEndpoint", "Braket endpoint URL. Env: AWS_ENDPOINT_URL_BRAKET."),

@@ -9,11 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from ..declare import package_exports
+from . import declarations
 
-__all__ = ["ResultsBucket", "ResultsBucketArgs", "ResultsBucketProvider"]
+_HOME = package_exports(vars(declarations))
+"""Name → defining module, derived from the declarations (a resource, its provider, its Args and
+object types); the type checkers' view below is checked against it by a unit test."""
+__all__ = sorted(_HOME)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .bucket import ResultsBucket, ResultsBucketArgs, ResultsBucketProvider
+    from .bucket import ResultsBucket as ResultsBucket
+    from .bucket import ResultsBucketArgs as ResultsBucketArgs
+    from .bucket import ResultsBucketProvider as ResultsBucketProvider
 
-_HOME = dict.fromkeys(__all__, "bucket")
 __getattr__ = lazy_exports(__name__, _HOME)

@@ -25,7 +25,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
-from ..braket._common import error_code
+from ..clients.aws_errors import error_code
 from ..rules import bucket_name_problem
 from ._generated import ResultsBucketArgs, ResultsBucketBase
 from .declarations import RESULTS_BUCKET
@@ -40,11 +40,23 @@ def _error_code(exc: Exception) -> str:
     return error_code(exc) or ""
 
 
+def _reason(exc: Exception) -> str:
+    """S3's error code, or what to configure when boto3 found no credentials at all."""
+    from ..clients.aws_errors import NO_CREDENTIALS_HINT
+
+    if type(exc).__name__ == "NoCredentialsError":
+        return NO_CREDENTIALS_HINT
+    return _error_code(exc) or str(exc)
+
+
 class ResultsBucketProvider(QuantumProvider):
     """CRUD for one S3 bucket. Holds no configuration (it is pickled into state)."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from ..clients.braket import check_target
+
         errors = CheckErrors()
+        errors.add_all(check_target())
         inputs = RESULTS_BUCKET.defaults({k: v for k, v in news.items() if k not in OUTPUTS})
         name = inputs.get("bucket")
         if name is None:
@@ -92,7 +104,7 @@ class ResultsBucketProvider(QuantumProvider):
                         " are global); choose another name"
                     ) from None
                 else:
-                    raise ProviderError(f"bucket: cannot create {name!r}: {code or exc}") from None
+                    raise ProviderError(f"bucket: cannot create {name!r}: {_reason(exc)}") from None
         outs = dict(props)
         return CreateResult(name, {**outs, "adopted": adopted, "region": resolved.region})
 
@@ -142,9 +154,7 @@ class ResultsBucketProvider(QuantumProvider):
         except Exception as exc:
             if _error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
                 return False
-            raise ProviderError(
-                f"bucket: cannot inspect {name!r}: {_error_code(exc) or exc}"
-            ) from None
+            raise ProviderError(f"bucket: cannot inspect {name!r}: {_reason(exc)}") from None
         return True
 
     @staticmethod
@@ -160,7 +170,7 @@ class ResultsBucketProvider(QuantumProvider):
                 raise
 
 
-class ResultsBucket(ResultsBucketBase, module="quantum/storage", name="ResultsBucket"):
+class ResultsBucket(ResultsBucketBase):
     """An S3 bucket for Braket task results: ``ResultsBucket("results", bucket="amazon-braket-x")``.
 
     ``force_destroy=True`` lets ``destroy`` delete the results in it; an existing bucket of yours

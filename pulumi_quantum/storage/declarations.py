@@ -14,6 +14,7 @@ RESULTS_BUCKET = ResourceDecl(
         "``force_destroy`` is true."
     ),
     import_id="the bucket name",
+    home="bucket",
     props=(
         Prop(
             "bucket",

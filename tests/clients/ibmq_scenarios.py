@@ -88,6 +88,15 @@ def main(backend, user_messenger, started=None, **kwargs):
     return "not cancelled"
 """
 
+SLOW_PROGRAM = """
+import time
+
+
+def main(backend, user_messenger, **kwargs):
+    print("slow program: going to sleep", flush=True)
+    time.sleep(600)
+"""
+
 FAILING_PROGRAM = """
 def main(backend, user_messenger, **kwargs):
     raise ValueError("the program failed on purpose: " + kwargs.get("why", ""))
@@ -386,7 +395,65 @@ def jobs(cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-SCENARIOS = {"account": account, "programs": programs, "jobs": jobs}
+def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Where the seed client met behaviour unlike IBM's (issue 29): deleting a running job,
+    a job over its maximum execution time, and what a job's log holds."""
+    work = Path(cfg["workdir"])
+    rt = provider_for(cfg, "alice").runtime
+    out: dict[str, Any] = {}
+    stamp = str(time.time_ns())
+
+    def upload(name: str, source: str, max_execution_time: int = 120) -> str:
+        return rt.upload_program(
+            data=source,
+            metadata={
+                "name": f"{name}-{stamp}",
+                "description": name,
+                "max_execution_time": max_execution_time,
+            },
+        )
+
+    options = {"backend_name": "ibmq_qasm_simulator"}
+
+    # Deleting a running job cancels it, as IBM's runtime did (no 409), and it is gone.
+    started = work / "delete-started"
+    running = rt.run(upload("waiting", WAITING_PROGRAM), options, {"started": str(started)})
+    wait_until(started.exists)
+    out["before_delete"] = running.status().name
+    out["delete_running"] = error_of(lambda: rt.delete_job(running.job_id()))
+    out["deleted_job"] = error_of(lambda: rt.job(running.job_id()))
+
+    # Over its maximum execution time: IBM's status and the client's own message for it.
+    slow = rt.run(upload("slow", SLOW_PROGRAM, max_execution_time=2), options, {})
+    out["too_long_result"] = error_of(lambda: slow.result(timeout=DEADLINE_SECONDS, wait=0.2))
+    out["too_long_status"] = slow.status().name
+    out["too_long_logs"] = slow.logs()
+
+    # IBM's public programs exist for every account, runnable, not the user's to change.
+    listed = {p.program_id: p for p in rt.programs(refresh=True, limit=None)}
+    out["public_listed"] = sorted(i for i in ("hello-world", "sample-program") if i in listed)
+    hello = rt.program("hello-world", refresh=True)
+    out["hello_meta"] = {"is_public": hello.is_public, "name": hello.name}
+    out["hello_data"] = error_of(lambda: hello.data)
+    out["hello_delete"] = error_of(lambda: rt.delete_program("hello-world"))
+    interim: list[Any] = []
+    hello_job = rt.run(
+        "hello-world", options, {"iterations": 2}, callback=lambda _id, m: interim.append(m)
+    )
+    out["hello_result"] = hello_job.result(timeout=DEADLINE_SECONDS, wait=0.2)
+    wait_until(lambda: len(interim) >= 2, timeout=30)
+    out["hello_interim"] = interim
+    sample = rt.run("sample-program", options, {"iterations": 1})
+    out["sample_result"] = sample.result(timeout=DEADLINE_SECONDS, wait=0.2)
+
+    # A job's log is what the program printed, without the runner's own warnings.
+    echo = rt.run(upload("echo", ECHO_PROGRAM), options, {"x": 1})
+    echo.result(timeout=DEADLINE_SECONDS, wait=0.2)
+    out["echo_logs"] = echo.logs()
+    return out
+
+
+SCENARIOS = {"account": account, "programs": programs, "jobs": jobs, "seed_gaps": seed_gaps}
 
 
 def main(argv: list[str]) -> int:

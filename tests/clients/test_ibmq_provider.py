@@ -220,3 +220,35 @@ def test_programs_against_the_local_cloud_as_the_daemon_serves_it(
     assert out["duplicate"]["type"] == "RuntimeDuplicateProgramError"
     assert out["carol_upload"]["type"] == "IBMQNotAuthorizedError"
     assert out["delete_again"]["type"] == "RuntimeProgramNotFound"
+
+
+def test_seed_client_gaps_behave_as_ibm(scenario) -> None:
+    """Issue 29's seed-client gaps, through the unmodified 0.20 client."""
+    out = scenario("seed_gaps")
+
+    assert out["before_delete"] == "RUNNING"
+    assert out["delete_running"] is None  # IBM cancelled it; no 409 "cancel it first"
+    assert out["deleted_job"]["type"] == "RuntimeJobNotFound"
+
+    # IBM's "Cancelled - Ran too long": the client reports ERROR with its own message.
+    assert out["too_long_status"] == "ERROR"
+    assert out["too_long_result"]["type"] == "RuntimeJobFailureError"
+    message = out["too_long_result"]["message"]
+    assert "ran longer than maximum execution time. Job was cancelled" in message
+    assert "slow program: going to sleep" in out["too_long_logs"]
+
+    assert out["public_listed"] == ["hello-world", "sample-program"]
+    assert out["hello_meta"] == {"is_public": True, "name": "hello-world"}
+    assert out["hello_data"]["type"] == "IBMQNotAuthorizedError"  # only authors read data
+    assert (
+        out["hello_delete"]["type"] == "QiskitRuntimeError"
+        and "403" in out["hello_delete"]["message"]
+    )
+    assert out["hello_result"] == "Hello, World!"
+    assert [m["iteration"] for m in out["hello_interim"]] == [0, 1]
+    assert all(sum(m["counts"].values()) > 0 for m in out["hello_interim"])
+    assert out["sample_result"] == "All done!"
+
+    logs = out["echo_logs"]
+    assert "echo program ran with ['x']" in logs
+    assert "Warning" not in logs and "qiskit_ibm_provider" not in logs

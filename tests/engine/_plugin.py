@@ -2,8 +2,9 @@
 
 The program is a plain Pulumi Python program with no ``pulumi_quantum`` import: each resource is
 ``pulumi.CustomResource("<token>", name, {camelCase props})``, served by the
-``pulumi-resource-quantum`` plugin the engine finds on PATH (the project's .venv/bin). The
-resources live in ``resources.json`` next to it, so each step of a test rewrites data, not code.
+``pulumi-resource-quantum`` plugin the engine finds in Pulumi's plugin cache (scripts/bootstrap).
+The resources live in ``resources.json`` next to it, so each step of a test rewrites data, not
+code.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi_quantum.declare import all_declarations
+from pulumi_quantum.catalogue import all_declarations
 
 from ._stacks import changes, plan, run_cli
 from .harness import EngineProject

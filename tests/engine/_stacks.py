@@ -19,38 +19,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures import BELL, SV1, braket_client, s3_client
+
 from .harness import EngineProject
-
-TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
-
-BELL = "OPENQASM 3.0; qubit[2] q; bit[2] c; h q[0]; cnot q[0], q[1]; c = measure q;"
 
 
 # -- Braket (boto3) ----------------------------------------------------------------------------
-def braket_client(env: Mapping[str, str]) -> Any:
-    import boto3
-
-    return boto3.client(
-        "braket",
-        endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def s3_client(env: Mapping[str, str]) -> Any:
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
 def make_bucket(env: Mapping[str, str], name: str) -> str:
     s3_client(env).create_bucket(Bucket=name)
     return name
@@ -105,10 +79,12 @@ def ibm_session(env: Mapping[str, str]) -> Any:
 
 
 def all_programs(env: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Every program the account sees (GET /programs)."""
+    """Every program the account sees (GET /programs) but IBM's own public ones."""
+    from pulumi_quantum.local.ibm.builtin import PUBLIC_PROGRAMS
+
     answer = ibm_session(env).get("/programs", params={"limit": 1000}).json()
     assert answer["count"] == len(answer["programs"]), "more programs than one page"
-    return answer["programs"]
+    return [p for p in answer["programs"] if p["id"] not in PUBLIC_PROGRAMS]
 
 
 def program_names(env: Mapping[str, str]) -> list[str]:
@@ -241,7 +217,7 @@ tasks = [
     QuantumTask(
         f"task-{{i}}",
         source={bell!r},
-        device_arn="arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+        device_arn={sv1!r},
         output_s3_bucket={bucket!r},
         output_s3_key_prefix=f"rel/{{i}}",
         shots=10 + i,
@@ -260,5 +236,5 @@ def stack_program(bucket: str, marker: str, *, programs: int, tasks: int) -> str
     """``programs`` RuntimePrograms named ``<marker>-<i>`` and ``tasks`` Bell tasks tagged
     ``marker`` (each with its own shot count, so each has its own clientToken)."""
     return STACK_PROGRAM.format(
-        bucket=bucket, marker=marker, programs=programs, tasks=tasks, bell=BELL
+        bucket=bucket, marker=marker, programs=programs, tasks=tasks, bell=BELL, sv1=SV1
     )

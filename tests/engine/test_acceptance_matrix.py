@@ -15,8 +15,9 @@ import uuid
 
 import pytest
 
+from tests.fixtures import TERMINAL
+
 from ._stacks import (
-    TERMINAL,
     all_programs,
     all_spending_limits,
     braket_client,
@@ -56,7 +57,11 @@ task = QuantumTask(
     shots=50,
     tags={{"marker": MARK}},
 )
-limit = SpendingLimit("budget", device_arn=SV1, spending_limit="10.00")
+limit = SpendingLimit(  # a QPU: Braket has no spending limits for simulators
+    "budget",
+    device_arn="arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+    spending_limit="10.00",
+)
 pulumi.export("program_id", program.program_id)
 pulumi.export("session_id", session.session_id)
 pulumi.export("bucket", bucket.bucket)

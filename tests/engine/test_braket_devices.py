@@ -12,7 +12,7 @@ from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN
 
 from .test_braket_task import program, tasks_tagged
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.local_test_devices]
 
 
 @pytest.mark.parametrize(

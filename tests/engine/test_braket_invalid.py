@@ -12,10 +12,10 @@ import pytest
 from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
+from tests.fixtures import BELL
 
 pytestmark = pytest.mark.engine
 
-BELL = "OPENQASM 3.0; qubit[2] q; bit[2] c; h q[0]; cnot q[0], q[1]; c = measure q;"
 
 #: (QuantumTask keyword arguments that break one rule, property named, text in the reason)
 INVALID = [
@@ -70,3 +70,30 @@ def test_invalid_input_fails_preview_naming_the_field(
     assert f"property {prop} " in message and text in message, message
     assert all_tasks() == before  # check never calls Braket
     assert project.resources() == []
+
+
+#: (QuantumTask keyword arguments, the property, text the one failure of that property holds)
+ONCE = [
+    ({"source": "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nhh q[0];\nc = measure q;\n"}, "source",
+     "line 4, column 1: gate 'hh' is not defined (did you mean 'h'?)"),
+    ({"source": "OPENQASM 3.0;\nqubit[2] q;\nh q[0];\ncnot q[0] q[1];\n"}, "source",
+     "line 4, column 11: unexpected 'q' (expected ';')"),
+    ({"device_parameters": "{oops"}, "device_parameters", "must be valid JSON"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "prop", "text"), ONCE, ids=["gate", "syntax", "json"])
+def test_preview_names_the_position_and_reports_each_problem_once(
+    engine_project, local_cloud, results_bucket, overrides, prop, text
+):
+    """What the user reads at ``pulumi preview``: where the mistake is, said once."""
+    project = engine_project(
+        invalid_program(results_bucket, uuid.uuid4().hex[:10], overrides),
+        env=local_cloud.client_env(),
+    )
+    with pytest.raises(auto.CommandError) as caught:
+        project.preview()
+    diagnostics = str(caught.value).split("Diagnostics:", 1)[1]
+    assert text in diagnostics, diagnostics
+    assert diagnostics.count(f"property {prop} ") == 1, diagnostics
+    assert "QASM3ParsingError" not in diagnostics and "token recognition" not in diagnostics

@@ -5,7 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from pulumi_quantum.local.braket.devices import SV1_ARN
+FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
+FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
 
 pytestmark = pytest.mark.engine
 
@@ -14,7 +15,7 @@ import pulumi
 from pulumi_quantum.braket import SpendingLimit, SpendingLimitArgs
 
 limit = SpendingLimit(
-    "sv1-budget",
+    "forte-budget",
     SpendingLimitArgs(
         device_arn={device!r},
         spending_limit={amount!r},
@@ -30,7 +31,7 @@ pulumi.export("period", limit.effective_time_period)
 
 def program(**overrides) -> str:
     values = {
-        "device": SV1_ARN,
+        "device": FORTE,
         "amount": "100",
         "end": "2030-12-31T00:00:00Z",
         "tags": {"team": "research"},
@@ -86,7 +87,7 @@ def test_spending_limit_create_update_in_place_refresh_destroy(
     assert changes(project.up()) == {"update": 1}
     assert live_limit(arn)["spendingLimit"] in {"250.50", "250.5"}
 
-    project.write_program(program(device=SV1_ARN.replace("sv1", "dm1")))
+    project.write_program(program(device=FORTE_ENTERPRISE))
     replaced = project.up()
     assert changes(replaced) == {"replace": 1}
     assert live_limit(arn) is None  # the old limit was deleted after its replacement was made

@@ -53,17 +53,19 @@ def test_ibm_programs_gitops_validates_and_deploys_one_program_per_file(
     assert changes(up).get("create") == 1 + len(metadata_files)
     assert set(up.outputs["program_ids"].value) == {f.stem for f in metadata_files}
     names = program_names(env)
-    assert {"gitops-hello-world", "gitops-bell-sampler"} <= set(names)
+    # Program names are unique per account: the example derives them from project and stack.
+    prefix = f"engine-test-{project.stack_name}-"
+    assert {f"{prefix}hello-world", f"{prefix}bell-sampler"} <= set(names)
 
     # Deleting a pair of files deletes that program; nothing else changes.
     (project.directory / "programs" / "hello_world.json").unlink()
     (project.directory / "programs" / "hello_world.py").unlink()
     shrink = project.up()
     assert changes(shrink) == {"delete": 1}
-    assert "gitops-hello-world" not in program_names(env)
+    assert f"{prefix}hello-world" not in program_names(env)
 
     project.destroy()
-    assert "gitops-bell-sampler" not in program_names(env)
+    assert f"{prefix}bell-sampler" not in program_names(env)
 
 
 def test_braket_experiment_sweep_counts_follow_the_rotation(engine_project, local_cloud):

@@ -165,6 +165,9 @@ def test_wrong_api_key_fails_without_echoing_it(engine_project, local_cloud):
     project.set_config({"quantum:ibmApiKey": wrong}, secret=True)
     project.set_config(
         {
+            # Sent to the local cloud deliberately (without it, preview refuses to send a key
+            # the local cloud does not know to a loopback address: docs/configuration.md).
+            "quantum:ibmTarget": "local",
             "quantum:ibmInstance": env["QISKIT_IBM_INSTANCE"],
             "quantum:ibmApiUrl": env["QISKIT_IBM_API_URL"],
             "quantum:ibmIamUrl": env["IAM_URL"],
@@ -189,7 +192,8 @@ def test_api_key_reaches_no_state_output_or_log(local_cloud_process, engine_proj
     cloud = local_cloud_process(tmp_path / "cloud", "--verbose")
     env = platform_env(cloud.endpoints, tmp_path / "cloud")
     api_key, crn = "local-ibm-apikey-bob", local_crn("bob")  # not the default: config is used
-    project = engine_project(PROGRAM, env={})
+    # The local cloud's state (client.json) says bob's key is one of its own.
+    project = engine_project(PROGRAM, env={"PQ_LOCAL_DATA_DIR": str(tmp_path / "cloud")})
     project.set_config({"quantum:ibmApiKey": api_key}, secret=True)
     project.set_config(
         {

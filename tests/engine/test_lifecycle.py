@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures import TERMINAL
+
 from ._stacks import (
-    TERMINAL,
     all_programs,
     all_spending_limits,
     all_tasks,

@@ -13,12 +13,12 @@ import uuid
 
 import pytest
 
-from pulumi_quantum.local.braket.devices import DM1_ARN, SV1_ARN
+from pulumi_quantum.local.braket.devices import SV1_ARN
+from tests.fixtures import TERMINAL
 
 from ._plugin import assert_converged, cli, declare, plugin_project, reimport, state_resource
 from ._stacks import (
     BELL,
-    TERMINAL,
     all_spending_limits,
     braket_client,
     changes,
@@ -29,6 +29,9 @@ from ._stacks import (
 )
 
 pytestmark = pytest.mark.engine
+
+FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"  # limits are for QPUs only
+FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
 
 BUCKET = "quantum:storage:ResultsBucket"
 TASK = "quantum:braket:QuantumTask"
@@ -190,7 +193,7 @@ def test_spending_limit_lifecycle(engine_project, local_cloud):
     def live() -> dict[str, dict]:
         return {s["spendingLimitArn"]: s for s in all_spending_limits(env)}
 
-    project = plugin_project(engine_project, env, [limit(SV1_ARN, "100")])
+    project = plugin_project(engine_project, env, [limit(FORTE, "100")])
     up = project.up()
     assert changes(up) == {"create": 2}, up.summary.resource_changes
     arn = up.outputs["budgetId"].value
@@ -200,18 +203,18 @@ def test_spending_limit_lifecycle(engine_project, local_cloud):
     assert_converged(project)
 
     # In place: the amount.
-    declare(project, [limit(SV1_ARN, "150.50")])
+    declare(project, [limit(FORTE, "150.50")])
     assert plan(project.preview()) == {"update": 1}
     assert changes(project.up()) == {"update": 1}
     assert live()[arn]["spendingLimit"] == "150.50"
 
     # Replace: another device.
-    declare(project, [limit(DM1_ARN, "150.50")])
+    declare(project, [limit(FORTE_ENTERPRISE, "150.50")])
     assert plan(project.preview()) == {"replace": 1}
     up = project.up()
     assert changes(up) == {"replace": 1}
     arn = up.outputs["budgetId"].value
-    assert set(live()) == {arn} and live()[arn]["deviceArn"] == DM1_ARN
+    assert set(live()) == {arn} and live()[arn]["deviceArn"] == FORTE_ENTERPRISE
 
     # Out-of-band delete → refresh drops it → up recreates it.
     braket_client(env).delete_spending_limit(spendingLimitArn=arn)

@@ -185,7 +185,8 @@ def test_provider_config_secrets_stay_out_of_state(keyed_cloud, engine_project):
         {"type": PROGRAM, "name": "hello",
          "props": {"data": SOURCE, "name": name, "description": "d", "maxExecutionTime": 60}},
     ]  # fmt: skip
-    project = plugin_project(engine_project, {"PULUMI_QUANTUM_TARGET": "aws"}, resources)
+    # The keys are the keyed cloud's own, sent to it deliberately: the target says local.
+    project = plugin_project(engine_project, {"PULUMI_QUANTUM_TARGET": "local"}, resources)
     project.set_config(
         {
             "quantum:braketEndpoint": urls["AWS_ENDPOINT_URL_BRAKET"],

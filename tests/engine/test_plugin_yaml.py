@@ -8,7 +8,6 @@ deploys, a second ``up`` plans nothing, and ``destroy`` tears it all down.
 from __future__ import annotations
 
 import shutil
-import uuid
 
 import pytest
 
@@ -30,8 +29,8 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
     yaml = (REPO_ROOT / "examples" / "yaml-quickstart" / "Pulumi.yaml").read_text()
     backend = f"backend:\n  url: file://{project.backend}\n"
     (project.directory / "Pulumi.yaml").write_text(yaml + backend)
-    bucket = f"yaml-quickstart-{uuid.uuid4().hex[:8]}"
-    project.set_config({"resultsBucket": bucket})
+    # Derived from project and stack, so stacks and examples deploy side by side.
+    bucket = f"amazon-braket-pulumi-quantum-yaml-quickstart-{project.stack_name}"
 
     up = project.up()
     assert changes(up) == {"create": 10}, up.summary.resource_changes  # 9 and the stack
@@ -41,6 +40,7 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
         "noisyBellCounts": 200,
     }
     assert up.outputs["sessionChannel"].value == "ibm_quantum_platform"
+    assert up.outputs["resultsBucket"].value == bucket
     preview = project.preview()
     assert plan(preview) == {}, preview.change_summary
 

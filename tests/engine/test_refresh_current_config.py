@@ -20,7 +20,7 @@ import pulumi
 from pulumi_quantum.braket import SpendingLimit
 
 limit = SpendingLimit(
-    "budget", device_arn="arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+    "budget", device_arn="arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
     spending_limit="3.00",
 )
 pulumi.export("arn", limit.spending_limit_arn)

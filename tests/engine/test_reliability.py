@@ -15,7 +15,6 @@ import threading
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.config import Config
@@ -24,6 +23,7 @@ from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from pulumi_quantum.local.server import LocalCloud
+from tests.fixtures import braket_client
 
 from ._stacks import (
     BELL,
@@ -89,14 +89,7 @@ def test_thirty_percent_throttling_on_both_apis_loses_and_duplicates_nothing(
     set_faults(env, throttle_rate=0.3)
     try:
         # The knob is live on both APIs: raw calls without retries get throttled.
-        raw_braket = boto3.client(
-            "braket",
-            endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"],
-            region_name=env["AWS_DEFAULT_REGION"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"total_max_attempts": 1}),
-        )
+        raw_braket = braket_client(env, config=Config(retries={"total_max_attempts": 1}))
         throttled = 0
         for _ in range(40):
             try:
@@ -271,7 +264,10 @@ GOOD = {
         "output_s3_key_prefix": "bad",
         "shots": 10,
     },
-    "SpendingLimit": {"device_arn": SV1_ARN, "spending_limit": "10.00"},
+    "SpendingLimit": {  # a QPU: Braket has no spending limits for simulators
+        "device_arn": "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+        "spending_limit": "10.00",
+    },
 }
 MODULES = {
     "RuntimeProgram": "pulumi_quantum.ibm",
@@ -411,7 +407,12 @@ task = QuantumTask(
     output_s3_key_prefix="secrets",
     shots=10,
 )
-limit = SpendingLimit("secret-test", device_arn=task.device_arn, spending_limit="5.00")
+limit = SpendingLimit(
+    "secret-test",
+    device_arn="arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
+    spending_limit="5.00",
+    opts=pulumi.ResourceOptions(depends_on=[task]),
+)
 pulumi.export("program_id", program.program_id)
 pulumi.export("session_id", session.session_id)
 pulumi.export("task_arn", task.quantum_task_arn)

@@ -42,7 +42,11 @@ def daemon_pid(data_dir: Path) -> int:
 
 @contextmanager
 def started_daemon(data_dir: Path) -> Iterator[dict[str, str]]:
-    started = _cli(data_dir, "start", "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0")
+    # --ibm-legacy: no HTTP_PROXY for the IBM platform in the test process's environment.
+    started = _cli(
+        data_dir, "start", "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0",
+        "--ibm-legacy",
+    )  # fmt: skip
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         env = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, re.M))

@@ -10,8 +10,8 @@ import math
 import pytest
 from botocore.exceptions import ClientError
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
+from tests.fixtures import DM1, SV1
+
 INPUTS = {"alpha": 0.37, "beta": -1.21, "gamma": 2.05}
 
 

@@ -18,7 +18,9 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from .test_braket_tasks import SV1, create, status_of
+from tests.fixtures import SV1
+from tests.fixtures import create_task as create
+from tests.fixtures import task_status as status_of
 
 NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 

@@ -52,11 +52,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.fixtures import DM1, SV1, TN1
 from tests.local.braket_daemon import started_daemon
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
-TN1 = "arn:aws:braket:::device/quantum-simulator/amazon/tn1"
 REFERENCE = {SV1: "braket_sv", DM1: "braket_dm", TN1: "braket_sv"}
 SHOTS = 10_000
 EXACT_TOLERANCE = 1e-9

@@ -9,10 +9,13 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from .test_braket_tasks import SV1, create, program
+from tests.fixtures import SV1
+from tests.fixtures import create_task as create
+from tests.fixtures import openqasm_action as program
 
 OFFLINE = "arn:aws:braket:us-east-1::device/qpu/local/offline-qpu"
 RETIRED = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
+pytestmark = pytest.mark.local_test_devices  # OFFLINE / RETIRED above are test-only devices
 
 
 @pytest.fixture
@@ -113,9 +116,8 @@ def test_devices_search_and_capabilities(cloud_env):
     from braket.device_schema.simulators import GateModelSimulatorDeviceCapabilities
 
     braket = boto3.client("braket")
-    devices = braket.search_devices(filters=[{"name": "deviceType", "values": ["SIMULATOR"]}])
-    names = {d["deviceArn"] for d in devices["devices"]}
-    assert SV1 in names and OFFLINE not in names
+    devices = braket.search_devices(filters=[{"name": "deviceArn", "values": [SV1, OFFLINE]}])
+    assert {d["deviceArn"] for d in devices["devices"]} == {SV1, OFFLINE}
     caps = braket.get_device(deviceArn=SV1)["deviceCapabilities"]
     parsed = GateModelSimulatorDeviceCapabilities.parse_raw(caps)
     assert "braket.ir.openqasm.program" in parsed.action

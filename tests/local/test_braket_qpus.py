@@ -12,6 +12,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.fixtures import SV1
+
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
 ARIA = "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"
@@ -21,7 +23,6 @@ ANKAA = "arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3"
 CEPHEUS = "arn:aws:braket:us-west-1::device/qpu/rigetti/Cepheus-1-108Q"
 AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 IBEX = "arn:aws:braket:eu-north-1::device/qpu/aqt/Ibex-Q1"
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 

@@ -13,13 +13,12 @@ import pytest
 import requests
 from botocore.config import Config
 
+from tests.fixtures import SV1
+from tests.fixtures import openqasm_action as program
 from tests.holds import runner_held
-
-from .test_braket_tasks import program
 
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 RESERVATION = "RESERVATION_TIME_WINDOW_ARN"
 
 

@@ -6,23 +6,14 @@ import json
 import os
 import uuid
 
-import boto3
 import requests
 
-from .test_braket_tasks import SV1, TERMINAL, program
+from tests.fixtures import SV1, TERMINAL, cloud_clients
+from tests.fixtures import openqasm_action as program
 
 
 def clients(proc):
-    env = proc.client_env()
-    common = {
-        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-        "region_name": "us-east-1",
-    }
-    return (
-        boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **common),
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **common),
-    )
+    return cloud_clients(proc.client_env())
 
 
 def test_kill_9_mid_run_then_restart(tmp_path, local_cloud_process, wait_until, monkeypatch):

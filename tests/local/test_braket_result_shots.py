@@ -17,8 +17,8 @@ import uuid
 import boto3
 import pytest
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
+from tests.fixtures import DM1, SV1
+
 REFERENCE = {SV1: "braket_sv", DM1: "braket_dm"}
 
 

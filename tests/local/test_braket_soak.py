@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.fixtures import DM1, SV1
 from tests.local.braket_daemon import daemon_pid, started_daemon
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
 CLIENTS = 8
 MAX_TASKS = 500
 MAX_SECONDS = 60.0

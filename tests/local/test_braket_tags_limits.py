@@ -7,9 +7,8 @@ import datetime as dt
 import boto3
 import pytest
 
-from .test_braket_tasks import SV1, create
-
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
+from tests.fixtures import FORTE1 as QPU
+from tests.fixtures import create_task as create
 
 
 def test_tag_untag_list_on_a_task(cloud_env, results_bucket):
@@ -28,18 +27,18 @@ def test_spending_limit_lifecycle(cloud_env):
     braket = boto3.client("braket")
     start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     arn = braket.create_spending_limit(
-        clientToken="limit-token-1", deviceArn=DM1, spendingLimit="12.50",
+        clientToken="limit-token-1", deviceArn=QPU, spendingLimit="12.50",
         timePeriod={"startAt": start, "endAt": start + dt.timedelta(days=30)},
         tags={"owner": "me"},
     )["spendingLimitArn"]  # fmt: skip
     again = braket.create_spending_limit(
-        clientToken="limit-token-1", deviceArn=DM1, spendingLimit="12.50",
+        clientToken="limit-token-1", deviceArn=QPU, spendingLimit="12.50",
         timePeriod={"startAt": start, "endAt": start + dt.timedelta(days=30)},
         tags={"owner": "me"},
     )["spendingLimitArn"]  # fmt: skip
     assert again == arn
     found = braket.search_spending_limits(
-        filters=[{"name": "deviceArn", "operator": "EQUAL", "values": [DM1]}]
+        filters=[{"name": "deviceArn", "operator": "EQUAL", "values": [QPU]}]
     )["spendingLimits"]
     (limit,) = [s for s in found if s["spendingLimitArn"] == arn]
     assert limit["spendingLimit"] == "12.50"
@@ -60,20 +59,20 @@ def test_spending_limit_lifecycle(cloud_env):
 def test_bad_spending_limit_values(cloud_env):
     braket = boto3.client("braket")
     with pytest.raises(braket.exceptions.ValidationException, match="spendingLimit"):
-        braket.create_spending_limit(deviceArn=SV1, spendingLimit="ten dollars")
+        braket.create_spending_limit(deviceArn=QPU, spendingLimit="ten dollars")
     now = dt.datetime.now(dt.UTC)
     with pytest.raises(braket.exceptions.ValidationException, match="endAt"):
         braket.create_spending_limit(
-            deviceArn=SV1, spendingLimit="1",
+            deviceArn=QPU, spendingLimit="1",
             timePeriod={"startAt": now, "endAt": now - dt.timedelta(days=1)},
         )  # fmt: skip
 
 
 def test_exhausted_spending_limit_blocks_new_tasks(cloud_env, results_bucket):
     braket = boto3.client("braket")
-    arn = braket.create_spending_limit(deviceArn=DM1, spendingLimit="0.00")["spendingLimitArn"]
+    arn = braket.create_spending_limit(deviceArn=QPU, spendingLimit="0.00")["spendingLimitArn"]
     try:
         with pytest.raises(braket.exceptions.ServiceQuotaExceededException, match="pending limit"):
-            create(braket, results_bucket, deviceArn=DM1)
+            create(braket, results_bucket, deviceArn=QPU)
     finally:
         braket.delete_spending_limit(spendingLimitArn=arn)

@@ -10,41 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
-TN1 = "arn:aws:braket:::device/quantum-simulator/amazon/tn1"
-BELL_QASM = """OPENQASM 3.0;
-bit[2] b;
-qubit[2] q;
-h q[0];
-cnot q[0], q[1];
-b[0] = measure q[0];
-b[1] = measure q[1];
-"""
-TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
-
-
-def program(source: str = BELL_QASM) -> str:
-    return json.dumps(
-        {"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-         "source": source, "inputs": {}}
-    )  # fmt: skip
-
-
-def create(braket, bucket: str, **overrides) -> str:
-    request = {
-        "deviceArn": SV1,
-        "shots": 100,
-        "outputS3Bucket": bucket,
-        "outputS3KeyPrefix": "tasks",
-        "action": program(),
-        **overrides,
-    }
-    return braket.create_quantum_task(**request)["quantumTaskArn"]
-
-
-def status_of(braket, arn: str) -> str:
-    return braket.get_quantum_task(quantumTaskArn=arn)["status"]
+from tests.fixtures import DM1, SV1, TERMINAL, TN1, cloud_clients
+from tests.fixtures import create_task as create
+from tests.fixtures import openqasm_action as program
+from tests.fixtures import task_status as status_of
 
 
 @pytest.mark.parametrize("device_arn", [SV1, DM1, TN1])
@@ -151,11 +120,14 @@ def test_fifty_concurrent_creates_all_complete(cloud_env, results_bucket, wait_u
 
 def test_failing_program_reports_failure_reason(cloud_env, results_bucket, wait_until):
     braket = boto3.client("braket")
-    arn = create(braket, results_bucket, action=program("OPENQASM 3.0;\nqubit[1] q;\nfoo q[0];"))
+    # A program only the run can find wrong (an input never given); an undefined gate is
+    # refused at create (tests/local/test_one_validation_truth.py).
+    source = "OPENQASM 3.0;\ninput float theta;\nqubit[1] q;\nrx(theta) q[0];"
+    arn = create(braket, results_bucket, action=program(source))
     wait_until(lambda: status_of(braket, arn) in TERMINAL)
     task = braket.get_quantum_task(quantumTaskArn=arn)
     assert task["status"] == "FAILED"
-    assert "foo" in task["failureReason"]
+    assert "theta" in task["failureReason"]
 
 
 def test_cancel_and_conflict(cloud_env, results_bucket, wait_until):
@@ -176,14 +148,7 @@ def test_simulation_in_worker_processes(tmp_path, wait_until):
     from pulumi_quantum.local.server import LocalCloud
 
     with LocalCloud(tmp_path, sim_processes=1) as cloud:
-        env = cloud.client_env()
-        kwargs = {
-            "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-            "region_name": "us-east-1",
-        }
-        s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs)
-        braket = boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs)
+        braket, s3 = cloud_clients(cloud.client_env())
         s3.create_bucket(Bucket="procs")
         arn = create(braket, "procs", shots=30)
         wait_until(lambda: status_of(braket, arn) in TERMINAL, timeout=60)

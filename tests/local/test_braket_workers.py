@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
-import boto3
 import pytest
 
 from pulumi_quantum.local.braket.runner import WORKER_NICENESS
-from tests.local.test_braket_tasks import DM1, SV1, TERMINAL, create, status_of
+from tests.fixtures import DM1, SV1, TERMINAL, cloud_clients
+from tests.fixtures import create_task as create
+from tests.fixtures import task_status as status_of
+
+LOWEST_PRIORITY = 19
+"""The highest nice value, i.e. the lowest CPU priority, Linux has."""
 
 
 @pytest.fixture
@@ -22,16 +29,7 @@ def cloud(tmp_path):
 
 
 def clients(cloud):
-    env = cloud.client_env()
-    kwargs = {
-        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-        "region_name": "us-east-1",
-    }
-    return (
-        boto3.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"], **kwargs),
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], **kwargs),
-    )
+    return cloud_clients(cloud.client_env())
 
 
 def kill_workers(cloud, wait_until) -> set[int]:
@@ -48,18 +46,50 @@ def test_default_runs_simulations_in_worker_processes(cloud):
 
 
 def test_simulation_workers_yield_the_cpu_to_the_server(cloud, wait_until):
-    """Workers run at a lower priority, so API requests do not queue behind simulations."""
+    """Workers run at a lower priority, so API requests do not queue behind simulations.
+
+    Lower as far as the scheduler allows: nice 19 is the floor, so under ``nice -n 19
+    scripts/test`` (shared machines) the server is already there and the workers stay level
+    with it, never above it.
+    """
     server = os.getpriority(os.PRIO_PROCESS, 0)
-    expected = min(19, server + WORKER_NICENESS)
+    expected = min(LOWEST_PRIORITY, server + WORKER_NICENESS)
     pids = wait_until(lambda: cloud.runner.sim_pool.pids() or None, timeout=60)
 
     def priorities() -> list[int] | None:
         found = [os.getpriority(os.PRIO_PROCESS, pid) for pid in pids]
         return found if all(p == expected for p in found) else None
 
-    assert expected > server
+    assert expected > server or server == LOWEST_PRIORITY
     assert wait_until(priorities, timeout=60) == [expected] * len(pids)
     assert os.getpriority(os.PRIO_PROCESS, 0) == server  # the server itself is untouched
+
+
+def test_the_priority_test_passes_at_the_lowest_priority():
+    """``nice -n 19 scripts/test``: the whole process tree starts at the lowest priority, so the
+    workers cannot go below the server; the priority test must still hold (and pass)."""
+    node = f"{__file__}::test_simulation_workers_yield_the_cpu_to_the_server"
+    done = subprocess.run(
+        [
+            "nice",
+            "-n",
+            str(LOWEST_PRIORITY),
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            node,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "1 passed" in done.stdout
 
 
 def test_killed_workers_are_replaced_and_the_task_still_completes(cloud, wait_until):
@@ -134,7 +164,7 @@ def test_in_process_simulation_is_serialised(tmp_path, wait_until):
     """``sim_processes=0``: simulations share the server process, one at a time (a lock), so
     numba's workqueue layer never sees two at once (it would abort this very test process)."""
     from pulumi_quantum.local.server import LocalCloud
-    from tests.local.test_braket_tasks import program
+    from tests.fixtures import openqasm_action as program
 
     lines = ["OPENQASM 3.0;", "qubit[8] q;"]
     lines += [f"h q[{i}];\nrx(0.3) q[{i}];" for i in range(8)]

@@ -11,6 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.fixtures import braket_client, sts_client
+
 
 def cli(data_dir, *args, env=None):
     return subprocess.run(
@@ -32,11 +34,7 @@ def test_start_status_stop(daemon_dir):
     assert exports["AWS_ENDPOINT_URL_BRAKET"].startswith("http://127.0.0.1:")
     assert exports["AWS_ENDPOINT_URL_S3"].startswith("http://127.0.0.1:")
     assert exports["AWS_ENDPOINT_URL_STS"] == exports["AWS_ENDPOINT_URL_BRAKET"]  # local STS
-    sts = boto3.client(
-        "sts", endpoint_url=exports["AWS_ENDPOINT_URL_STS"], region_name="us-east-1",
-        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
-    )  # fmt: skip
+    sts = sts_client(exports)
     assert sts.get_caller_identity()["Account"] == "123456789012"
     pid = int((daemon_dir / "local.pid").read_text())
     assert (daemon_dir / "local.log").exists()
@@ -48,13 +46,7 @@ def test_start_status_stop(daemon_dir):
     assert status.returncode == 0 and f"pid {pid}" in status.stdout
     assert re.search(r"braket\s+http://127\.0\.0\.1:\d+\s+ok", status.stdout)
 
-    braket = boto3.client(
-        "braket",
-        endpoint_url=exports["AWS_ENDPOINT_URL_BRAKET"],
-        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
-        region_name=exports["AWS_DEFAULT_REGION"],
-    )
+    braket = braket_client(exports)
     assert braket.search_devices(filters=[])["devices"]
 
     stopped = cli(daemon_dir, "stop")
@@ -113,3 +105,31 @@ def test_configured_credentials_replace_the_defaults(tmp_path, monkeypatch):
         with pytest.raises(ClientError) as denied:  # the default key is not configured
             default.search_devices(filters=[])
         assert denied.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_start_and_env_export_what_qiskit_serverless_reads(daemon_dir):
+    """``local start`` / ``local env`` print ENV_GATEWAY_PROVIDER_HOST / _TOKEN and the CRN;
+    PQ_LOCAL_GATEWAY_PORT picks the gateway's port; unmodified ServerlessClient works from them."""
+    import socket
+
+    qiskit_serverless = pytest.importorskip("qiskit_serverless")
+    with socket.socket() as probe:  # a free loopback port for the gateway
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PQ_LOCAL_GATEWAY_PORT": str(port)}
+    started = cli(daemon_dir, "start", env=env)
+    assert started.returncode == 0, started.stderr
+    printed = cli(daemon_dir, "env")
+    for output in (started.stdout, printed.stdout):
+        exports = dict(re.findall(r"^export (\w+)=(\S+)$", output, re.M))
+        assert exports["ENV_GATEWAY_PROVIDER_HOST"] == f"http://127.0.0.1:{port}"
+        assert exports["ENV_GATEWAY_PROVIDER_TOKEN"] == "local-ibm-apikey-alice"
+        assert exports["QISKIT_SERVERLESS_INSTANCE"].startswith("crn:v1:")
+    status = cli(daemon_dir, "status")
+    assert re.search(rf"gateway\s+http://127\.0\.0\.1:{port}\s+ok", status.stdout)
+    client = qiskit_serverless.ServerlessClient(
+        host=exports["ENV_GATEWAY_PROVIDER_HOST"],
+        token=exports["ENV_GATEWAY_PROVIDER_TOKEN"],
+        instance=exports["QISKIT_SERVERLESS_INSTANCE"],
+    )
+    assert client.functions() == []

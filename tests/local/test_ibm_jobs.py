@@ -53,7 +53,7 @@ import os
 def main(backend, user_messenger):
     return sorted(os.environ)
 """
-FINAL_STATES = ("Completed", "Failed", "Cancelled")
+FINAL_STATES = ("Completed", "Failed", "Cancelled", "Cancelled - Ran too long")
 
 
 def b64(text: str) -> str:
@@ -134,10 +134,26 @@ def test_program_job_with_kwargs_returns_its_result(server: IbmServer) -> None:
     assert json.loads(interim.splitlines()[0]) == {"progress": 0.5}
     listed = alice.get(f"{server.url}/jobs", params={"program": program_id}, timeout=10).json()
     assert [j["id"] for j in listed["jobs"]] == [job_id]
-    # jobs are private to their instance: bob may not read them
+    # jobs are private to their instance: bob may not read them, nor learn that they exist
     bob = server.login(BOB[0])
-    assert bob.get(f"{server.url}/jobs/{job_id}", timeout=10).status_code == 403
+    foreign = bob.get(f"{server.url}/jobs/{job_id}", timeout=10)
+    unknown = bob.get(f"{server.url}/jobs/{'0' * len(job_id)}", timeout=10)
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.text.replace(job_id, "0" * len(job_id)) == unknown.text
+    assert "alice" not in foreign.text
     assert bob.get(f"{server.url}/jobs", timeout=10).json()["jobs"] == []
+    # ... and the same for sessions, on every route that takes a session id
+    sid = alice.post(f"{server.url}/sessions", json={}, timeout=10).json()["id"]
+    for method, path, body in (
+        ("GET", "/sessions/{}", None),
+        ("PATCH", "/sessions/{}", {"accepting_jobs": False}),
+        ("DELETE", "/sessions/{}/close", None),
+    ):
+        foreign = bob.request(method, server.url + path.format(sid), json=body, timeout=10)
+        unknown = bob.request(method, server.url + path.format("0" * 20), json=body, timeout=10)
+        assert foreign.status_code == unknown.status_code == 404, (method, foreign.text)
+        assert foreign.text.replace(sid, "0" * 20) == unknown.text
+    assert alice.get(f"{server.url}/sessions/{sid}", timeout=10).json()["accepting_jobs"] is True
 
 
 def test_job_exceeding_max_execution_time_is_killed(server: IbmServer) -> None:
@@ -147,7 +163,7 @@ def test_job_exceeding_max_execution_time_is_killed(server: IbmServer) -> None:
     job_id = submit(server, alice, program_id, {"seconds": 600}).json()["id"]
     job = final_job(server, alice, job_id, timeout=60)
     assert time.monotonic() - started < 60
-    assert job["status"] == "Failed"
+    assert job["status"] == "Cancelled - Ran too long"  # IBM's runtime status for it
     assert "maximum execution time of 2 seconds" in job["state"]["reason"]
     assert "killed" in job["state"]["reason"]
     assert "going to sleep" in alice.get(f"{server.url}/jobs/{job_id}/logs", timeout=10).text

@@ -8,6 +8,7 @@ hook refuses and records any connection or name lookup that is not loopback.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -210,12 +211,92 @@ def test_cross_tenant_denied_and_nothing_changed(platform: dict[str, Any]) -> No
     ):
         response = _raw(platform, method, path, BOB_KEY, ALICE_CRN, **kw)
         assert response.status_code == 403, (method, path, response.text)
-    # bob on his own CRN cannot reach alice's session either.
-    assert _raw(platform, "GET", f"/sessions/{sid}", BOB_KEY, BOB_CRN).status_code == 403
+    # bob on his own CRN cannot reach alice's session either, and cannot even tell it
+    # exists: her session id answers exactly as an id nobody has (no owner, no CRN).
+    for method, path, kw in (
+        ("GET", "/sessions/{}", {}),
+        ("PATCH", "/sessions/{}", {"json": {"accepting_jobs": False}}),
+        ("DELETE", "/sessions/{}/close", {}),
+    ):
+        foreign = _raw(platform, method, path.format(sid), BOB_KEY, BOB_CRN, **kw)
+        unknown = _raw(platform, method, path.format("0" * len(sid)), BOB_KEY, BOB_CRN, **kw)
+        assert foreign.status_code == unknown.status_code == 404, (method, foreign.text)
+        assert foreign.json() == _with_id(unknown.json(), "0" * len(sid), sid)
+        assert "alice" not in foreign.text and ALICE_CRN not in foreign.text
     after = session.details()
     assert after["state"] == before["state"] == "open"
     assert after["accepting_jobs"] is True
     session.cancel()
+
+
+def _with_id(doc: Any, old: str, new: str) -> Any:
+    """``doc`` with one id replaced, to compare an answer about one id with one about another."""
+    import json
+
+    return json.loads(json.dumps(doc).replace(old, new))
+
+
+def test_foreign_job_ids_answer_like_unknown_ones(platform: dict[str, Any]) -> None:
+    """Another tenant's job id is indistinguishable from one that never existed (404, same
+    body): neither a 403 naming the owner's CRN nor any other existence oracle."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)])
+    job.result()
+    jid, nobody = job.job_id(), "0" * len(job.job_id())
+    for method, path in (
+        ("GET", "/jobs/{}"),
+        ("GET", "/jobs/{}/results"),
+        ("GET", "/jobs/{}/logs"),
+        ("GET", "/jobs/{}/metrics"),
+        ("POST", "/jobs/{}/cancel"),
+        ("PUT", "/jobs/{}/tags"),
+        ("DELETE", "/jobs/{}"),
+    ):
+        kw: dict[str, Any] = {"json": {"tags": ["x"]}} if method == "PUT" else {}
+        foreign = _raw(platform, method, path.format(jid), BOB_KEY, BOB_CRN, **kw)
+        unknown = _raw(platform, method, path.format(nobody), BOB_KEY, BOB_CRN, **kw)
+        assert foreign.status_code == unknown.status_code == 404, (method, path, foreign.text)
+        assert foreign.json() == _with_id(unknown.json(), nobody, jid), (method, path)
+        assert ALICE_CRN not in foreign.text and "alice" not in foreign.text
+    assert service.job(jid).status() == "DONE"  # untouched by bob's attempts
+
+
+def test_iam_tokens_expire_and_the_client_refreshes(platform: dict[str, Any]) -> None:
+    """IAM access tokens live 3600 s as IBM's do (not the legacy login's 14 days); the API
+    refuses one past its expiry, and unmodified qiskit-ibm-runtime gets a new one and goes on.
+    The ``iam_token_ttl`` knob shortens the lifetime so the test sees it run out."""
+    iam = f"{platform['server'].url}/identity/token"
+    form = {"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": ALICE_KEY}
+    issued = requests.post(iam, data=form, timeout=30).json()
+    assert issued["expires_in"] == 3600 and issued["expiration"] - time.time() > 3500
+
+    knobs = f"{platform['server'].url}/_local/faults"
+    assert requests.post(knobs, json={"iam_token_ttl": 2}, timeout=30).status_code == 200
+    try:
+        service = _service()  # its token now lives 2 s
+        assert service.jobs(limit=1) is not None
+        short = requests.post(iam, data=form, timeout=30).json()
+        assert short["expires_in"] == 2
+
+        def answer(token: str) -> int:
+            headers = {"Authorization": f"Bearer {token}", "Service-CRN": ALICE_CRN}
+            url = f"{platform['server'].url}/api/v1/backends"
+            return requests.get(url, headers=headers, timeout=30).status_code
+
+        assert answer(short["access_token"]) == 200
+        wait_until(lambda: answer(short["access_token"]) == 401, timeout=30)
+        # The service's own token (issued before that one) has expired too: the client must
+        # fetch a new one with its API key for these calls to succeed.
+        assert answer(issued["access_token"]) == 200  # an hour-long token is still good
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a fresh IAM token, not the "API Key" fallback
+            assert {b.name for b in service.backends()} >= {BACKEND}
+            assert service.jobs(limit=1) is not None
+    finally:
+        requests.post(knobs, json={"iam_token_ttl": 3600}, timeout=30)
 
 
 def test_sessions_and_tokens_survive_a_restart(platform: dict[str, Any]) -> None:
@@ -290,3 +371,48 @@ def test_parameter_sweep_pub(platform: dict[str, Any]) -> None:
     got = [result.data.meas.get_counts(i) for i in range(3)]
     assert got == [reference.data.meas.get_counts(i) for i in range(3)]
     assert got[0] == {"0": 300} and got[1] == {"1": 300}
+
+
+def test_every_published_api_version_is_answered_in_its_shape(platform: dict[str, Any]) -> None:
+    """IBM-API-Version: every date IBM publishes is accepted (0.44 sends 2025-05-01, 0.48+
+    2026-04-15) and job metrics carry usage as that version defines it; unknown dates are 400."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    service = _service()
+    backend = service.backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)], shots=10)
+    job.result()
+    assert job.usage() >= 0  # 0.44 reads usage.quantum_seconds (2025-05-01)
+
+    listed = requests.get(f"{platform['server'].url}/api/v1/versions", timeout=30)
+    assert listed.status_code == 200  # public, like IBM's: no credentials, no CRN
+    dates = [v["version"] for v in listed.json()["versions"]]
+    assert dates == sorted(dates) and {"2025-05-01", "2026-04-15"} <= set(dates)
+    assert [v["status"] for v in listed.json()["versions"]][-1] == "live"
+
+    def metrics(version: str) -> requests.Response:
+        return requests.get(
+            f"{platform['server'].url}/api/v1/jobs/{job.job_id()}/metrics",
+            headers={
+                "Authorization": f"apikey {ALICE_KEY}",
+                "Service-CRN": ALICE_CRN,
+                "IBM-API-Version": version,
+            },
+            timeout=30,
+        )
+
+    for version in dates:
+        response = metrics(version)
+        assert response.status_code == 200, (version, response.text)
+        body = response.json()
+        if version < "2026-03-15":
+            assert "quantum_seconds" in body["usage"] and "seconds" in body["bss"], version
+        else:
+            assert "bss" not in body and "quantum_seconds" not in body["usage"], version
+            assert body["usage"]["status"] == "complete", version
+            assert body["usage"]["qpu_charge_time_seconds"] >= 0, version
+            at_root = version >= "2026-04-15"
+            assert ("circuits_execution_time_ns" in body) is at_root, version
+            assert ("circuits_execution_time_ns" in body["usage"]) is not at_root, version
+    unknown = metrics("2026-04-16")
+    assert unknown.status_code == 400 and "2026-04-15" in unknown.text

@@ -1,7 +1,8 @@
 """``pulumi-quantum local start`` prints what a qiskit-ibm-runtime user needs, and it works.
 
-The printed (commented) platform block is used verbatim as the environment of a separate
-process running unmodified qiskit-ibm-runtime, under the loopback network audit.
+The printed ``export`` lines (today's IBM Quantum Platform by default; the legacy runtime only
+with ``--ibm-legacy``) are used verbatim as the environment of a separate process running
+unmodified qiskit-ibm-runtime, under the loopback network audit.
 """
 
 from __future__ import annotations
@@ -55,10 +56,19 @@ def daemon_dir(tmp_path: Path):
 def test_start_prints_a_working_qiskit_ibm_runtime_environment(daemon_dir: Path) -> None:
     started = cli(daemon_dir, "start", "--braket-port", "0", "--s3-port", "0", "--ibm-port", "0")
     assert started.returncode == 0, started.stderr
-    legacy = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, re.M))
-    platform = dict(re.findall(r"^# export (\w+)=(\S+)$", started.stdout, re.M))
-    assert legacy["QISKIT_IBM_TOKEN"] == "local-ibm-token-alice"  # today's exports unchanged
+    # What a script sees with `grep '^export'`: today's platform, uncommented, nothing hidden.
+    platform = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, re.M))
+    assert "# export" not in started.stdout
     assert platform["QISKIT_IBM_CHANNEL"] == "ibm_quantum_platform"
+    assert platform["QISKIT_IBM_TOKEN"] == "local-ibm-apikey-alice"
+    # `local env` prints the same; the legacy runtime's variables only through the switch.
+    env = cli(daemon_dir, "env")
+    assert dict(re.findall(r"^export (\w+)=(\S+)$", env.stdout, re.M)) == platform
+    legacy = cli(daemon_dir, "env", "--ibm-legacy")
+    legacy_env = dict(re.findall(r"^export (\w+)=(\S+)$", legacy.stdout, re.M))
+    assert legacy_env["QISKIT_IBM_TOKEN"] == "local-ibm-token-alice"
+    assert legacy_env["QISKIT_IBM_URL"] == platform["IAM_URL"]  # the runtime's own port
+    assert "QISKIT_IBM_CHANNEL" not in legacy_env and "HTTP_PROXY" not in legacy_env
     assert platform["QISKIT_IBM_INSTANCE"].startswith("crn:v1:")
     for name in ("IAM_URL", "QISKIT_IBM_API_URL", "HTTP_PROXY", "HTTPS_PROXY"):
         assert platform[name].startswith("http://127.0.0.1:"), name

@@ -9,6 +9,20 @@ import pytest
 import requests
 
 from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.local.test_ibm_jobs import submit, upload
+from tests.polling import wait_until
+
+HOLDING_PROGRAM = """
+import os
+import time
+
+
+def main(backend, user_messenger, release=None):
+    deadline = time.monotonic() + 90
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "released"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +164,45 @@ def test_open_session_with_duration_string(provider, server: IbmServer) -> None:
     assert {"max_ttl", "interactive_ttl", "active_ttl", "started_at", "activated_at"} <= set(state)
     assert not {"max_time", "interactive_timeout", "expires_at", "closed_reason"} & set(state)
     backend.cancel_session()
+
+
+def test_seed_002_client_details_as_ibm(server: IbmServer, provider, tmp_path, monkeypatch) -> None:
+    """Issue 29's qiskit-ibm-provider 0.11 details: jobs filtered by end date, a saved account
+    with a default instance, a wrong URL, and a backend's pending-jobs count."""
+    from datetime import datetime, timedelta
+
+    from qiskit_ibm_provider import IBMProvider
+    from qiskit_ibm_provider.api.exceptions import RequestsApiError
+
+    backend = provider.get_backend("ibmq_qasm_simulator")
+    job = backend.run(_bell(), shots=10)
+    job.result()
+    now = datetime.now()
+    later = [j.job_id() for j in provider.backend.jobs(end_datetime=now + timedelta(hours=1))]
+    earlier = [j.job_id() for j in provider.backend.jobs(end_datetime=now - timedelta(hours=1))]
+    assert job.job_id() in later and earlier == []
+    assert backend.status().pending_jobs == 0  # nothing queued now
+    # Two jobs hold the executor; the third waits: IBM counts waiting jobs as pending.
+    alice = server.login(ALICE[0])
+    program = upload(server, alice, "holds", HOLDING_PROGRAM, 120)
+    release = tmp_path / "release"
+    ids = [submit(server, alice, program, {"release": str(release)}).json()["id"] for _ in range(3)]
+
+    def statuses() -> list[str]:
+        return sorted(alice.get(f"{server.url}/jobs/{i}", timeout=10).json()["status"] for i in ids)
+
+    wait_until(lambda: statuses() == ["Queued", "Running", "Running"], timeout=60)
+    assert backend.status().pending_jobs == 1
+    release.touch()
+    wait_until(lambda: statuses() == ["Completed"] * 3, timeout=90)
+    assert backend.status().pending_jobs == 0
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # ~/.qiskit of this test only
+    IBMProvider.save_account(token=ALICE[0], url=server.url, instance=ALICE[1], overwrite=True)
+    saved = IBMProvider()
+    assert saved.active_account()["instance"] == ALICE[1]
+    assert {"ibmq_qasm_simulator", "ibm_loopback_5q"} <= {b.name for b in saved.backends()}
+
+    with pytest.raises(RequestsApiError) as info:
+        IBMProvider(token=ALICE[0], url=server.url + "/no-such-prefix")
+    assert info.value.status_code == 404

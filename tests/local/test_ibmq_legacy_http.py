@@ -124,7 +124,7 @@ def test_stream_refuses_plain_requests_and_foreign_or_missing_jobs(
         missing = alice.get(f"{server.url}/stream/jobs/nosuchjob", headers=upgrade, timeout=10)
         assert missing.status_code == 404 and "nosuchjob" in missing.text
         foreign = bob.get(f"{server.url}/stream/jobs/{job_id}", headers=upgrade, timeout=10)
-        assert foreign.status_code == 403
+        assert foreign.status_code == 404 and "alice" not in foreign.text  # as if unknown
         anonymous = requests.get(f"{server.url}/stream/jobs/{job_id}", headers=upgrade, timeout=10)
         assert anonymous.status_code == 401
     finally:

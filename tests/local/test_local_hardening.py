@@ -11,7 +11,6 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 import requests
 from botocore.auth import S3SigV4Auth
@@ -21,15 +20,14 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from pulumi_quantum.local.limits import MAX_JSON_BODY, MAX_JSON_DEPTH, MAX_S3_BODY
+from tests.fixtures import s3_client
 
 GARBAGE_AUTH = {"Authorization": "AWS4-HMAC-SHA256 garbage", "x-amz-content-sha256": "x"}
 
 
 def s3(env: dict[str, str], **overrides: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-        region_name="us-east-1",
+    return s3_client(
+        env,
         aws_access_key_id=overrides.get("key", env["AWS_ACCESS_KEY_ID"]),
         aws_secret_access_key=overrides.get("secret", env["AWS_SECRET_ACCESS_KEY"]),
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),

@@ -6,23 +6,18 @@ import re
 import subprocess
 import sys
 
-import boto3
 import requests
 
 from pulumi_quantum.local.logredact import RedactingFilter
+from tests.fixtures import cloud_clients
 
 SECRET_MARKERS = ("AWS4-HMAC-SHA256 Credential", "local-ibm-token-")
 
 
 def _traffic(env: dict[str, str]) -> None:
     """Signed Braket and S3 calls and an IBM login, as the vendors' clients make them."""
-    session = boto3.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-    )
-    session.client("braket", endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"]).search_devices(filters=[])
-    s3 = session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"])
+    braket, s3 = cloud_clients(env)
+    braket.search_devices(filters=[])
     s3.create_bucket(Bucket="log-check-bucket")
     s3.put_object(Bucket="log-check-bucket", Key="k", Body=b"x")
     login = requests.post(

@@ -21,9 +21,10 @@ from pulumi_quantum.clients.ibm_runtime import BadRequestError, IBMRuntimeClient
 from pulumi_quantum.ibm.program import RuntimeProgramProvider
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from pulumi_quantum.storage import ResultsBucketProvider
+from tests.fixtures import BELL
+from tests.fixtures import FORTE1 as FORTE_ARN
 
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return 1\n"
-BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 
 PROGRAM_ROWS = [
     ("name", "has space"),
@@ -85,7 +86,7 @@ def test_aws_tag_keys_refused_by_preview_and_server(cloud_env):
 
     with pytest.raises(ClientError) as refused:
         boto3.client("braket").create_spending_limit(
-            clientToken=uuid.uuid4().hex, deviceArn=SV1_ARN, spendingLimit="5", tags=tags
+            clientToken=uuid.uuid4().hex, deviceArn=FORTE_ARN, spendingLimit="5", tags=tags
         )
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "aws:" in refused.value.response["Error"]["Message"]
@@ -137,7 +138,7 @@ def task_news(**overrides):
 
 
 def limit_news(**overrides):
-    return {"device_arn": SV1_ARN, "spending_limit": "5", "urn_seed": "p::s::L::t", **overrides}
+    return {"device_arn": FORTE_ARN, "spending_limit": "5", "urn_seed": "p::s::L::t", **overrides}
 
 
 # ------------------------------------------------------------------------------ qubits
@@ -174,3 +175,55 @@ def test_qubits_above_the_advertised_count_refused_by_the_server(cloud_env, resu
         filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
     )["quantumTasks"]
     assert found == []
+
+
+# --------------------------------------------------------------------------- OpenQASM
+QASM_ROWS = [
+    # (program, what both sides must name)
+    ("OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nhh q[0];\nc = measure q;\n", "gate 'hh'"),
+    ("OPENQASM 3.0;\nqubit[2] q;\nh q[0];\ncnot q[0] q[1];\n", "line 4, column 11"),
+]
+
+
+@pytest.mark.parametrize(("source", "named"), QASM_ROWS)
+def test_openqasm_refused_by_preview_and_server(cloud_env, results_bucket, source, named):
+    """An undefined gate used to pass preview and FAIL the task at run time (the simulator's
+    ``Gate hh is not defined.``); now both sides refuse it with its line and column."""
+    task = QuantumTaskProvider().check({}, task_news(source=source))
+    assert named in failures(task).get("source", ""), task.failures
+
+    braket = boto3.client("braket")
+    mark = uuid.uuid4().hex[:10]
+    with pytest.raises(ClientError) as refused:
+        braket.create_quantum_task(
+            clientToken=mark,
+            deviceArn=SV1_ARN,
+            outputS3Bucket=results_bucket,
+            outputS3KeyPrefix="p",
+            shots=10,
+            action=json.dumps(
+                {
+                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                    "source": source,
+                }
+            ),
+            tags={"mark": mark},
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert named in refused.value.response["Error"]["Message"]
+    found = braket.search_quantum_tasks(
+        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
+    )["quantumTasks"]
+    assert found == []
+
+
+def test_the_gate_table_is_the_simulators():
+    """The preview's table of Braket gates is the one the local cloud's simulator runs with."""
+    from braket.default_simulator.gate_operations import BRAKET_GATES as SIMULATOR_GATES
+    from braket.default_simulator.openqasm.interpreter import Interpreter
+
+    from pulumi_quantum.qasm import BRAKET_GATES
+
+    assert set(BRAKET_GATES) == set(SIMULATOR_GATES)
+    with pytest.raises(ValueError, match="Gate hh is not defined"):  # what a task FAILED with
+        Interpreter().build_circuit("OPENQASM 3.0;\nqubit[1] q;\nhh q[0];\n")

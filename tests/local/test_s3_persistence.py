@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
+
+from tests.fixtures import s3_client
 
 
 def s3_for(proc):
-    env = proc.client_env()
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-    )
+    return s3_client(proc.client_env())
 
 
 @pytest.mark.parametrize("how", ["stop", "kill -9"])

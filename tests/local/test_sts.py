@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from pulumi_quantum.local.braket.models import ACCOUNT_ID
 from pulumi_quantum.local.server import LocalCloud
+from tests.fixtures import s3_client
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/QuantumDeployer"
 NO_RETRY_HIDING = Config(retries={"mode": "standard", "total_max_attempts": 10})
@@ -64,13 +65,7 @@ def _error(call: Any, **kwargs: Any) -> tuple[str, int, int, str]:
 @pytest.fixture(scope="module")
 def env(local_cloud: LocalCloud) -> dict[str, str]:
     environment = local_cloud.client_env()
-    boto3.client(
-        "s3",
-        endpoint_url=environment["AWS_ENDPOINT_URL_S3"],
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-    ).create_bucket(Bucket="sts-results")
+    s3_client(environment).create_bucket(Bucket="sts-results")
     return environment
 
 
@@ -278,6 +273,7 @@ def test_provider_runs_on_temporary_keys_and_names_the_fix_once_they_expire(
         return checked.inputs
 
     _provider._remember_stack_config({
+        "quantum:target": "local",  # deliberately: these keys go to the local cloud
         "quantum:awsAccessKeyId": creds["AccessKeyId"],
         "quantum:awsSecretAccessKey": creds["SecretAccessKey"],
         "quantum:awsSessionToken": creds["SessionToken"],

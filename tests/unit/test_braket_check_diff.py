@@ -11,15 +11,9 @@ from pulumi_quantum.braket import _common
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider, count_measurements, request_from
 from pulumi_quantum.durations import go_duration_seconds as parse_duration
+from tests.fixtures import BELL, SV1
+from tests.fixtures import FORTE1 as FORTE
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-BELL = """OPENQASM 3.0;
-qubit[2] q;
-bit[2] c;
-h q[0];
-cnot q[0], q[1];
-c = measure q;
-"""
 BELL_STATE_VECTOR = BELL.replace("c = measure q;", "#pragma braket result state_vector")
 BELL_ADJOINT = BELL.replace(
     "c = measure q;", "#pragma braket result adjoint_gradient expectation(z(q[0])) all"
@@ -213,10 +207,10 @@ def test_go_durations_from_custom_timeouts():
 # ------------------------------------------------------------------------------ SpendingLimit
 def limit_inputs(**overrides):
     base = {
-        "device_arn": SV1,
+        "device_arn": FORTE,
         "spending_limit": "100",
         "time_period": {"start_at": "2030-01-01T00:00:00Z", "end_at": 1924992000},
-        "urn_seed": "proj::stack::limit::sv1",
+        "urn_seed": "proj::stack::limit::forte",
         "__provider": "pickled",
     }
     base.update(overrides)
@@ -250,7 +244,9 @@ def test_spending_limit_diff_device_replaces_the_rest_updates():
     assert provider.diff("id", olds, limit_inputs()[0]).changes is False
     diff = provider.diff("id", olds, limit_inputs(spending_limit="150.50")[0])
     assert diff.changes is True and diff.replaces == []
-    diff = provider.diff("id", olds, limit_inputs(device_arn=SV1.replace("sv1", "dm1"))[0])
+    diff = provider.diff(
+        "id", olds, limit_inputs(device_arn=FORTE.replace("Forte-1", "Forte-Enterprise-1"))[0]
+    )
     assert diff.replaces == ["device_arn"]
 
 

@@ -72,7 +72,7 @@ def test_stack_config_wins_over_environment(monkeypatch):
         }
     )
     resolved = clients.settings()
-    assert resolved.target == "custom"
+    assert resolved.target == "local"  # a loopback endpoint and no target: the local cloud
     assert (resolved.region, resolved.braket_endpoint) == ("us-west-1", "http://127.0.0.1:2")
     client = clients.braket_client(resolved)
     assert client.meta.region_name == "us-west-1"
@@ -83,7 +83,8 @@ def test_explicit_target_local_overrides_visible_credentials(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     monkeypatch.setenv("PULUMI_QUANTUM_TARGET", "local")
     resolved = clients.settings()
-    assert resolved.target == "local" and resolved.use_local_keys is False
+    # ... and never sends the environment's keys to the local cloud (issue 27).
+    assert resolved.target == "local" and resolved.use_local_keys is True
 
 
 def test_s3_client_uses_path_style_on_custom_endpoints(monkeypatch):

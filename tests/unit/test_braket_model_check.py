@@ -1,13 +1,12 @@
-"""model_check: generic validation of requests against botocore's Braket service model."""
+"""service_model: generic validation of requests against botocore's Braket service model."""
 
 from __future__ import annotations
 
 import pytest
 
 from pulumi_quantum._provider import CheckErrors
-from pulumi_quantum.braket.model_check import input_shape, snake_case, validate_request
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from pulumi_quantum.service_model import input_shape, snake_case, validate_request
+from pulumi_quantum.values import UNKNOWN
 
 VALID_TASK = {
     "action": '{"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"}}',
@@ -156,3 +155,10 @@ def test_renamed_properties_and_unknowns():
 def test_members_outside_the_model_are_rejected():
     found = failures("CreateQuantumTask", {**VALID_TASK, "priority": 1}, skip=["clientToken"])
     assert "not a parameter" in found["priority"][0]
+
+
+def test_json_nested_too_deep_inside_a_string_is_a_failure_not_a_crash():
+    """The preview's check (and the local Braket, which runs it) must not raise RecursionError."""
+    nested = '{"a":' * 5000 + "1" + "}" * 5000
+    found = failures("CreateQuantumTask", {**VALID_TASK, "action": nested})
+    assert any("nests deeper" in reason for reason in found["action"])

@@ -1,6 +1,6 @@
 """The preview's light view of botocore's model equals botocore's own ``ServiceModel``.
 
-``model_check`` reads botocore's shipped JSON without importing ``botocore.model`` (see its
+``service_model`` reads botocore's shipped JSON without importing ``botocore.model`` (see its
 docstring). The reference here is botocore's code: every shape reachable from every operation's
 input of each service the provider validates must look the same through both, trait by trait.
 """
@@ -13,7 +13,7 @@ import pytest
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
-from pulumi_quantum.braket.model_check import ModelShape, input_shape, service_definition
+from pulumi_quantum.service_model import ModelShape, input_shape, service_definition
 
 SERVICES = ["braket", "s3"]
 

@@ -22,9 +22,8 @@ import pytest
 from pulumi_quantum.braket.spending_limit import SpendingLimitProvider
 from pulumi_quantum.braket.task import QuantumTaskProvider
 from pulumi_quantum.declare import _canonical
+from tests.fixtures import BELL, SV1
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 PARAMETRISED = "OPENQASM 3.0;\ninput float theta;\nqubit q;\nrx(theta) q;\n"
 TASK = {
     "source": BELL,
@@ -35,7 +34,7 @@ TASK = {
     "urn_seed": "proj::stack::quantum:braket:QuantumTask::bell",
 }
 LIMIT = {
-    "device_arn": SV1,
+    "device_arn": "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
     "spending_limit": 250,
     "time_period": {"start_at": "2030-01-01", "end_at": "2031-01-01"},
     "urn_seed": "proj::stack::quantum:braket:SpendingLimit::cap",

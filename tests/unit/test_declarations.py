@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_quantum.declare import all_declarations
+from pulumi_quantum.catalogue import all_declarations
 
 ROOT = Path(__file__).resolve().parents[2]
 DECLS = {d.name: d for d in all_declarations()}
@@ -105,7 +105,7 @@ def test_request_mapping_uses_the_wire_names():
 
 def test_declarations_import_without_pulumi():
     code = (
-        "import sys; from pulumi_quantum.declare import all_declarations; all_declarations(); "
+        "import sys; from pulumi_quantum.catalogue import all_declarations; all_declarations(); "
         "assert 'pulumi' not in sys.modules, sorted(m for m in sys.modules if 'pulumi.' in m)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

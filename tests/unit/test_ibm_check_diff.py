@@ -12,8 +12,8 @@ import pytest
 
 from pulumi_quantum.ibm.program import RuntimeProgramArgs, RuntimeProgramProvider
 from pulumi_quantum.ibm.session import SessionArgs, SessionProvider
+from pulumi_quantum.values import UNKNOWN
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return 1\n"
 META = {"name": "prog", "description": "d", "max_execution_time": 300}
 

@@ -14,8 +14,7 @@ from pulumi_quantum.ibm.metadata import (
     read_metadata_file,
     strip_unknowns,
 )
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from pulumi_quantum.values import UNKNOWN
 
 
 def test_individual_fields_take_precedence_like_upload_program():

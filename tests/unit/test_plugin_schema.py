@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_quantum import __version__
-from pulumi_quantum.declare import all_declarations
+from pulumi_quantum.catalogue import all_declarations
 from pulumi_quantum.plugin.schema import CONFIG, package_schema
 
 ROOT = Path(__file__).resolve().parents[2]

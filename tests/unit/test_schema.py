@@ -1,4 +1,5 @@
-"""The shipped JSON Schema: packaged copy == repo copy, a valid 2020-12 schema, and its rules."""
+"""The shipped JSON Schema: one copy (the repo's schema/ is the package's folder), a valid
+2020-12 schema, and its rules."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from pulumi_quantum import schema
+from pulumi_quantum import json_schemas
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "runtime-program-metadata"
@@ -26,16 +27,19 @@ VALID = {
 }
 
 
-def test_repo_schema_folder_holds_the_packaged_files_byte_for_byte():
-    packaged = sorted((REPO / "pulumi_quantum" / "schema").glob("*.schema.json"))
-    assert packaged, "no packaged schemas"
-    for path in packaged:
-        assert (REPO / "schema" / path.name).read_bytes() == path.read_bytes(), path.name
-    assert schema.schema_names() == [p.name.removesuffix(".schema.json") for p in packaged]
+def test_the_schemas_have_one_home_and_the_repo_folder_is_a_link_to_it():
+    """``schema/`` at the top of the repository is the package's folder, not a second copy."""
+    packaged = REPO / "pulumi_quantum" / "schema"
+    top = REPO / "schema"
+    assert top.is_symlink(), "schema/ must link to pulumi_quantum/schema/, not copy it"
+    assert top.resolve() == packaged.resolve()
+    assert not any(packaged.glob("*.py")), "the schema folder holds data only"
+    names = sorted(p.name.removesuffix(".schema.json") for p in packaged.glob("*.schema.json"))
+    assert names and json_schemas.schema_names() == names
 
 
 def test_schema_is_a_documented_draft_2020_12_schema():
-    doc = schema.load_schema(NAME)
+    doc = json_schemas.load_schema(NAME)
     Draft202012Validator.check_schema(doc)
     assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert doc["$id"]
@@ -47,29 +51,29 @@ def test_schema_is_a_documented_draft_2020_12_schema():
 
 
 def test_schema_examples_are_valid_documents():
-    doc = schema.load_schema(NAME)
+    doc = json_schemas.load_schema(NAME)
     assert doc["examples"]
     for example in doc["examples"]:
-        assert schema.validate(example, NAME) == []
+        assert json_schemas.validate(example, NAME) == []
 
 
 def test_validators_are_compiled_once_and_reused():
-    assert schema.validator(NAME) is schema.validator(NAME)
-    assert schema.load_schema(NAME) is schema.load_schema(NAME)
+    assert json_schemas.validator(NAME) is json_schemas.validator(NAME)
+    assert json_schemas.load_schema(NAME) is json_schemas.load_schema(NAME)
 
 
 def test_schema_text_is_the_file_and_unknown_names_are_refused():
-    assert json.loads(schema.schema_text(NAME)) == schema.load_schema(NAME)
+    assert json.loads(json_schemas.schema_text(NAME)) == json_schemas.load_schema(NAME)
     with pytest.raises(KeyError, match="unknown schema"):
-        schema.schema_text("nope")
+        json_schemas.schema_text("nope")
 
 
 def test_valid_metadata_has_no_problems():
-    assert schema.validate(VALID, NAME) == []
+    assert json_schemas.validate(VALID, NAME) == []
 
 
 def _problems(doc):
-    return {p.pointer: p.message for p in schema.validate(doc, NAME)}
+    return {p.pointer: p.message for p in json_schemas.validate(doc, NAME)}
 
 
 def test_all_three_required_fields_are_reported_at_their_own_pointers():
@@ -121,7 +125,7 @@ def test_spec_schema_must_be_an_object_schema():
 
 def test_every_problem_is_reported_at_once():
     doc = {"nmae": "x", "max_execution_time": -1, "is_public": "yes"}
-    pointers = [p.pointer for p in schema.validate(doc, NAME)]
+    pointers = [p.pointer for p in json_schemas.validate(doc, NAME)]
     assert sorted(pointers) == sorted(
         ["/description", "/is_public", "/max_execution_time", "/name", "/nmae"]
     )

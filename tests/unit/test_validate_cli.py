@@ -82,10 +82,18 @@ def test_directory_is_walked_and_a_broken_program_beside_metadata_is_caught(repo
     assert "checked 3 metadata file(s)" in err
 
 
-def test_missing_path_is_a_problem(repo, capsys):
-    code, out, _ = run(capsys, repo / "nope.json")
-    assert code == 1
-    assert "no such file or directory" in out
+def test_missing_path_is_one_line_on_stderr_and_exit_code_2(repo):
+    """A path that is not there is a usage error: one line naming it, no traceback, exit 2."""
+    missing = repo / "nope.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pulumi_quantum.cli", "validate", str(repo / "good.json"), missing],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"pulumi-quantum validate: {missing}: no such file or directory\n"
 
 
 def test_json_format(repo, capsys):

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+from tests.fixtures import BELL
+
 TASK = {
     "source": BELL,
     "device_arn": "arn:aws:braket:::device/quantum-simulator/amazon/sv1",

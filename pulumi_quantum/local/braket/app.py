@@ -35,6 +35,7 @@ from .exceptions import (
     ValidationException,
 )
 from .models import BraketBackend
+from .pulse import CALIBRATIONS_PATH, REQUEST_ENDPOINT, native_gate_calibrations
 from .urls import resolve
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class BraketApp:
         if request.path == "/_local/faults":
             if request.method == "POST":
                 try:
-                    self.faults.update(json.loads(request.get_data() or b"{}"))
+                    self.faults.update_json(request.get_data())
                 except (ValueError, TypeError) as exc:
                     return Response(
                         json.dumps({"message": str(exc)}), status=400, mimetype="application/json"
@@ -117,12 +118,30 @@ class BraketApp:
             return Response(json.dumps(self.faults.as_dict()), mimetype="application/json")
         if request.path == "/_local/reservations":
             return self._reservations(request)
+        if request.path.startswith(CALIBRATIONS_PATH) and request.method == "GET":
+            return self._calibrations(request.path[len(CALIBRATIONS_PATH) :])
         if request.path == "/_local/runner" and self.runner is not None:
             if request.method == "POST":
-                doc = json.loads(request.get_data() or b"{}")
+                try:
+                    doc = _admin_object(request.get_data(), "runner")
+                except ValueError as exc:
+                    return Response(
+                        json.dumps({"message": str(exc)}), status=400, mimetype="application/json"
+                    )
                 self.runner.pause(bool(doc.get("paused")))
             return Response(json.dumps({"paused": self.runner.paused}), mimetype="application/json")
         return None
+
+    def _calibrations(self, device_path: str) -> Response:
+        """The native gate calibrations a pulse-capable QPU's ``nativeGateCalibrationsRef``
+        names (a presigned S3 URL on AWS; see pulse.py)."""
+        for device in self.backend.devices.values():
+            qpu = device.qpu
+            if qpu and qpu.family == "rigetti" and device.arn.endswith(f"/qpu/{device_path}"):
+                body = json.dumps(native_gate_calibrations(qpu))
+                return Response(body, mimetype="application/json")
+        message = f"no native gate calibrations for {device_path!r}"
+        return Response(json.dumps({"message": message}), status=404, mimetype="application/json")
 
     def _reservations(self, request: Request) -> Response:
         """Braket Direct reservations, which AWS sells through its console: a local window.
@@ -134,11 +153,11 @@ class BraketApp:
             body = {"reservations": self.backend.reservations.list()}
             return Response(json.dumps(body), mimetype="application/json")
         try:
-            doc = json.loads(request.get_data() or b"{}")
+            doc = _admin_object(request.get_data(), "reservation")
             start = _when(doc.get("startAt"), default=time.time())
             end = _when(doc.get("endAt"), default=start + 3600)
             arn = self.backend.reservations.create(str(doc.get("deviceArn")), start, end)
-        except (ValueError, TypeError, BraketError) as exc:
+        except (ValueError, TypeError, OverflowError, BraketError) as exc:
             message = exc.message if isinstance(exc, BraketError) else str(exc)
             return Response(
                 json.dumps({"message": message}), status=400, mimetype="application/json"
@@ -161,6 +180,10 @@ class BraketApp:
             sessions=self.sessions,
         )
         REQUEST_REGION.set(caller.region)
+        # The address this server is bound to (loopback), never a client-supplied Host header.
+        REQUEST_ENDPOINT.set(
+            f"http://{request.environ['SERVER_NAME']}:{request.environ['SERVER_PORT']}"
+        )
         self.faults.delay()
         if self.faults.should_throttle():
             raise ThrottlingException("Rate exceeded")
@@ -179,6 +202,16 @@ class BraketApp:
             status=operation.http.get("responseCode", 200),
             mimetype="application/json",
         )
+
+
+def _admin_object(raw: bytes, what: str) -> dict[str, Any]:
+    """An admin endpoint's JSON object body (empty: ``{}``); ValueError naming ``what``."""
+    from ..limits import loads_json
+
+    doc = loads_json(raw or b"{}", what, finite=True)
+    if not isinstance(doc, dict):
+        raise ValueError(f"{what}: the body must be a JSON object, got {type(doc).__name__}")
+    return doc
 
 
 def _when(value: Any, default: float) -> float:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -88,11 +88,17 @@ def verify_sigv4(
     service: str = "braket",
     now: dt.datetime | None = None,
     sessions: SessionLookup | None = None,
+    payload_hash: str | None = None,
 ) -> Caller:
     """Check the request's SigV4 signature; return who signed it or raise AWS's auth error.
 
     ``url`` must carry the path exactly as sent (still percent-encoded) plus the query string.
     ``secrets`` are the long-term keys; ``sessions`` finds temporary ones (none when omitted).
+    ``payload_hash`` is what the canonical request ends with instead of the body's hash: S3
+    signs its ``x-amz-content-sha256`` header's value there whether or not SignedHeaders
+    lists that header, so a claimed hash (or ``UNSIGNED-PAYLOAD``) is always bound to the
+    signature. For ``service="s3"`` the path is signed as sent, without removing ``.``/``..``
+    segments or empty ones, as S3 signs object keys (other services normalise it).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     authorization = lower.get("authorization")
@@ -141,8 +147,11 @@ def verify_sigv4(
         method=method, url=url, headers={n: lower[n] for n in signed_names}, data=body
     )
     request.context["timestamp"] = amz_date
-    signer = SigV4Auth(Credentials(key, secret), service, m["region"])
+    signer_class = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer = signer_class(Credentials(key, secret), service, m["region"])
     canonical = signer.canonical_request(request)
+    if payload_hash is not None:
+        canonical = f"{canonical.rsplit(chr(10), 1)[0]}\n{payload_hash}"
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, m["signature"]):
         raise InvalidSignatureException(

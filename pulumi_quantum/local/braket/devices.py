@@ -13,9 +13,13 @@ Regions: a regional QPU exists only in its own region and the simulators in the 
 serves them from; the region is the one the caller signed the request for (SigV4 credential
 scope), so ``AwsDevice`` switching its session to the device's region works as against AWS.
 
-Two QPU-style devices exist only so that DeviceOfflineException / DeviceRetiredException are real:
-one is OFFLINE, one RETIRED. Their capabilities use the IonQ schema of amazon-braket-schemas because
-the SDK can only parse capabilities whose schema header it knows; the provider name says "Local".
+Two QPU-style test devices exist only so that DeviceOfflineException is real (no device AWS
+offers is OFFLINE here) and a RETIRED device needs no real one: one is OFFLINE, one RETIRED, under a
+provider ("Local") AWS does not have. They are *not* in the default catalogue (code that maps every
+listed device onto the SDK's ``Devices`` enum must work, as against AWS): ``catalogue(True)``
+adds them, which ``local start --test-devices`` / ``PQ_LOCAL_TEST_DEVICES=1`` select. Their
+capabilities use the IonQ schema of amazon-braket-schemas because the SDK can only parse
+capabilities whose schema header it knows.
 
 TN1 is mapped onto the state-vector simulator: same programs, same results, no tensor-network
 speed-up (the local cloud runs tiny circuits).
@@ -24,11 +28,14 @@ speed-up (the local cloud runs tiny circuits).
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from .pulse import served_capabilities
 from .qpus import AHS_ACTION, QPUS, Qpu, service_properties
 from .qpus import capabilities as qpu_capabilities
 from .results import RUNNABLE_ACTIONS
@@ -100,7 +107,7 @@ class Device:
         counts = counts or {}
         return {
             **self.summary(),
-            "deviceCapabilities": capabilities_json(self.arn),
+            "deviceCapabilities": served_capabilities(capabilities_json(self.arn)),
             "deviceQueueInfo": [
                 {
                     "queue": "QUANTUM_TASKS_QUEUE",
@@ -148,6 +155,14 @@ DEVICES: dict[str, Device] = {
             TN1_ARN, "TN1", "Amazon Braket", "SIMULATOR", "ONLINE", "state_vector", 0.275,
             regions=TN1_REGIONS,
         ),
+        *(_qpu_device(q) for q in QPUS),
+    )
+}  # fmt: skip
+"""The default catalogue: only devices Amazon Braket has."""
+
+TEST_DEVICES: dict[str, Device] = {
+    d.arn: d
+    for d in (
         Device(
             OFFLINE_QPU_ARN, "Offline QPU", "Local", "QPU", "OFFLINE", None, 0.3,
             regions=("us-east-1",),
@@ -156,9 +171,26 @@ DEVICES: dict[str, Device] = {
             RETIRED_QPU_ARN, "Retired QPU", "Local", "QPU", "RETIRED", None, 0.3,
             regions=("us-east-1",),
         ),
-        *(_qpu_device(q) for q in QPUS),
     )
 }  # fmt: skip
+"""Devices for tests only (OFFLINE / RETIRED under a provider AWS does not have)."""
+
+ALL_DEVICES: dict[str, Device] = {**DEVICES, **TEST_DEVICES}
+"""Every device an ARN can name (a task stored by a daemon started with test devices still runs
+and reports after a restart without them)."""
+
+TEST_DEVICES_ENV = "PQ_LOCAL_TEST_DEVICES"
+
+
+def test_devices_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """``PQ_LOCAL_TEST_DEVICES`` set to 1/true/yes turns the test devices on."""
+    env = os.environ if environ is None else environ
+    return env.get(TEST_DEVICES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def catalogue(test_devices: bool = False) -> dict[str, Device]:
+    """The devices GetDevice / SearchDevices / CreateQuantumTask see."""
+    return ALL_DEVICES if test_devices else DEVICES
 
 
 def simulator_for(backend: str) -> Any:
@@ -199,7 +231,7 @@ def _service_block(device: Device) -> dict[str, Any]:
 @cache
 def capabilities_json(arn: str) -> str:
     """Capabilities document for a device, validated by amazon-braket-schemas' own models."""
-    device = DEVICES[arn]
+    device = ALL_DEVICES[arn]
     if device.qpu is not None:
         return qpu_capabilities(device.qpu)
     if device.backend is not None:

@@ -25,7 +25,7 @@ from typing import Any
 from botocore.utils import parse_timestamp
 
 from ..store import Store
-from .devices import DEVICES, REQUEST_REGION
+from .devices import REQUEST_REGION
 from .exceptions import ConflictException, ResourceNotFoundException, ValidationException
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -88,7 +88,7 @@ class JobsBackend:
     def _check(self, params: dict[str, Any]) -> None:
         device = params["deviceConfig"]["device"]
         if not device.startswith("local:"):
-            known = DEVICES.get(device)
+            known = self.tags.devices.get(device)  # the catalogue this endpoint serves
             if known is None or not known.available_in(REQUEST_REGION.get()):
                 raise ValidationException(
                     f"deviceConfig.device: {device!r} is not a device of this Braket endpoint; "

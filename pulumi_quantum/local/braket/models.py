@@ -26,17 +26,23 @@ from typing import Any
 
 from botocore.utils import parse_timestamp
 
-from ...rules import MAX_TAGS, qubit_problem, tag_problems  # one truth with the preview
+from ...qasm import openqasm_problem
+from ...rules import (  # one truth with the preview
+    MAX_TAGS,
+    spending_limit_device_problem,
+    tag_problems,
+)
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
-from . import qpu_rules, result_rules
+from . import program_sets, qpu_rules, result_rules, task_budget
 from .devices import (
-    DEVICES,
+    ALL_DEVICES,
     MIN_BILLED_SECONDS,
     OPENQASM_ACTION,
     REQUEST_REGION,
     Device,
     capabilities_json,
+    catalogue,
 )
 from .exceptions import (
     ConflictException,
@@ -46,6 +52,7 @@ from .exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
+from .program_sets import PROGRAM_SET_ACTION
 from .queue_info import device_queue_counts, task_queue_info
 from .reservations import Reservations
 
@@ -80,6 +87,10 @@ CREATE TABLE IF NOT EXISTS braket_tags (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS braket_task_experimental (
+    arn TEXT PRIMARY KEY,
+    capabilities TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS braket_spending_limits (
     arn TEXT PRIMARY KEY,
@@ -147,11 +158,15 @@ class BraketBackend:
     faults: Faults
     bucket_exists: Callable[[str], bool]
     submit: Callable[..., None] = lambda arn, priority=False: None
+    interrupt: Callable[[str], None] = lambda arn: None
+    """Stop a RUNNING task's simulation now (CancelQuantumTask); the runner's, when wired."""
     region: str = "us-east-1"
+    test_devices: bool = False  # the OFFLINE/RETIRED test QPUs (devices.TEST_DEVICES) listed
     jobs: Any = None
     """The hybrid jobs (``jobs.JobsBackend``), when the local cloud serves them."""
 
     def __post_init__(self) -> None:
+        self.devices = catalogue(self.test_devices)
         self.store.migrate(DDL)
         self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
@@ -168,10 +183,10 @@ class BraketBackend:
 
     # ----------------------------------------------------------------- devices
     def device(self, arn: str, field: str = "deviceArn") -> Device:
-        device = DEVICES.get(arn)
+        device = self.devices.get(arn)
         region = REQUEST_REGION.get()
         if device is None:
-            here = sorted(d.arn for d in DEVICES.values() if d.available_in(region))
+            here = sorted(d.arn for d in self.devices.values() if d.available_in(region))
             raise ValidationException(
                 f"{field}: {arn!r} is not a device of this Braket endpoint; "
                 f"available devices in {region}: {here}"
@@ -184,36 +199,35 @@ class BraketBackend:
         return device
 
     def get_device(self, params: dict[str, Any]) -> dict[str, Any]:
-        device = DEVICES.get(params["deviceArn"])
+        device = self.devices.get(params["deviceArn"])
         if device is None or not device.available_in(REQUEST_REGION.get()):
             raise ResourceNotFoundException(f"Braket device {params['deviceArn']} not found")
         return device.describe(device_queue_counts(self.store, device.arn))
 
     def search_devices(self, params: dict[str, Any]) -> dict[str, Any]:
-        fields = {
-            "deviceArn": "deviceArn",
-            "deviceName": "deviceName",
-            "providerName": "providerName",
-            "deviceType": "deviceType",
-            "deviceStatus": "deviceStatus",
-        }
+        """SearchDevices as documented: "Only deviceArn filter name is currently supported"
+        (the model's SearchDevicesFilter.name); other names are refused, not guessed at.
+        Clients filter the rest themselves (the Braket SDK's ``AwsDevice.get_devices`` does)."""
         region = REQUEST_REGION.get()
-        summaries = [d.summary() for d in DEVICES.values() if d.available_in(region)]
+        summaries = [d.summary() for d in self.devices.values() if d.available_in(region)]
         for f in params.get("filters", []):
-            if f["name"] not in fields:
+            if f["name"] != "deviceArn":
                 raise ValidationException(
-                    f"filters.name: {f['name']!r} is not a device filter; use one of {list(fields)}"
+                    f"filters.name: {f['name']!r} is not supported; only 'deviceArn' filters "
+                    "SearchDevices (filter other fields on the returned devices)"
                 )
-            summaries = [s for s in summaries if s[fields[f["name"]]] in f["values"]]
+            summaries = [s for s in summaries if s["deviceArn"] in f["values"]]
         page, token = _page(summaries, params)
         return {"devices": page, "nextToken": token}
 
     # ------------------------------------------------------------------- tasks
     def _check_action(self, device: Device, params: dict[str, Any]) -> None:
+        from ..limits import loads_json  # RecursionError on nesting would be a 500
+
         try:
-            action = json.loads(params["action"])
+            action = loads_json(params["action"], "action")
         except ValueError as exc:
-            raise ValidationException(f"action: not valid JSON ({exc})") from None
+            raise ValidationException(str(exc)) from None
         if not isinstance(action, dict):
             raise ValidationException("action: must be a JSON object (a braket.ir program)")
         header = action.get("braketSchemaHeader") or {}
@@ -227,22 +241,39 @@ class BraketBackend:
             )
         from .results import parse_action
 
+        task_budget.check_size(name, action)  # before the parser, which is slow on huge programs
         try:
             program = parse_action(action)
         except Exception as exc:
             raise ValidationException(f"action: invalid {name}: {exc}") from None
         if name == OPENQASM_ACTION and device.qpu is None:  # QPUs: qpu_rules answers below
-            advertised = capabilities["paradigm"]["qubitCount"]
-            too_many = qubit_problem(program.source, advertised, device.arn)
-            if too_many:
-                raise ValidationException(f"action: {too_many}")
+            # The simulators' front end: a program they cannot run is refused here, at create,
+            # as the preview refuses it (pulumi_quantum.qasm), not FAILED at run time.
+            problem = openqasm_problem(program.source)
+            if problem:
+                raise ValidationException(f"action: the OpenQASM program: {problem}")
+        advertised = (capabilities.get("paradigm") or {}).get("qubitCount")
+        if isinstance(advertised, int):  # qubits after constant folding; the memory ceiling
+            task_budget.check_qubits(device, name, action, advertised)
         if "deviceParameters" in params:
             try:
-                parsed = json.loads(params["deviceParameters"])
+                parsed = loads_json(params["deviceParameters"], "deviceParameters")
             except ValueError as exc:
-                raise ValidationException(f"deviceParameters: not valid JSON ({exc})") from None
+                raise ValidationException(str(exc)) from None
             if not isinstance(parsed, dict):
                 raise ValidationException("deviceParameters: must be a JSON object")
+        if name == PROGRAM_SET_ACTION:  # shots are the total over its executables
+            qpu = device.qpu
+            program_sets.check(
+                program,
+                params["shots"],
+                capabilities["action"][name],
+                capabilities["paradigm"]["qubitCount"],
+                device.arn,
+                (lambda source: qpu_rules.openqasm_problem(qpu, source)) if qpu else None,
+                max(1, device.shots_range[0]),
+            )
+            return
         low, high = device.shots_range
         if not low <= params["shots"] <= high:
             # Braket's wording, as QPUs answer it (docs/braket-devices.md, [mgym-793]).
@@ -317,6 +348,11 @@ class BraketBackend:
                 [(arn, k, v) for k, v in (params.get("tags") or {}).items()],
             )
             self.reservations.record(conn, arn, associations)
+            if params.get("experimentalCapabilities"):
+                conn.execute(
+                    "INSERT INTO braket_task_experimental (arn, capabilities) VALUES (?, ?)",
+                    (arn, json.dumps(params["experimentalCapabilities"])),
+                )
         self.queue(arn, priority=bool(params.get("jobToken")))
         return {"quantumTaskArn": arn}
 
@@ -408,7 +444,7 @@ class BraketBackend:
         ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
         inside a transaction, or the Store itself for a read.
         """
-        device = DEVICES[limit_row["device_arn"]]
+        device = ALL_DEVICES[limit_row["device_arn"]]
         queued = total = 0.0
         for row in conn.execute(
             "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
@@ -456,12 +492,17 @@ class BraketBackend:
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
             jobArn=self._job_of(row["job_token"]),
-            actionMetadata={"actionType": DEVICES[row["device_arn"]].actions[0], "programCount": 1},
+            actionMetadata=program_sets.action_metadata(row["action"]),
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
         associations = self.reservations.of_task(row["arn"])
         if associations:
             out["associations"] = associations
+        experimental = self.store.query_one(
+            "SELECT capabilities FROM braket_task_experimental WHERE arn = ?", (row["arn"],)
+        )
+        if experimental is not None:
+            out["experimentalCapabilities"] = json.loads(experimental["capabilities"])
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
             out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out
@@ -488,6 +529,8 @@ class BraketBackend:
                 "UPDATE braket_tasks SET status = ?, ended_at = ? WHERE arn = ?",
                 (new, time.time() if new == "CANCELLED" else None, arn),
             )
+        if new == "CANCELLING":  # the runner stops the simulation and finishes the cancel
+            self.interrupt(arn)
         return {"quantumTaskArn": arn, "cancellationStatus": new}
 
     def search_quantum_tasks(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -695,6 +738,9 @@ class BraketBackend:
 
     def create_spending_limit(self, params: dict[str, Any]) -> dict[str, Any]:
         device = self.device(params["deviceArn"])
+        simulator = spending_limit_device_problem(device.arn)
+        if simulator:
+            raise ValidationException(simulator)
         request_hash = _hash(params)
         existing = self._by_token(params["clientToken"], request_hash, "braket_spending_limits")
         if existing:

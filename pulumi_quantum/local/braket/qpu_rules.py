@@ -30,6 +30,15 @@ from .exceptions import ValidationException
 from .qpus import Qpu, aquila_constants
 
 
+def openqasm_problem(qpu: Qpu, source: str) -> str | None:
+    """What ``qpu`` would refuse in ``source`` (``check_openqasm``'s message), or None."""
+    try:
+        check_openqasm(qpu, source)
+    except ValidationException as exc:
+        return exc.message
+    return None
+
+
 def check_openqasm(qpu: Qpu, source: str) -> None:
     """Raise ValidationException for the first thing ``qpu`` would refuse in ``source``."""
     from openqasm3 import ast
@@ -93,9 +102,10 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
         nonlocal declared, verbatim_next
         for stmt in statements:
             if isinstance(stmt, ast.Pragma):
-                command = stmt.command.strip()
-                verbatim_next = command == "braket verbatim"
-                _check_result_pragma(command, stmt.span.start_line if stmt.span else 0)
+                # Several pragmas glued on one line parse as one: Braket honours each.
+                for command in _GLUED.split(stmt.command.strip()):
+                    verbatim_next = command.strip() == "braket verbatim"
+                    _check_result_pragma(command.strip(), stmt.span.start_line if stmt.span else 0)
                 continue
             if isinstance(stmt, ast.Box):
                 walk(stmt.body, in_verbatim or verbatim_next)
@@ -125,6 +135,7 @@ def check_openqasm(qpu: Qpu, source: str) -> None:
 
 
 # Result types a QPU returns (its supportedResultTypes): the rest need a simulator.
+_GLUED = re.compile(r"#pragma\b")  # "braket result x#pragma braket result y": two pragmas
 _QPU_RESULTS = {"sample", "expectation", "variance", "probability"}
 
 

@@ -283,11 +283,30 @@ def _openqasm(qpu: Qpu) -> dict[str, Any]:
     }
 
 
+# Program sets on the QPUs whose amazon-braket-schemas capabilities class admits the action.
+# The limits are assumed: the default simulator's 100 executables, the QPU's shot maximum in total.
+PROGRAM_SET_ACTION = "braket.ir.openqasm.program_set"
+_PROGRAM_SET_FAMILIES = ("ionq", "iqm", "rigetti")
+
+
+def _program_set(qpu: Qpu) -> dict[str, Any]:
+    if qpu.family not in _PROGRAM_SET_FAMILIES:
+        return {}
+    return {
+        PROGRAM_SET_ACTION: {
+            "actionType": PROGRAM_SET_ACTION,
+            "version": ["1"],
+            "maximumExecutables": 100,
+            "maximumTotalShots": qpu.shots_range[1],
+        }
+    }
+
+
 def _gate_model(qpu: Qpu, header: str, parameters: Any) -> dict[str, Any]:
     return {
         "braketSchemaHeader": {"name": header, "version": "1"},
         "service": _service(qpu),
-        "action": {OPENQASM_ACTION: _openqasm(qpu)},
+        "action": {OPENQASM_ACTION: _openqasm(qpu), **_program_set(qpu)},
         "paradigm": {
             "braketSchemaHeader": {
                 "name": "braket.device_schema.gate_model_qpu_paradigm_properties",
@@ -418,9 +437,12 @@ def capabilities(qpu: Qpu) -> str:
     if qpu.family == "rigetti":
         from braket.device_schema.rigetti import RigettiDeviceCapabilities, RigettiDeviceParameters
 
+        from .pulse import pulse_properties
+
         doc = _gate_model(
             qpu, "braket.device_schema.rigetti.rigetti_device_capabilities", RigettiDeviceParameters
         )
+        doc["pulse"] = pulse_properties(qpu)  # ports, frames, calibrations URL (pulse.py)
         return RigettiDeviceCapabilities.parse_obj(doc).json()
     if qpu.family == "aqt":
         from braket.device_schema.aqt import AqtDeviceCapabilities

@@ -23,6 +23,7 @@ from botocore.model import OperationModel, Shape
 from botocore.parsers import RestJSONParser
 from botocore.validate import ParamValidator
 
+from ...documented_rules import prose_problem
 from .exceptions import BraketError, ValidationException
 
 
@@ -43,7 +44,7 @@ def parse_request(
             raise ValidationException(f"request body is not valid JSON: {exc}") from None
         if not isinstance(document, dict):
             raise ValidationException("request body must be a JSON object")
-        from ...braket.model_check import body_problems  # the preview's checks, one truth
+        from ...service_model import body_problems  # the preview's checks, one truth
 
         problems = body_problems(operation.name, document)
         if problems:
@@ -97,8 +98,7 @@ def model_errors(operation: OperationModel, params: dict[str, Any]) -> list[str]
         errors.extend(
             line.strip() for line in report.generate_report().splitlines() if line.strip()
         )
-    else:
-        _constraints(shape, params, "", errors)
+    _constraints(shape, params, "", errors)  # all failures at once, not the first kind only
     return errors
 
 
@@ -117,38 +117,44 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 def _constraints(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
-    """Max length/value, enum and pattern (botocore's validator checks only minimums)."""
+    """Max length/value, enum, pattern and documented rules (botocore's validator checks only
+    minimums and types; a value of the wrong type is skipped here, it has its own error)."""
     meta = shape.metadata
     name = path or shape.name
     kind = shape.type_name
-    if kind == "structure":
+    if kind == "structure" and isinstance(value, dict):
         for member, member_shape in shape.members.items():
             if member in value and value[member] is not None:
                 sub = f"{path}.{member}" if path else member
                 _constraints(member_shape, value[member], sub, errors)
-        return
-    if kind == "list":
+    elif kind == "list" and isinstance(value, list | tuple):
         if "max" in meta and len(value) > meta["max"]:
             errors.append(f"{name}: at most {meta['max']} items allowed, got {len(value)}")
         for i, item in enumerate(value):
             _constraints(shape.member, item, f"{name}[{i}]", errors)
-        return
-    if kind == "map":
+    elif kind == "map" and isinstance(value, dict):
         if "max" in meta and len(value) > meta["max"]:
             errors.append(f"{name}: at most {meta['max']} entries allowed, got {len(value)}")
         for key, item in value.items():
             _constraints(shape.key, key, f"{name} key {key!r}", errors)
             _constraints(shape.value, item, f"{name}[{key!r}]", errors)
-        return
-    if kind == "string":
+    elif kind == "string" and isinstance(value, str):
         if "max" in meta and len(value) > meta["max"]:
             errors.append(f"{name}: length {len(value)} exceeds the maximum of {meta['max']}")
         if shape.enum and value not in shape.enum:
             errors.append(f"{name}: {value!r} is not one of {list(shape.enum)}")
         if "pattern" in meta and not _regex(meta["pattern"]).fullmatch(value):
             errors.append(f"{name}: {value!r} does not match the pattern {meta['pattern']}")
-        return
-    if kind in ("integer", "long", "float", "double") and "max" in meta and value > meta["max"]:
+        prose = prose_problem(shape.documentation, value)
+        if prose:  # a rule the model states only in the member's documentation
+            errors.append(f"{name}: {prose}")
+    elif (
+        kind in ("integer", "long", "float", "double")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "max" in meta
+        and value > meta["max"]
+    ):
         errors.append(f"{name}: {value} exceeds the maximum of {meta['max']}")
 
 

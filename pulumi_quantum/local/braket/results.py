@@ -35,12 +35,14 @@ import re
 import time
 from typing import Any
 
-from . import adjoint
+from ...rules import split_pragmas
+from . import adjoint, program_sets
+from .program_sets import PROGRAM_SET_ACTION
 
 OPENQASM_ACTION = "braket.ir.openqasm.program"
 JAQCD_ACTION = "braket.ir.jaqcd.program"
 AHS_ACTION = "braket.ir.ahs.program"
-RUNNABLE_ACTIONS = (OPENQASM_ACTION, JAQCD_ACTION)
+RUNNABLE_ACTIONS = (OPENQASM_ACTION, JAQCD_ACTION, PROGRAM_SET_ACTION)
 """Gate-model actions the local simulators run (``braket.ir.*`` schema names); QuEra Aquila's
 analog programs (``AHS_ACTION``) run on the default simulator's Rydberg simulator."""
 
@@ -63,6 +65,10 @@ def parse_action(action: str | dict[str, Any]) -> Any:
         from braket.ir.openqasm import Program
 
         return Program.parse_obj(document)
+    if name == PROGRAM_SET_ACTION:
+        from braket.ir.openqasm import ProgramSet
+
+        return ProgramSet.parse_obj(document)
     raise ValueError(f"action: braketSchemaHeader.name {name!r} is not one of {RUNNABLE_ACTIONS}")
 
 
@@ -137,13 +143,18 @@ def simulate(
     params = json.loads(device_parameters or "{}")
     params = params if isinstance(params, dict) else {}
     program = parse_action(action)
+    if program.braketSchemaHeader.name == PROGRAM_SET_ACTION:
+        return _program_set_result(
+            simulator, program, shots, task_arn, device_arn, params, simulation_gates
+        )
     gradient = None
     if program.braketSchemaHeader.name == OPENQASM_ACTION:
-        source = with_gates(program.source, simulation_gates) if simulation_gates else None
+        source = split_pragmas(program.source)  # every glued pragma honoured, as on Braket
+        source = with_gates(source, simulation_gates) if simulation_gates else source
         if "adjoint_gradient" in program.source:
-            gradient = adjoint.request(source or program.source, program.inputs)
+            gradient = adjoint.request(source, program.inputs)
             source = gradient.source if gradient is not None else source
-        if source is not None:
+        if source != program.source:
             program = program.copy(update={"source": source})
     started = time.perf_counter()
     result = simulator.run(program, shots=shots)
@@ -177,6 +188,28 @@ def simulate(
     # one of them keeps this cheap for 100k-shot results.
     GateModelTaskResult.parse_obj({**document, "measurements": document["measurements"][:1]}
                                   if "measurements" in document else document)  # fmt: skip
+    return json.dumps(document).encode()
+
+
+def _program_set_result(
+    simulator: Any,
+    program_set: Any,
+    shots: int,
+    task_arn: str,
+    device_arn: str,
+    params: dict[str, Any],
+    simulation_gates: tuple[tuple[str, str], ...],
+) -> bytes:
+    """A program set run on the default simulator (its ``run_program_set``), as a
+    ``ProgramSetTaskResult`` with the service's ids."""
+    programs = [
+        p.copy(update={"source": with_gates(split_pragmas(p.source), simulation_gates)})
+        for p in program_set.programs
+    ]
+    result = simulator.run(program_set.copy(update={"programs": programs}), shots=shots)
+    document = program_sets.result_document(
+        result, program_set, task_arn, device_arn, _device_parameters(params)
+    )
     return json.dumps(document).encode()
 
 

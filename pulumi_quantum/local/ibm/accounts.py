@@ -167,6 +167,25 @@ class Accounts:
                 return user
         return None
 
+    def issue_iam_token(self, user: IbmUser, token: str, expires_at: float) -> None:
+        """Remember an IAM access token (its digest) until ``expires_at``; older ones go."""
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM ibm_iam_tokens WHERE expires_at <= ?", (db.now(),))
+            conn.execute(
+                "INSERT INTO ibm_iam_tokens (token_sha256, user_name, expires_at) VALUES (?,?,?)",
+                (_sha256(token), user.name, expires_at),
+            )
+
+    def iam_user(self, token: str) -> IbmUser | None:
+        """The user of an IAM access token that has not expired (None otherwise)."""
+        row = self._store.query_one(
+            "SELECT user_name, expires_at FROM ibm_iam_tokens WHERE token_sha256 = ?",
+            (_sha256(token),),
+        )
+        if row is None or row["expires_at"] <= db.now():
+            return None
+        return self._users.get(row["user_name"])
+
     def authenticate(self, headers: Mapping[str, str]) -> IbmUser:
         """Return the caller from ``X-Access-Token`` (or ``Authorization: Bearer``).
 
@@ -203,6 +222,15 @@ class Accounts:
             "(obtained from POST /users/loginWithToken).",
             name="AUTHENTICATION_ERROR",
         )
+
+    @staticmethod
+    def may_see(user: IbmUser, owner: str, instance: str) -> bool:
+        """Whether ``user`` may see a job or session of ``owner`` in ``instance``.
+
+        Callers answer exactly as for an unknown id when not, so an id never tells that it
+        exists in another tenant, nor whose it is.
+        """
+        return owner == user.name or instance in user.instances or instance in user.crns
 
     def check_instance(self, user: IbmUser, instance: str) -> str:
         """403 unless ``instance`` (hub/group/project or CRN) belongs to ``user``."""

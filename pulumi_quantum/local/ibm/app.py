@@ -119,7 +119,7 @@ class IbmRuntimeApp:
         self.sessions = Sessions(store, self.accounts)
         self.jobs = Jobs(store, self.accounts, self.programs, self.sessions)
         self._stopping = threading.Event()
-        self.platform = platform.Platform(store, self.accounts, self.sessions, self.jobs)
+        self.platform = platform.Platform(store, self.accounts, self.sessions, self.jobs, faults)
         self._map = Map(
             [
                 Rule(path, methods=[method], endpoint=(name, auth), websocket=name in _WEBSOCKETS)

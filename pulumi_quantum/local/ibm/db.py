@@ -20,6 +20,11 @@ CREATE TABLE IF NOT EXISTS ibm_access_tokens (
     user_name TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ibm_iam_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ibm_programs (
     id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,

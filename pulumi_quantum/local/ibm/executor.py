@@ -58,10 +58,37 @@ server's credentials; an operator who wants more to reach it (proxy settings, a 
 test suite's network-audit log) names those variables here, and only those pass."""
 
 
+RAN_TOO_LONG = "Cancelled - Ran too long"
+"""The status IBM's runtime gave a job stopped at its maximum execution time."""
+RAN_TOO_LONG_CODE = 1305
+"""The ``state.reason_code`` of such a job on the current platform (qiskit-ibm-runtime maps
+``Cancelled`` + 1305 to ERROR, "ran longer than maximum execution time")."""
+
+PRIMITIVES_PYTHON = "PQ_IBM_PRIMITIVES_PYTHON"
+"""Names the Python that runs the platform's primitive jobs (default: the local cloud's own).
+
+Why: qiskit-ibm-runtime 0.48+ (qiskit 2.x) encodes circuits as QPY 17, which the qiskit 1.x
+beside the local cloud cannot read; IBM runs jobs on its own current qiskit, so an operator
+points this at a Python with qiskit 2.x and qiskit-ibm-runtime (e.g. the client's venv)."""
+PRIMITIVES_SCRIPT = Path(__file__).with_name("platform") / "primitives.py"
+"""Standard library only at import, so it runs under that Python without this package."""
+
+
 def _child_env() -> dict[str, str]:
     extra = (n.strip() for n in os.environ.get(JOB_ENV_PASSTHROUGH, "").split(","))
     names = (*_ENV_ALLOWLIST, *filter(None, extra))
     return {k: os.environ[k] for k in names if k in os.environ}
+
+
+def _command(job_dir: Path) -> list[str]:
+    """The job process: the runner, or for the platform's primitive jobs the interpreter
+    named by ``PQ_IBM_PRIMITIVES_PYTHON`` (qiskit 2.x for the newest clients' QPY) running
+    the standalone primitives script."""
+    spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+    python = os.environ.get(PRIMITIVES_PYTHON)
+    if spec.get("platform") and python:
+        return [python, str(PRIMITIVES_SCRIPT), str(job_dir)]
+    return [sys.executable, "-m", "pulumi_quantum.local.ibm.runner", str(job_dir)]
 
 
 def _kill_group(pid: int) -> None:
@@ -177,7 +204,7 @@ class JobExecutor:
         log_path = path / "logs.txt"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pulumi_quantum.local.ibm.runner", str(path)],
+                _command(path),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -200,9 +227,9 @@ class JobExecutor:
             reason = (
                 f"Job ran longer than its maximum execution time of {limit} seconds and was killed."
             )
-            self._finish(
-                job_id, "Failed", reason, result=f"JobError: '{reason}'", logs=logs, interim=interim
-            )
+            # IBM's runtime status for a job stopped at its limit; clients report it as an
+            # error with their own "ran longer than maximum execution time" message.
+            self._finish(job_id, RAN_TOO_LONG, reason, result=reason, logs=logs, interim=interim)
         elif outcome_path.exists():
             outcome = json.loads(outcome_path.read_text(encoding="utf-8"))
             if outcome["status"] == "Completed":
@@ -294,9 +321,8 @@ def _is_our_runner(pid: int, job_id: str) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"pulumi_quantum.local.ibm.runner" in cmdline and any(
-        arg.endswith(job_id.encode()) for arg in cmdline
-    )
+    ours = b"pulumi_quantum.local.ibm.runner" in cmdline or bytes(PRIMITIVES_SCRIPT) in cmdline
+    return ours and any(arg.endswith(job_id.encode()) for arg in cmdline)
 
 
 def recover(store: Store) -> int:

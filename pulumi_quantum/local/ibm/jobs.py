@@ -4,7 +4,8 @@
 **kwargs)``) or the built-in ``circuit-runner`` that ``IBMBackend.run(circuit)`` targets. The
 job document carries both the runtime's ``state: {status, reason}`` and the older top-level
 ``status`` so both client generations parse it. Statuses: Queued, Running, Completed, Failed,
-Cancelled.
+Cancelled, and IBM's ``Cancelled - Ran too long`` for a job stopped at its maximum execution
+time. Deleting a queued or running job cancels it first, as IBM's runtime did.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 from ..store import Store
 from . import backends, db
 from .accounts import Accounts, IbmUser
+from .builtin import BUILTIN_PROGRAMS
 from .errors import ApiError, bad_request, conflict, not_found
 from .executor import JobExecutor
 from .programs import Programs
-from .runner import BUILTIN_PROGRAMS
 from .sessions import Sessions
 from .validation import JOB_CREATE, MAX_TIME_LIMIT, TAGS_UPDATE, int_arg, validate
 
@@ -164,10 +165,8 @@ class Jobs:
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:
         row = self._store.query_one("SELECT * FROM ibm_jobs WHERE id = ?", (job_id,))
-        if row is None:
+        if row is None or not self._accounts.may_see(user, row["owner"], row["instance"]):
             raise not_found("job", job_id, code=JOB_NOT_FOUND_CODE)
-        if row["owner"] != user.name:
-            self._accounts.check_instance(user, row["instance"])
         return row
 
     def get(self, user: IbmUser, job_id: str, exclude_params: bool = False) -> dict[str, Any]:
@@ -316,9 +315,10 @@ class Jobs:
             self._cancel_row(row["id"], "Cancelled because its session was cancelled.")
 
     def delete(self, user: IbmUser, job_id: str) -> None:
+        """Delete a job; a queued or running one is cancelled first, as IBM's runtime did."""
         row = self._row(user, job_id)
         if row["status"] in PENDING:
-            raise conflict(f"job {job_id} is {row['status']}; cancel it before deleting it")
+            self._cancel_row(job_id, "Deleted by the user.")
         self._store.execute("DELETE FROM ibm_jobs WHERE id = ?", (job_id,))
 
     def update_tags(self, user: IbmUser, job_id: str, body: Any) -> None:

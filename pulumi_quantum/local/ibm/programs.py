@@ -24,6 +24,7 @@ from typing import Any
 from ..store import Store
 from . import db
 from .accounts import IbmUser
+from .builtin import PUBLIC_OWNER, PUBLIC_PROGRAMS
 from .errors import bad_request, conflict, forbidden, not_found
 from .validation import PROGRAM_CREATE, PROGRAM_UPDATE, int_arg, validate
 
@@ -45,6 +46,12 @@ def decode_source(data: str, field: str = "data") -> str:
         raise bad_request(
             f"invalid {field}: the program does not compile: {exc.msg} (line {exc.lineno})"
         ) from None
+    except (ValueError, MemoryError, RecursionError) as exc:
+        # Null bytes (ValueError), or nesting the compiler gives up on: the program's fault.
+        reason = str(exc) or type(exc).__name__
+        raise bad_request(
+            f"invalid {field}: the program does not compile: {reason}; simplify its nesting"
+        ) from None
     return source
 
 
@@ -56,6 +63,28 @@ def _program_id(name: str) -> str:
 class Programs:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._install_public_programs()
+
+    def _install_public_programs(self) -> None:
+        """IBM's public programs (``builtin.PUBLIC_PROGRAMS``) exist in every local cloud, as
+        they existed for every IBM account: visible, runnable, not changeable by users."""
+        for program_id, meta in PUBLIC_PROGRAMS.items():
+            data = base64.b64encode(str(meta["source"]).encode()).decode()
+            self._store.execute(
+                "INSERT OR IGNORE INTO ibm_programs (id, owner, name, data, description, cost,"
+                " is_public, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    program_id,
+                    PUBLIC_OWNER,
+                    program_id,
+                    data,
+                    meta["description"],
+                    meta["cost"],
+                    json.dumps(meta["spec"]),
+                    0.0,
+                    0.0,
+                ),
+            )
 
     # -- reads -------------------------------------------------------------------------------
     def _row(self, program_id: str) -> sqlite3.Row | None:

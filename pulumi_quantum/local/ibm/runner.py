@@ -23,11 +23,12 @@ import runpy
 import sys
 import time
 import traceback
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BUILTIN_PROGRAMS = ("circuit-runner", "qasm3-runner")
+from pulumi_quantum.local.ibm.builtin import BUILTIN_PROGRAMS
 
 
 class UserMessenger:
@@ -91,22 +92,19 @@ def _write_outcome(job_dir: Path, outcome: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from ..budget import limit_address_space
+
+    limit_address_space()  # a job larger than the machine fails itself, not the machine
     job_dir = Path(argv[1]).resolve()
     spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
     try:
         if spec.get("platform"):  # the current platform's V2 primitives (platform/)
-            from .platform.primitives import run as run_primitive
+            from .platform.primitives import main as run_primitive_job
 
-            (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
-            _write_outcome(
-                job_dir,
-                {
-                    "status": "Completed",
-                    "result": run_primitive(spec["program_id"], spec["params"]),
-                },
-            )
-            return 0
-        from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
+            return run_primitive_job(argv)
+        with warnings.catch_warnings():  # the runner's own imports: not the program's log
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
 
         params = json.loads(spec["params"], cls=RuntimeDecoder)
         backend = simulator()

@@ -118,10 +118,8 @@ class Sessions:
 
     def _row(self, user: IbmUser, session_id: str) -> sqlite3.Row:
         row = self._store.query_one("SELECT * FROM ibm_sessions WHERE id = ?", (session_id,))
-        if row is None:
+        if row is None or not self._accounts.may_see(user, row["owner"], row["instance"]):
             raise not_found("session", session_id)
-        if row["owner"] != user.name:
-            self._accounts.check_instance(user, row["instance"])  # 403 for another's instance
         return row
 
     def _jobs(self, session_id: str) -> sqlite3.Row:

@@ -7,7 +7,6 @@ with jsonschema and *all* problems are reported in one 400, each prefixed by its
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...rules import program_field_schema
@@ -127,10 +126,12 @@ def json_body(raw: bytes, what: str, *, allow_empty: bool = False) -> Any:
         if allow_empty:
             return {}
         raise bad_request(f"invalid {what}: the request body must be a JSON object")
+    from ..limits import loads_json  # deep nesting is the caller's 400, not a RecursionError
+
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"invalid {what}: body is not valid JSON ({exc})") from None
+        return loads_json(raw, "body")
+    except ValueError as exc:
+        raise bad_request(f"invalid {what}: {exc}") from None
 
 
 def int_arg(args: Any, name: str, default: int | None) -> int | None:

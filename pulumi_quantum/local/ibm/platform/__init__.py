@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
+from ...faults import Faults
 from ...store import Store
 from ..accounts import Accounts
 from ..errors import ApiError
@@ -37,8 +38,16 @@ def handles(request: Request) -> bool:
 
 
 class Platform:
-    def __init__(self, store: Store, accounts: Accounts, sessions: Sessions, jobs: Jobs) -> None:
-        self.iam = Iam(store, accounts)
+    def __init__(
+        self,
+        store: Store,
+        accounts: Accounts,
+        sessions: Sessions,
+        jobs: Jobs,
+        faults: Faults | None = None,
+    ) -> None:
+        knobs = faults or Faults()  # iam_token_ttl: IBM's 3600 unless a test shortens it
+        self.iam = Iam(store, accounts, lambda: knobs.iam_token_ttl)
         self.api = PlatformApi(accounts, sessions, jobs)
         self._accounts = accounts
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.routing import Map, Rule
@@ -20,15 +21,17 @@ from werkzeug.wrappers import Request, Response
 from .. import backends, db
 from ..accounts import Accounts, IbmUser
 from ..errors import ApiError, bad_request, not_found
-from ..jobs import Jobs
+from ..executor import RAN_TOO_LONG, RAN_TOO_LONG_CODE
+from ..jobs import JOB_NOT_FOUND_CODE, Jobs
 from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
+from . import job_budget, versions
 from .primitives import PROGRAMS
 
 PREFIX = "/api/v1"
-API_VERSIONS = ("2025-05-01", "2025-01-01", "2024-01-01")
 
 _RULES = [
+    ("GET", "/versions", "versions"),
     ("GET", "/backends", "backends_list"),
     ("GET", "/backends/<name>/configuration", "backend_configuration"),
     ("GET", "/backends/<name>/properties", "backend_properties"),
@@ -76,6 +79,17 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
+def _timestamp(field: str, text: str) -> float:
+    """An ISO 8601 query value (the client sends UTC, ``…+00:00``) as epoch seconds."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(f"{field} must be an ISO 8601 date-time, got {text!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
 def _no_content() -> Response:
     return Response(status=204)
 
@@ -113,16 +127,23 @@ class PlatformApi:
                 "your API key); legacy IBM Quantum tokens are not accepted here.",
                 name="AUTHENTICATION_ERROR",
             )
-        return self.accounts.authenticate({"Authorization": auth})
+        user = self.accounts.iam_user(auth[7:].strip())
+        if user is None:
+            raise ApiError(
+                401,
+                "The IAM access token is expired or not valid: request a new one with your "
+                "API key (POST /identity/token).",
+                name="AUTHENTICATION_ERROR",
+            )
+        return user
 
     def dispatch(self, request: Request) -> Response:
         adapter = self._map.bind_to_environ(request.environ)
         name, args = adapter.match()  # NotFound / MethodNotAllowed handled by the app
-        version = request.headers.get("IBM-API-Version")
-        if version is not None and version not in API_VERSIONS:
-            raise bad_request(
-                f"unsupported IBM-API-Version {version!r}; supported: {list(API_VERSIONS)}"
-            )
+        if name == "versions":  # public: IBM answers it without credentials or a CRN
+            return _json(versions.listing())
+        version = versions.resolve(request.headers.get("IBM-API-Version"))
+        request.environ["pq.ibm_api_version"] = version
         user = self.caller(request)
         crn = request.headers.get("Service-CRN")
         if not crn:
@@ -216,6 +237,7 @@ class PlatformApi:
         if program_id not in PROGRAMS:
             raise not_found("program", program_id)
         backend = backends.require(body["backend"])
+        job_budget.check(program_id, backend, body["params"])  # before anything is created
         job_id = db.new_id()
         session_id = body.get("session_id")
         if body.get("start_session"):
@@ -245,18 +267,21 @@ class PlatformApi:
 
     def _job_row(self, user: IbmUser, crn: str, jid: str) -> Any:
         row = self.jobs._row(user, jid)
-        if row["instance"] != crn:
-            raise not_found("job", jid)
+        if row["instance"] != crn:  # as an unknown id: jobs._row's error, same code
+            raise not_found("job", jid, code=JOB_NOT_FOUND_CODE)
         return row
 
     @staticmethod
     def job_json(row: Any, include_params: bool) -> dict[str, Any]:
+        state: dict[str, Any] = {"status": row["status"], "reason": row["reason"]}
+        if row["status"] == RAN_TOO_LONG:  # the platform words it as a code on Cancelled
+            state.update(status="Cancelled", reason_code=RAN_TOO_LONG_CODE)
         doc: dict[str, Any] = {
             "id": row["id"],
             "backend": row["backend"],
             "program": {"id": row["program_id"]},
-            "state": {"status": row["status"], "reason": row["reason"]},
-            "status": row["status"],
+            "state": state,
+            "status": state["status"],
             "created": db.iso(row["created_at"]),
             "session_id": row["session_id"],
             "tags": json.loads(row["tags"]),
@@ -283,6 +308,13 @@ class PlatformApi:
         if request.args.get("backend"):
             clauses.append("backend = ?")
             values.append(request.args["backend"])
+        for tag in request.args.getlist("tags"):  # a job matches when it has every tag
+            clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)")
+            values.append(tag)
+        for arg, op in (("created_after", ">="), ("created_before", "<=")):
+            if request.args.get(arg):
+                clauses.append(f"created_at {op} ?")
+                values.append(_timestamp(arg, request.args[arg]))
         pending = request.args.get("pending")
         if pending in ("true", "false"):
             op = "IN" if pending == "true" else "NOT IN"
@@ -310,8 +342,10 @@ class PlatformApi:
         return Response(self.jobs.logs(user, jid), mimetype="text/plain")
 
     def _job_metrics(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
-        self._job_row(user, crn, jid)
-        return _json(self.jobs.metrics(user, jid))
+        row = self._job_row(user, crn, jid)
+        final = row["status"] not in ("Queued", "Running")
+        version = request.environ["pq.ibm_api_version"]
+        return _json(versions.shape_metrics(self.jobs.metrics(user, jid), version, final))
 
     def _job_cancel(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
         self._job_row(user, crn, jid)

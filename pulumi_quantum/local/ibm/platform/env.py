@@ -7,7 +7,8 @@ cloud answers those names through ``HTTP_PROXY``/``HTTPS_PROXY`` (see :mod:`.pro
 ``REQUESTS_CA_BUNDLE`` trusting the local CA for IBM's IAM host. ``PLATFORM_URL`` uses the
 reserved ``.test`` domain, so without the proxy nothing resolves it and nothing leaves the
 machine. ``IAM_URL`` and ``QISKIT_IBM_API_URL`` let pulumi-quantum's own client skip the
-proxy and talk to the local server directly.
+proxy and talk to the local server directly. ``pulumi-quantum local start`` / ``local env``
+export these by default (the legacy runtime's variables only with ``--ibm-legacy``).
 """
 
 from __future__ import annotations
@@ -45,16 +46,3 @@ def platform_env(
     if ca_dir is not None:
         env["REQUESTS_CA_BUNDLE"] = str(Path(ca_dir) / "ibm-platform-ca" / "ca-bundle.pem")
     return env
-
-
-def platform_exports(endpoints: dict[str, str], data_dir: Path | None) -> list[str]:
-    env = platform_env(endpoints, data_dir)
-    # Commented out: these reuse QISKIT_IBM_* for the platform account and set a proxy, so
-    # they belong in the shell where qiskit-ibm-runtime runs, not next to the exports above
-    # (scripts that eval the export lines skip them).
-    lines = [
-        "# qiskit-ibm-runtime on the current IBM Quantum Platform (API key + CRN): in the shell",
-        "# where it runs, use these instead of the QISKIT_IBM_* above (remove the leading '# '):",
-    ]
-    lines += [f"# export {k}={v}" for k, v in env.items()]
-    return lines

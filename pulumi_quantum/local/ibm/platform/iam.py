@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,7 +34,9 @@ from ..accounts import Accounts, IbmUser
 from ..errors import ApiError
 
 TOKEN_TTL = 3600
-"""Seconds an IAM access token is valid (IBM's is one hour)."""
+"""Seconds an IAM access token is valid (IBM's is one hour); the ``iam_token_ttl`` fault knob
+shortens it for tests. The API refuses a token past its ``exp`` (401), as IBM's does, and the
+client then fetches a new one with its API key (``ibm_cloud_sdk_core``'s refresh)."""
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 PLAN_ID = "local-quantum-plan"
 
@@ -60,9 +63,12 @@ def _iam_error(status: int, code: str, message: str) -> ApiError:
 
 
 class Iam:
-    def __init__(self, store: Store, accounts: Accounts) -> None:
+    def __init__(
+        self, store: Store, accounts: Accounts, ttl: Callable[[], int] = lambda: TOKEN_TTL
+    ) -> None:
         self._store = store
         self._accounts = accounts
+        self._ttl = ttl
 
     def token(self, request: Request) -> Response:
         form = parse_qs(request.get_data(as_text=True))
@@ -75,26 +81,23 @@ class Iam:
         user = self._accounts.user_for_api_key(api_key) if api_key else None
         if user is None:
             raise _iam_error(400, "BXNIM0415E", "Provided API key could not be found.")
-        now = int(db.now())
+        now, ttl = int(db.now()), self._ttl()
         token = _jwt(
             {
                 "iam_id": f"IBMid-local-{user.name}",
                 "sub": user.name,
                 "iat": now,
-                "exp": now + TOKEN_TTL,
+                "exp": now + ttl,
                 "jti": secrets.token_hex(8),
             }
         )
-        self._store.execute(
-            "INSERT INTO ibm_access_tokens (token_sha256, user_name, created_at) VALUES (?,?,?)",
-            (hashlib.sha256(token.encode()).hexdigest(), user.name, now),
-        )
+        self._accounts.issue_iam_token(user, token, now + ttl)
         body = {
             "access_token": token,
             "refresh_token": "not_supported",
             "token_type": "Bearer",
-            "expires_in": TOKEN_TTL,
-            "expiration": now + TOKEN_TTL,
+            "expires_in": ttl,
+            "expiration": now + ttl,
             "scope": "ibm openid",
         }
         return Response(json.dumps(body), mimetype="application/json")
