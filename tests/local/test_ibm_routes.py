@@ -11,6 +11,7 @@ import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from pulumi_quantum.local.ibm import app as ibm_app
 from pulumi_quantum.local.ibm import routes
 from pulumi_quantum.local.ibm.routes import ROUTES, Api, Auth, Router
 from tests.local._ibm_server import IbmServer
@@ -84,8 +85,7 @@ def test_the_server_has_a_handler_for_every_row(server: IbmServer) -> None:
 
 def test_a_row_without_a_handler_fails_at_start(tmp_path: Path, monkeypatch) -> None:
     bogus = routes.Route("GET", "/nowhere", "no_such_handler", Api.LEGACY, Auth.ACCESS_TOKEN)
-    monkeypatch.setattr(routes, "ROUTES", (*ROUTES, bogus))
-    monkeypatch.setattr(Router.__init__, "__defaults__", (routes.ROUTES,))
+    monkeypatch.setattr(ibm_app, "Router", lambda: Router((*ROUTES, bogus)))
     with pytest.raises(AttributeError, match="_no_such_handler"):
         IbmServer(tmp_path).start()
 
