@@ -13,8 +13,8 @@ in every provider process, and no REST surface of its own for sessions by id):
   close = ``PATCH /sessions/{id} {"accepting_jobs": false}``, cancel =
   ``DELETE /sessions/{id}/close``.
 
-Retries and error mapping are the legacy client's (urllib3 ``Retry``; typed errors whose text
-never contains the API key or the bearer token).
+Retries, errors and redaction are the IBM clients' shared transport (:mod:`.ibm_http`: urllib3
+``Retry``; typed errors whose text never contains the API key or the bearer token).
 """
 
 from __future__ import annotations
@@ -27,18 +27,16 @@ from typing import Any
 import requests
 from urllib3.util import Retry
 
-from .._provider import redact
-from .ibm_runtime import (
+from .ibm_http import (
     DEFAULT_TIMEOUT,
     BadRequestError,
-    HttpClient,
-    IBMRuntimeError,
+    IBMTransport,
     NotAuthorizedError,
     NotFoundError,
     ServerError,
-    ThrottledError,
-    _json,
-    _server_message,
+    TransportClient,
+    json_object,
+    server_message,
 )
 
 API_VERSION = "2025-05-01"
@@ -51,7 +49,7 @@ _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
-class IBMPlatformClient(HttpClient):
+class IBMPlatformClient(TransportClient):
     """Sessions of one instance (CRN) on the current platform."""
 
     channel = "ibm_quantum_platform"
@@ -81,7 +79,14 @@ class IBMPlatformClient(HttpClient):
         self.instance = instance
         self._key = api_key
         self._bearer: str | None = None
-        self._open_http(timeout, retry)
+        self.transport = IBMTransport(
+            f"the IBM Quantum Platform at {self.url}",
+            "Check the API key (quantum:ibmApiKey / QISKIT_IBM_TOKEN) and that it belongs to an "
+            f"account owning instance {instance}",
+            lambda: (self._key, self._bearer),
+            timeout=timeout,
+            retry=retry,
+        )
 
     def __repr__(self) -> str:  # never show the key
         return f"IBMPlatformClient(url={self.url!r}, instance={self.instance!r})"
@@ -95,22 +100,20 @@ class IBMPlatformClient(HttpClient):
         with _TOKENS_LOCK:
             cached = _TOKENS.get(self._cache_key)
         if cached is not None and cached[1] - _REFRESH_MARGIN > time.time():
-            return cached[0]
+            self._bearer = cached[0]  # so that error messages redact it too
+            return self._bearer
         what = "IAM token exchange"
-        try:
-            response = self._http.post(
-                f"{self.iam_url}/identity/token",
-                data={"grant_type": APIKEY_GRANT, "apikey": self._key},
-                headers={"Accept": "application/json"},
-                timeout=self._timeout,
-            )
-        except requests.RequestException as exc:
-            raise ServerError(
-                f"{what}: cannot reach IBM Cloud IAM at {self.iam_url}: "
-                f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
-            ) from None
+        response = self.transport.request(
+            "POST",
+            f"{self.iam_url}/identity/token",
+            what=what,
+            where=f"IBM Cloud IAM at {self.iam_url}",
+            raise_for_status=False,  # IAM's 4xx means the key: mapped here, not as a request's
+            data={"grant_type": APIKEY_GRANT, "apikey": self._key},
+            headers={"Accept": "application/json"},
+        )
         if response.status_code >= 400:
-            detail = self._redact(_server_message(response))
+            detail = self.transport.redact(server_message(response))
             if response.status_code in (400, 401, 403):
                 raise NotAuthorizedError(
                     f"{what}: the API key was refused (HTTP {response.status_code}): {detail}. "
@@ -118,7 +121,7 @@ class IBMPlatformClient(HttpClient):
                     response.status_code,
                 )
             raise ServerError(f"{what}: HTTP {response.status_code}: {detail}")
-        body = _json(response, what)
+        body = json_object(response, what)
         token = body.get("access_token")
         if not token:
             raise ServerError(f"{what}: IAM answered no access_token")
@@ -128,9 +131,6 @@ class IBMPlatformClient(HttpClient):
         self._bearer = str(token)
         return self._bearer
 
-    def _redact(self, text: str) -> str:
-        return redact(text, self._key, self._bearer)
-
     # -- transport ----------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
         headers = {
@@ -139,36 +139,9 @@ class IBMPlatformClient(HttpClient):
             "IBM-API-Version": API_VERSION,
             "Accept": "application/json",
         }
-        try:
-            response = self._http.request(
-                method, f"{self.url}{path}", headers=headers, timeout=self._timeout, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise ServerError(
-                f"{what}: cannot reach the IBM Quantum Platform at {self.url}: "
-                f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
-            ) from None
-        if response.status_code >= 400:
-            raise self._error(response, what)
-        return response
-
-    def _error(self, response: requests.Response, what: str) -> IBMRuntimeError:
-        status = response.status_code
-        detail = self._redact(_server_message(response))
-        if status in (401, 403):
-            return NotAuthorizedError(
-                f"{what}: not authorised (HTTP {status}): {detail}. Check the API key "
-                "(quantum:ibmApiKey / QISKIT_IBM_TOKEN) and that it belongs to an account "
-                f"owning instance {self.instance}",
-                status,
-            )
-        if status == 404:
-            return NotFoundError(f"{what}: not found (HTTP 404): {detail}", status)
-        if status == 429:
-            return ThrottledError(f"{what}: still throttled (HTTP 429): {detail}", status)
-        if status >= 500:
-            return ServerError(f"{what}: the service failed (HTTP {status}): {detail}", status)
-        return BadRequestError(f"{what}: rejected (HTTP {status}): {detail}", status)
+        return self.transport.request(
+            method, f"{self.url}{path}", what=what, headers=headers, **kwargs
+        )
 
     # -- sessions -----------------------------------------------------------------------------
     def create_session(
@@ -185,11 +158,11 @@ class IBMPlatformClient(HttpClient):
         if max_time:
             payload["max_ttl"] = max_time
         what = f"open {payload['mode']} session on {backend!r}"
-        return _json(self._request("POST", "/sessions", what=what, json=payload), what)
+        return json_object(self._request("POST", "/sessions", what=what, json=payload), what)
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         what = f"read session {session_id!r}"
-        return _json(self._request("GET", f"/sessions/{session_id}", what=what), what)
+        return json_object(self._request("GET", f"/sessions/{session_id}", what=what), what)
 
     def close_session(self, session_id: str) -> bool:
         try:

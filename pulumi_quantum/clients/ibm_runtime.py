@@ -12,9 +12,9 @@ protocol as those clients:
   max execution time, data is base64 text, ``PUT /programs/{id}/data`` as octet-stream);
 * ``/sessions`` as qiskit-ibm-provider's ``RuntimeSession`` adapter calls it.
 
-Retries (429 and 5xx, exponential backoff, ``Retry-After`` honoured) are urllib3's ``Retry``
-mounted on the ``requests`` session — library retry, not a loop here. Errors become typed
-exceptions whose messages never contain the API token or the access token.
+Transport - urllib3 ``Retry`` (429 and 5xx, ``Retry-After`` honoured), typed errors, and
+messages that never contain the API token or the access token - is the IBM clients' shared
+:mod:`.ibm_http`; this module adds the legacy login and the calls.
 """
 
 from __future__ import annotations
@@ -23,76 +23,44 @@ import base64
 import hashlib
 import threading
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
-from .._provider import ProviderError, redact
+from .ibm_http import (
+    DEFAULT_TIMEOUT,
+    RETRY_STATUSES,
+    BadRequestError,
+    ConflictError,
+    IBMRuntimeError,
+    IBMTransport,
+    NotAuthorizedError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    TransportClient,
+    json_object,
+    make_retry,
+)
 
-DEFAULT_TIMEOUT = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# A POST that was throttled (429) or refused as unavailable (503) was not processed, so it is
-# safe to send again; a POST answered with 500/502/504 may have been, so it is not retried.
-_UNPROCESSED_STATUSES = frozenset({429, 503})
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RETRY_STATUSES",
+    "BadRequestError",
+    "DuplicateProgramError",
+    "IBMRuntimeClient",
+    "IBMRuntimeError",
+    "NotAuthorizedError",
+    "NotFoundError",
+    "ServerError",
+    "ThrottledError",
+    "make_retry",
+    "program_data_sha256",
+]
 
-
-class IBMRuntimeError(ProviderError):
-    """Base class of runtime API errors; ``status`` is the HTTP status (None: no response)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class NotAuthorizedError(IBMRuntimeError):
-    """401/403: bad token, or the account may not do this."""
-
-
-class NotFoundError(IBMRuntimeError):
-    """404: the program or session does not exist (or is not visible to this account)."""
-
-
-class DuplicateProgramError(IBMRuntimeError):
-    """409: a program with this name already exists."""
-
-
-class ThrottledError(IBMRuntimeError):
-    """429 that persisted through every retry."""
-
-
-class ServerError(IBMRuntimeError):
-    """5xx that persisted through every retry, or no usable response at all."""
-
-
-class BadRequestError(IBMRuntimeError):
-    """400 and other 4xx: the service rejected the request's content."""
-
-
-class _RuntimeRetry(Retry):
-    """urllib3 Retry that also retries non-idempotent methods on 429/503 (never processed)."""
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if status_code in _UNPROCESSED_STATUSES and self.total:
-            return True
-        return super().is_retry(method, status_code, has_retry_after)
-
-
-def make_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 30.0) -> Retry:
-    return _RuntimeRetry(
-        total=total,
-        connect=total,
-        read=0,  # a request that reached the server may have been processed: do not resend
-        status=total,
-        backoff_factor=backoff_factor,
-        backoff_max=backoff_max,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
-        respect_retry_after_header=True,
-        raise_on_status=False,  # hand the last response back so it is mapped to a typed error
-    )
-
+DuplicateProgramError = ConflictError
+"""409 on ``POST /programs``: a program with this name already exists."""
 
 # Access tokens and runtime URLs of this provider process, keyed by (auth URL, sha256 of the API
 # token): logging in costs two round trips, which per resource operation was a third of a large
@@ -102,28 +70,7 @@ _LOGINS: dict[tuple[str, str], tuple[str, str | None]] = {}
 _LOGINS_LOCK = threading.Lock()
 
 
-class HttpClient:
-    """What both IBM clients share: one pooled ``requests`` session with urllib3 ``Retry``
-    (429/5xx backoff honouring ``Retry-After``), closed by ``close`` or a ``with`` block."""
-
-    def _open_http(self, timeout: float, retry: Retry | None) -> None:
-        self._timeout = timeout
-        self._http = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry or make_retry())
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
-class IBMRuntimeClient(HttpClient):
+class IBMRuntimeClient(TransportClient):
     """Programs and sessions of one account on one runtime service.
 
     ``url`` is the authentication URL (``QISKIT_IBM_URL``), exactly what ``IBMProvider(url=...)``
@@ -150,7 +97,14 @@ class IBMRuntimeClient(HttpClient):
         self._access_token: str | None = None
         self._runtime_url: str | None = None
         self._from_cache = False
-        self._open_http(timeout, retry)
+        self.transport = IBMTransport(
+            f"the IBM Quantum runtime at {self.url}",
+            "Check the token (quantum:ibmToken / QISKIT_IBM_TOKEN) and instance "
+            "(quantum:ibmInstance / QISKIT_IBM_INSTANCE)",
+            lambda: (self._token, self._access_token),
+            timeout=timeout,
+            retry=retry,
+        )
 
     def __repr__(self) -> str:  # never show the token
         return f"IBMRuntimeClient(url={self.url!r}, instance={self.instance!r})"
@@ -169,20 +123,12 @@ class IBMRuntimeClient(HttpClient):
         if auth:
             headers["X-Access-Token"] = self._login()
         try:
-            response = self._http.request(
-                method, url, headers=headers, timeout=self._timeout, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise ServerError(
-                f"{what}: cannot reach the IBM Quantum runtime at {self.url}: "
-                f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
-            ) from None
-        if response.status_code == 401 and auth and self._from_cache:
-            self._forget_login()
-            return self._request(method, url, what=what, auth=auth, headers=headers, **kwargs)
-        if response.status_code >= 400:
-            raise self._error(response, what)
-        return response
+            return self.transport.request(method, url, what=what, headers=headers, **kwargs)
+        except NotAuthorizedError as exc:
+            if exc.status != 401 or not auth or not self._from_cache:
+                raise
+        self._forget_login()  # a cached access token the service no longer accepts
+        return self._request(method, url, what=what, auth=auth, headers=headers, **kwargs)
 
     @property
     def _cache_key(self) -> tuple[str, str]:
@@ -209,7 +155,7 @@ class IBMRuntimeClient(HttpClient):
                 auth=False,
                 json={"apiToken": self._token},
             )
-            access = _json(response, "login").get("id")
+            access = json_object(response, "login").get("id")
             if not access:
                 raise NotAuthorizedError("login: the service returned no access token")
             self._access_token = str(access)
@@ -219,7 +165,7 @@ class IBMRuntimeClient(HttpClient):
 
     def _runtime(self, path: str) -> str:
         if self._runtime_url is None:
-            me = _json(self._request("GET", f"{self.url}/users/me", what="login"), "login")
+            me = json_object(self._request("GET", f"{self.url}/users/me", what="login"), "login")
             urls = me.get("urls") or {}
             runtime = (urls.get("services") or {}).get("runtime") or urls.get("http")
             if not runtime:
@@ -228,36 +174,6 @@ class IBMRuntimeClient(HttpClient):
             with _LOGINS_LOCK:
                 _LOGINS[self._cache_key] = (self._login(), self._runtime_url)
         return f"{self._runtime_url}{path}"
-
-    def _redact(self, text: str) -> str:
-        return redact(text, self._token, self._access_token)
-
-    def _error(self, response: requests.Response, what: str) -> IBMRuntimeError:
-        status = response.status_code
-        detail = self._redact(_server_message(response))
-        if status in (401, 403):
-            verb = "is not authorised" if status == 403 else "was refused: the token is not valid"
-            return NotAuthorizedError(
-                f"{what}: the request {verb} (HTTP {status}): {detail}. Check the token "
-                "(quantum:ibmToken / QISKIT_IBM_TOKEN) and instance (quantum:ibmInstance / "
-                "QISKIT_IBM_INSTANCE)",
-                status,
-            )
-        if status == 404:
-            return NotFoundError(f"{what}: not found (HTTP 404): {detail}", status)
-        if status == 409:
-            return DuplicateProgramError(f"{what}: conflict (HTTP 409): {detail}", status)
-        if status == 429:
-            return ThrottledError(
-                f"{what}: still throttled (HTTP 429) after retrying with backoff: {detail}",
-                status,
-            )
-        if status >= 500:
-            return ServerError(
-                f"{what}: the service failed (HTTP {status}) after retrying with backoff: {detail}",
-                status,
-            )
-        return BadRequestError(f"{what}: rejected (HTTP {status}): {detail}", status)
 
     # -- programs -----------------------------------------------------------------------------
     def create_program(
@@ -280,13 +196,13 @@ class IBMRuntimeClient(HttpClient):
         if spec is not None:
             payload["spec"] = dict(spec)
         what = f"create program {name!r}"
-        return _json(
+        return json_object(
             self._request("POST", self._runtime("/programs"), what=what, json=payload), what
         )
 
     def get_program(self, program_id: str) -> dict[str, Any]:
         what = f"read program {program_id!r}"
-        return _json(
+        return json_object(
             self._request("GET", self._runtime(f"/programs/{program_id}"), what=what), what
         )
 
@@ -294,7 +210,7 @@ class IBMRuntimeClient(HttpClient):
         """Every program visible to the account (pages through ``limit``/``offset``)."""
         programs: list[dict[str, Any]] = []
         while True:
-            page = _json(
+            page = json_object(
                 self._request(
                     "GET",
                     self._runtime("/programs"),
@@ -365,13 +281,13 @@ class IBMRuntimeClient(HttpClient):
         if max_time:
             payload["max_session_ttl"] = max_time
         what = f"open session on {backend!r}"
-        return _json(
+        return json_object(
             self._request("POST", self._runtime("/sessions"), what=what, json=payload), what
         )
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         what = f"read session {session_id!r}"
-        return _json(
+        return json_object(
             self._request("GET", self._runtime(f"/sessions/{session_id}"), what=what), what
         )
 
@@ -411,33 +327,3 @@ def program_data_sha256(program: Mapping[str, Any]) -> str | None:
     except ValueError:
         return None
     return hashlib.sha256(raw).hexdigest()
-
-
-def _json(response: requests.Response, what: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ServerError(
-            f"{what}: the service answered HTTP {response.status_code} with a body that is not JSON"
-        ) from None
-    if not isinstance(body, dict):
-        raise ServerError(f"{what}: unexpected response shape ({type(body).__name__})")
-    return body
-
-
-def _server_message(response: requests.Response) -> str:
-    """The server's own error text: ``{"error": {"message"}}`` or ``{"errors": [{"message"}]}``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "").strip()[:500]
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return "; ".join(str(e.get("message", e)) for e in errors)
-        if isinstance(error, str):
-            return error
-    return str(body)[:500]

@@ -1,12 +1,12 @@
 """A table fuzz over every route of the local cloud: malformed input never earns a 5xx.
 
 The routes are not listed here: they come from where each service is defined - botocore's
-Braket, S3 and STS models (every operation, its method and URI) and the IBM apps' own werkzeug
-rule tables (legacy runtime and platform API) - plus the admin endpoints. Every route gets every
-malformed body of its kind (JSON or XML: broken, wrong type, deep, non-finite, not UTF-8, the
-right root with junk inside; per model member a wrong type, and JSON text nested 3,000 deep in
-members that hold JSON) and a query of malformed paging/part/upload parameters, correctly
-authenticated so the input reaches the handlers. A 5xx anywhere fails with the list of
+Braket, S3 and STS models (every operation, its method and URI) and the IBM server's one route
+table (legacy runtime, platform API, IAM and catalog) - plus the admin endpoints. Every route
+gets every malformed body of its kind (JSON or XML: broken, wrong type, deep, non-finite, not
+UTF-8, the right root with junk inside; per model member a wrong type, and JSON text nested
+3,000 deep in members that hold JSON) and a query of malformed paging/part/upload parameters,
+correctly authenticated so the input reaches the handlers. A 5xx anywhere fails with the list of
 (method, path, body) that caused it. A table rather than random generation: deterministic,
 a few thousand requests in ~20 s, and a failure names its input.
 """
@@ -183,16 +183,22 @@ def test_every_s3_operation_refuses_malformed_input_without_a_5xx(sender: Sender
 
 
 def _ibm_rules() -> Iterator[tuple[str, str, dict[str, str]]]:
-    """(method, path, headers kind) of every IBM route, from the apps' own rule tables."""
-    from pulumi_quantum.local.ibm import app
-    from pulumi_quantum.local.ibm.platform import api
+    """(method, path, headers kind) of every IBM route, from the server's one route table
+    (legacy runtime, platform API, IAM and catalog alike)."""
+    from pulumi_quantum.local.ibm.routes import CLOUD_HOSTS, LOCAL_APIS, ROUTES, Auth
 
-    for method, path, _name, auth in app._RULES:
-        yield method, path, {"auth": "legacy" if auth else "none"}
-    for method, path, _name in api._RULES:
-        yield method, api.PREFIX + path, {"auth": "platform"}
-    for path in ("/identity/token", "/v3/resources/search"):
-        yield "POST", path, {"auth": "platform"}
+    kinds = {
+        Auth.NONE: "none",
+        Auth.ACCESS_TOKEN: "legacy",
+        Auth.IAM: "platform",
+        Auth.IAM_INSTANCE: "platform",
+    }
+    for route in ROUTES:
+        kind = {"auth": kinds[route.auth]}
+        if route.api not in LOCAL_APIS:  # served under an IBM Cloud host name only
+            prefix = next(p for p, apis in CLOUD_HOSTS.items() if route.api in apis)
+            kind["host"] = f"{prefix}cloud.ibm.com"
+        yield route.method, route.path, kind
 
 
 def test_every_ibm_route_refuses_malformed_input_without_a_5xx(sender: Sender) -> None:
@@ -209,13 +215,14 @@ def test_every_ibm_route_refuses_malformed_input_without_a_5xx(sender: Sender) -
         },
     }
     for method, rule, kind in _ibm_rules():
+        sent = dict(headers[kind["auth"]], **({"Host": kind["host"]} if "host" in kind else {}))
         for label in LABEL_VALUES:
             path = re.sub(r"<(?:\w+:)?\w+>", label, rule)
             bodies = JSON_BODIES if method in ("POST", "PUT", "PATCH") else [b""]
             for body in bodies:
-                sender.send(method, f"{base}{path}", body, headers[kind["auth"]])
+                sender.send(method, f"{base}{path}", body, sent)
             if label == "x":
-                sender.send(method, f"{base}{path}?{BAD_QUERY}", b"", headers[kind["auth"]])
+                sender.send(method, f"{base}{path}?{BAD_QUERY}", b"", sent)
     assert sender.failures == [], sender.failures[:20]
 
 

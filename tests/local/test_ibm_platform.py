@@ -416,3 +416,29 @@ def test_every_published_api_version_is_answered_in_its_shape(platform: dict[str
             assert ("circuits_execution_time_ns" in body["usage"]) is not at_root, version
     unknown = metrics("2026-04-16")
     assert unknown.status_code == 400 and "2026-04-15" in unknown.text
+
+
+def test_one_job_document_whichever_api_returns_it(platform: dict[str, Any]) -> None:
+    """A job has one JSON form (its instance decides the instance fields): the platform's
+    ``/api/v1/jobs/{id}`` and the legacy ``/jobs/{id}`` answer the same document, and each
+    list answers it without ``params``."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    backend = _service().backend(BACKEND)
+    job = SamplerV2(mode=backend).run([_bell(backend)], shots=10)
+    job.result()
+    jid = job.job_id()
+    url = platform["server"].url
+    access = requests.post(
+        f"{url}/users/loginWithToken", json={"apiToken": "local-ibm-token-alice"}, timeout=30
+    ).json()["id"]
+    legacy = requests.get(f"{url}/jobs/{jid}", headers={"X-Access-Token": access}, timeout=30)
+    current = _raw(platform, "GET", f"/jobs/{jid}", ALICE_KEY, ALICE_CRN)
+    assert legacy.status_code == current.status_code == 200, legacy.text
+    assert legacy.json() == current.json()
+    doc = current.json()
+    assert doc["private"] is False and "hub" not in doc and doc["params"]["pubs"]
+    listed = _raw(platform, "GET", "/jobs", ALICE_KEY, ALICE_CRN, params={"limit": 50}).json()
+    assert next(j for j in listed["jobs"] if j["id"] == jid) == {
+        k: v for k, v in doc.items() if k != "params"
+    }

@@ -1,9 +1,11 @@
-"""WSGI application of the local IBM runtime: routing, auth, fault knobs, JSON errors.
+"""WSGI application of the local IBM server: dispatch, auth, fault knobs, JSON errors.
 
 One URL space serves what IBM split across hosts (auth, API and runtime): ``/users/me``
 answers the same base URL for ``http`` and ``services.runtime``, so the client's three
-sessions all land here. Routing is werkzeug's ``Map``/``Rule``; handlers are thin and call
-the service classes, which hold the rules.
+sessions all land here. Every endpoint, of the legacy runtime and of the current platform
+alike, is a row of the one route table (:mod:`.routes`): the app matches it, applies the
+fault knobs, authenticates the caller as the row says and calls the row's handler. Handlers
+are thin and call the service classes, which hold the rules.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule, WebsocketMismatch
+from werkzeug.routing import WebsocketMismatch
 from werkzeug.wrappers import Request, Response
 
 from ..faults import Faults
@@ -25,6 +27,7 @@ from .accounts import Accounts, IbmUser
 from .errors import ApiError, bad_request, unavailable
 from .jobs import Jobs
 from .programs import Programs, parse_paging
+from .routes import Api, Auth, Route, Router
 from .sessions import Sessions
 from .validation import json_body
 
@@ -36,56 +39,6 @@ API_VERSION = {
     "api-runtime": "0.1.0",
     "api-local": "pulumi-quantum",
 }
-
-_HGP = "/Network/<hub>/Groups/<group>/Projects/<project>"
-
-_RULES = [
-    ("GET", "/version", "version", False),
-    ("POST", "/users/loginWithToken", "login", False),
-    ("GET", "/_local/faults", "faults_get", False),
-    ("POST", "/_local/faults", "faults_set", False),
-    ("GET", "/_local/health", "health", False),
-    ("GET", "/users/me", "user_info", True),
-    ("GET", "/Network", "network", True),
-    ("POST", "/logout", "logout", True),
-    ("GET", "/backends", "backends_list", True),
-    ("GET", "/backends/<name>/configuration", "backend_configuration", True),
-    ("GET", "/backends/<name>/properties", "backend_properties", True),
-    ("GET", "/backends/<name>/defaults", "backend_defaults", True),
-    ("GET", "/backends/<name>/status", "backend_status", True),
-    ("GET", "/programs", "programs_list", True),
-    ("POST", "/programs", "program_create", True),
-    ("GET", "/programs/<pid>", "program_get", True),
-    ("PATCH", "/programs/<pid>", "program_update", True),
-    ("DELETE", "/programs/<pid>", "program_delete", True),
-    ("PUT", "/programs/<pid>/data", "program_data", True),
-    ("PUT", "/programs/<pid>/public", "program_public", True),
-    ("PUT", "/programs/<pid>/private", "program_private", True),
-    ("POST", "/sessions", "session_create", True),
-    ("GET", "/sessions/<sid>", "session_get", True),
-    ("PATCH", "/sessions/<sid>", "session_close", True),
-    ("DELETE", "/sessions/<sid>/close", "session_cancel", True),
-    ("POST", "/jobs", "job_create", True),
-    ("GET", "/jobs", "jobs_list", True),
-    ("GET", "/jobs/<jid>", "job_get", True),
-    ("DELETE", "/jobs/<jid>", "job_delete", True),
-    ("GET", "/jobs/<jid>/results", "job_results", True),
-    ("GET", "/jobs/<jid>/interim_results", "job_interim", True),
-    ("GET", "/jobs/<jid>/logs", "job_logs", True),
-    ("GET", "/jobs/<jid>/metrics", "job_metrics", True),
-    ("POST", "/jobs/<jid>/cancel", "job_cancel", True),
-    ("PUT", "/jobs/<jid>/tags", "job_tags", True),
-    ("GET", "/facade/v1/jobs/<jid>/type", "job_type", True),
-    # qiskit-ibmq-provider 0.20 (the seed's client): per-instance backend discovery of IBM
-    # Quantum Experience, and interim results streamed over a WebSocket.
-    ("GET", f"{_HGP}/devices/v/1", "hgp_devices", True),
-    ("GET", f"{_HGP}/devices/<name>/properties", "hgp_properties", True),
-    ("GET", f"{_HGP}/devices/<name>/defaults", "hgp_defaults", True),
-    ("GET", f"{_HGP}/devices/<name>/queue/status", "hgp_status", True),
-    ("GET", f"{_HGP}/devices/<name>/jobsLimit", "hgp_jobs_limit", True),
-    ("GET", "/stream/jobs/<jid>", "job_stream", True),
-]
-_WEBSOCKETS = {"job_stream"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -120,13 +73,18 @@ class IbmRuntimeApp:
         self.jobs = Jobs(store, self.accounts, self.programs, self.sessions)
         self._stopping = threading.Event()
         self.platform = platform.Platform(store, self.accounts, self.sessions, self.jobs, faults)
-        self._map = Map(
-            [
-                Rule(path, methods=[method], endpoint=(name, auth), websocket=name in _WEBSOCKETS)
-                for method, path, name, auth in _RULES
-            ],
-            strict_slashes=False,
-        )
+        self._router = Router()
+        owners = {
+            Api.ADMIN: self,
+            Api.LEGACY: self,
+            Api.PLATFORM: self.platform.api,
+            Api.IAM: self.platform,
+            Api.CATALOG: self.platform,
+        }
+        # Every route's handler is looked up once, here: a table row without one fails at start.
+        self._handlers: dict[Route, Callable[..., Response]] = {
+            route: getattr(owners[route.api], f"_{route.handler}") for route in self._router.routes
+        }
 
     def close(self) -> None:
         self._stopping.set()  # ends open result streams
@@ -140,17 +98,19 @@ class IbmRuntimeApp:
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, request: Request) -> Response:
         try:
-            if platform.handles(request):  # the current IBM Quantum Platform (platform/)
+            if request.method == "CONNECT":  # someone uses this address as an HTTPS proxy
                 self._apply_faults()
-                return self.platform.dispatch(request)
-            adapter = self._map.bind_to_environ(request.environ)
-            (name, needs_auth), args = adapter.match()
-            if not request.path.startswith("/_local/"):
+                raise self.platform.refuse_tunnel(request)
+            route, args = self._router.match(request)
+            if route.api is not Api.ADMIN:
                 self._apply_faults()
-            handler = getattr(self, f"_{name}")
-            if needs_auth:
-                user = self.accounts.authenticate(request.headers)
-                return handler(request, user, **args)
+            handler = self._handlers[route]
+            if route.auth is Auth.ACCESS_TOKEN:
+                return handler(request, self.accounts.authenticate(request.headers), **args)
+            if route.auth is Auth.IAM:
+                return handler(request, self.platform.api.caller(request), **args)
+            if route.auth is Auth.IAM_INSTANCE:
+                return handler(request, *self.platform.api.authorize(request), **args)
             return handler(request, **args)
         except ApiError as exc:
             return exc.response()

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..store import Store
 from . import backends, db
-from .accounts import Accounts, IbmUser
+from .accounts import Accounts, IbmUser, is_crn
 from .builtin import BUILTIN_PROGRAMS
 from .errors import ApiError, bad_request, conflict, not_found
-from .executor import JobExecutor
+from .executor import RAN_TOO_LONG, RAN_TOO_LONG_CODE, JobExecutor
 from .programs import Programs
 from .sessions import Sessions
 from .validation import JOB_CREATE, MAX_TIME_LIMIT, TAGS_UPDATE, int_arg, validate
@@ -174,24 +174,40 @@ class Jobs:
 
     @staticmethod
     def to_json(row: sqlite3.Row, include_params: bool = True) -> dict[str, Any]:
-        hub, group, project = row["instance"].split("/")
+        """The one JSON form of a job, for every view that returns one (legacy ``/jobs`` and
+        platform ``/api/v1/jobs``). Its instance decides the instance fields: ``hub``,
+        ``group`` and ``project`` for a legacy hub/group/project, ``private`` for a CRN."""
         doc: dict[str, Any] = {
             "id": row["id"],
             "program": {"id": row["program_id"]},
             "backend": row["backend"],
-            "hub": hub,
-            "group": group,
-            "project": project,
-            "status": row["status"],
-            "state": {"status": row["status"], "reason": row["reason"]},
-            "created": db.iso(row["created_at"]),
-            "session_id": row["session_id"],
-            "tags": json.loads(row["tags"]),
-            "cost": row["time_limit"],
-            "log_level": row["log_level"],
-            "runtime": "",
-            "user_id": row["owner"],
         }
+        instance = row["instance"] or ""
+        if instance and not is_crn(instance):
+            hub, group, project = instance.split("/")
+            doc.update(hub=hub, group=group, project=project)
+        doc.update(
+            {
+                "status": row["status"],
+                "state": {"status": row["status"], "reason": row["reason"]},
+                "created": db.iso(row["created_at"]),
+                "session_id": row["session_id"],
+                "tags": json.loads(row["tags"]),
+                "cost": row["time_limit"],
+                "log_level": row["log_level"],
+                "runtime": "",
+                "user_id": row["owner"],
+            }
+        )
+        if is_crn(instance):
+            doc["private"] = False
+            if row["status"] == RAN_TOO_LONG:  # the platform words it as a code on Cancelled
+                doc["status"] = "Cancelled"
+                doc["state"] = {
+                    **doc["state"],
+                    "status": "Cancelled",
+                    "reason_code": RAN_TOO_LONG_CODE,
+                }
         if include_params:
             doc["params"] = json.loads(row["params"])
         return doc

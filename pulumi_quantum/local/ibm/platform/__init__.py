@@ -1,9 +1,9 @@
 """The current IBM Quantum Platform on loopback, as qiskit-ibm-runtime 0.44 calls it.
 
-Mounted by the legacy runtime's WSGI app (``..app``): :func:`handles` picks the requests
-that belong here - by ``Host`` (``iam.*``, ``api.global-search-tagging.*``,
+Served by the same WSGI app as the legacy runtime (``..app``): the one route table
+(``..routes``) sends requests here by ``Host`` (``iam.*``, ``api.global-search-tagging.*``,
 ``globalcatalog.*``, reached through ``HTTP_PROXY``) or by path (``/identity/token``,
-``/v3/resources/search``, ``/api/v1/...``) - and :class:`Platform` answers them.
+``/v3/resources/search``, ``/api/v1/...``), and :class:`Platform` answers them.
 """
 
 from __future__ import annotations
@@ -12,32 +12,21 @@ from werkzeug.wrappers import Request, Response
 
 from ...faults import Faults
 from ...store import Store
-from ..accounts import Accounts
+from ..accounts import Accounts, IbmUser
 from ..errors import ApiError
 from ..jobs import Jobs
+from ..routes import host_of
 from ..sessions import Sessions
-from .api import PREFIX, PlatformApi
+from .api import PlatformApi
 from .iam import Iam
 
-__all__ = ["Platform", "handles"]
-
-
-def _host(request: Request) -> str:
-    return (request.host or "").split(":")[0].lower()
-
-
-def handles(request: Request) -> bool:
-    host = _host(request)
-    return (
-        request.method == "CONNECT"
-        or host.startswith(("iam.", "api.global-search-tagging.", "globalcatalog."))
-        or request.path in ("/identity/token", "/v3/resources/search")
-        or request.path == PREFIX
-        or request.path.startswith(PREFIX + "/")
-    )
+__all__ = ["Platform"]
 
 
 class Platform:
+    """The IBM Cloud side of the platform: IAM, Global Search, the Global Catalog and the
+    ``/api/v1`` handlers (:attr:`api`); :mod:`..routes` says which request goes where."""
+
     def __init__(
         self,
         store: Store,
@@ -51,20 +40,22 @@ class Platform:
         self.api = PlatformApi(accounts, sessions, jobs)
         self._accounts = accounts
 
-    def dispatch(self, request: Request) -> Response:
-        host = _host(request)
-        if request.method == "CONNECT":
-            raise ApiError(
-                403,
-                f"the local quantum cloud does not tunnel to {request.path.lstrip('/') or host}:"
-                " it answers IBM's host names over plain HTTP only",
-            )
-        if host.startswith("globalcatalog."):
-            entry = request.path.rsplit("/", 1)[-1]
-            self.api.caller(request)
-            return self.iam.catalog_entry(entry)
-        if request.path == "/identity/token" and request.method == "POST":
-            return self.iam.token(request)
-        if request.path == "/v3/resources/search" and request.method == "POST":
-            return self.iam.search(self.api.caller(request))
-        return self.api.dispatch(request)
+    @staticmethod
+    def refuse_tunnel(request: Request) -> ApiError:
+        """The answer to ``CONNECT``: the local cloud speaks plain HTTP, it tunnels nowhere."""
+        target = request.path.lstrip("/") or host_of(request)
+        return ApiError(
+            403,
+            f"the local quantum cloud does not tunnel to {target}:"
+            " it answers IBM's host names over plain HTTP only",
+        )
+
+    # -- handlers of the IAM and catalog routes -------------------------------------------
+    def _iam_token(self, request: Request) -> Response:
+        return self.iam.token(request)
+
+    def _resources_search(self, request: Request, user: IbmUser) -> Response:
+        return self.iam.search(user)
+
+    def _catalog_entry(self, request: Request, user: IbmUser, entry: str) -> Response:
+        return self.iam.catalog_entry(entry.rsplit("/", 1)[-1])

@@ -11,47 +11,19 @@ run the V2 primitives (:mod:`.primitives`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import backends, db
 from ..accounts import Accounts, IbmUser
 from ..errors import ApiError, bad_request, not_found
-from ..executor import RAN_TOO_LONG, RAN_TOO_LONG_CODE
 from ..jobs import JOB_NOT_FOUND_CODE, Jobs
 from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
 from . import job_budget, versions
 from .primitives import PROGRAMS
-
-PREFIX = "/api/v1"
-
-_RULES = [
-    ("GET", "/versions", "versions"),
-    ("GET", "/backends", "backends_list"),
-    ("GET", "/backends/<name>/configuration", "backend_configuration"),
-    ("GET", "/backends/<name>/properties", "backend_properties"),
-    ("GET", "/backends/<name>/status", "backend_status"),
-    ("GET", "/backends/<name>/defaults", "backend_defaults"),
-    ("GET", "/instances/usage", "usage"),
-    ("POST", "/sessions", "session_create"),
-    ("GET", "/sessions/<sid>", "session_get"),
-    ("PATCH", "/sessions/<sid>", "session_close"),
-    ("DELETE", "/sessions/<sid>/close", "session_cancel"),
-    ("POST", "/jobs", "job_create"),
-    ("GET", "/jobs", "jobs_list"),
-    ("GET", "/jobs/<jid>", "job_get"),
-    ("DELETE", "/jobs/<jid>", "job_delete"),
-    ("GET", "/jobs/<jid>/results", "job_results"),
-    ("GET", "/jobs/<jid>/logs", "job_logs"),
-    ("GET", "/jobs/<jid>/metrics", "job_metrics"),
-    ("POST", "/jobs/<jid>/cancel", "job_cancel"),
-    ("PUT", "/jobs/<jid>/tags", "job_tags"),
-]
 
 JOB_CREATE = {
     "type": "object",
@@ -100,10 +72,6 @@ class PlatformApi:
         self.sessions = sessions
         self.jobs = jobs
         self._store = jobs._store
-        self._map = Map(
-            [Rule(PREFIX + path, methods=[m], endpoint=name) for m, path, name in _RULES],
-            strict_slashes=False,
-        )
 
     def caller(self, request: Request) -> IbmUser:
         """The user behind ``Authorization`` (IAM bearer token or ``apikey``)."""
@@ -137,11 +105,9 @@ class PlatformApi:
             )
         return user
 
-    def dispatch(self, request: Request) -> Response:
-        adapter = self._map.bind_to_environ(request.environ)
-        name, args = adapter.match()  # NotFound / MethodNotAllowed handled by the app
-        if name == "versions":  # public: IBM answers it without credentials or a CRN
-            return _json(versions.listing())
+    def authorize(self, request: Request) -> tuple[IbmUser, str]:
+        """(caller, instance CRN) of an ``/api/v1`` request (its routes in ``..routes``):
+        the API version, the credentials, then the instance, 403 before anything is read."""
         version = versions.resolve(request.headers.get("IBM-API-Version"))
         request.environ["pq.ibm_api_version"] = version
         user = self.caller(request)
@@ -149,8 +115,7 @@ class PlatformApi:
         if not crn:
             raise bad_request("missing Service-CRN header: name the instance by its CRN")
         self.accounts.check_instance(user, crn)  # 403 before anything is read or changed
-        handler: Callable[..., Response] = getattr(self, f"_{name}")
-        return handler(request, user, crn, **args)
+        return user, crn
 
     # -- backends ------------------------------------------------------------------------------
     def _backends_list(self, request: Request, user: IbmUser, crn: str) -> Response:
@@ -271,33 +236,13 @@ class PlatformApi:
             raise not_found("job", jid, code=JOB_NOT_FOUND_CODE)
         return row
 
-    @staticmethod
-    def job_json(row: Any, include_params: bool) -> dict[str, Any]:
-        state: dict[str, Any] = {"status": row["status"], "reason": row["reason"]}
-        if row["status"] == RAN_TOO_LONG:  # the platform words it as a code on Cancelled
-            state.update(status="Cancelled", reason_code=RAN_TOO_LONG_CODE)
-        doc: dict[str, Any] = {
-            "id": row["id"],
-            "backend": row["backend"],
-            "program": {"id": row["program_id"]},
-            "state": state,
-            "status": state["status"],
-            "created": db.iso(row["created_at"]),
-            "session_id": row["session_id"],
-            "tags": json.loads(row["tags"]),
-            "cost": row["time_limit"],
-            "log_level": row["log_level"],
-            "runtime": "",
-            "private": False,
-            "user_id": row["owner"],
-        }
-        if include_params:
-            doc["params"] = json.loads(row["params"])
-        return doc
+    def _versions(self, request: Request) -> Response:
+        """``GET /api/v1/versions``: public, as IBM answers it (no credentials, no CRN)."""
+        return _json(versions.listing())
 
     def _job_get(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
         row = self._job_row(user, crn, jid)
-        return _json(self.job_json(row, request.args.get("exclude_params") != "true"))
+        return _json(self.jobs.to_json(row, request.args.get("exclude_params") != "true"))
 
     def _jobs_list(self, request: Request, user: IbmUser, crn: str) -> Response:
         clauses, values = ["owner = ?", "instance = ?"], [user.name, crn]
@@ -326,7 +271,7 @@ class PlatformApi:
         count, rows = self._store.page(
             "ibm_jobs", where, values, f"created_at {order}", limit, offset
         )
-        return _json({"jobs": [self.job_json(r, False) for r in rows], "count": count})
+        return _json({"jobs": [self.jobs.to_json(r, False) for r in rows], "count": count})
 
     def _job_delete(self, request: Request, user: IbmUser, crn: str, jid: str) -> Response:
         self._job_row(user, crn, jid)
