@@ -51,7 +51,10 @@ if [[ -z "${PQ_ENV_TOOLS_ONLY:-}" ]]; then
   # The running local cloud's endpoints and keys, unless Braket is already pointed elsewhere.
   if [[ -z "${AWS_ENDPOINT_URL_BRAKET:-}" && -x "$PQ_VENV/bin/pulumi-quantum" ]]; then
     if pq_exports="$("$PQ_VENV/bin/pulumi-quantum" local env --data-dir "$PQ_LOCAL_DATA_DIR" 2>/dev/null)"; then
-      eval "$(grep '^export ' <<<"$pq_exports")"
+      # Not the IBM platform proxy: it relays IBM's host names only, so pip, git or curl in this
+      # shell would fail through it. The providers do not need it (they read the local cloud's
+      # client.json); qiskit-ibm-runtime by hand: eval "$(pulumi-quantum local env)".
+      eval "$(grep '^export ' <<<"$pq_exports" | grep -Ev '^export (HTTPS?_PROXY|https?_proxy)=')"
     fi
     unset pq_exports
   fi

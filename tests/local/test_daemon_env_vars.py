@@ -59,7 +59,7 @@ def test_local_start_without_flags_uses_the_variables(env, monkeypatch) -> None:
     state = data_dir / "client.json"
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     # ... and a stack on the local target finds the IBM runtime there, whatever its port.
-    from pulumi_quantum.ibm import config
+    from pulumi_quantum.clients import ibm as config
 
     for name in ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE", "IAM_URL"):
         monkeypatch.delenv(name, raising=False)

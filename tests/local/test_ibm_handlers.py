@@ -125,7 +125,7 @@ def test_session_handlers_open_read_and_cancel(cloud_env, vendor):
 
 
 def test_local_default_endpoint_and_token_apply_only_without_config(monkeypatch):
-    from pulumi_quantum.ibm import config
+    from pulumi_quantum.clients import ibm as config
 
     for name in ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE"):
         monkeypatch.delenv(name, raising=False)

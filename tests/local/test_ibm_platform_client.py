@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pulumi_quantum.clients import ibm as config
 from pulumi_quantum.clients.ibm_platform import IBMPlatformClient
 from pulumi_quantum.clients.ibm_runtime import (
     BadRequestError,
@@ -13,7 +14,6 @@ from pulumi_quantum.clients.ibm_runtime import (
     NotAuthorizedError,
     NotFoundError,
 )
-from pulumi_quantum.ibm import config
 from pulumi_quantum.local.ibm.accounts import local_crn
 from tests.local._ibm_server import IbmServer
 

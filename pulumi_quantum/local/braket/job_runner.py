@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..ibm.executor import _child_env, _kill_group
+from ..ibm.executor import child_env, kill_group
 from ..store import StorageUnavailable
 from .jobs import JobsBackend, parse_s3_uri
 
@@ -82,7 +82,7 @@ class JobRunner:
         with self._lock:
             procs = list(self._procs.values())
         for proc in procs:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _run_logged(self, arn: str) -> None:
@@ -224,7 +224,7 @@ class JobRunner:
     def _env(self, row: Any, request: dict[str, Any], dirs: dict[str, Path]) -> dict[str, str]:
         script = request["algorithmSpecification"]["scriptModeConfig"]
         bucket, location = parse_s3_uri(request["outputDataConfig"]["s3Path"], "s3Path")
-        env = _child_env()
+        env = child_env()
         env.update(  # where the services are; no credential of the server (AWS or IBM)
             (k, v)
             for k, v in self.client_env().items()
@@ -311,15 +311,15 @@ class JobRunner:
             flush()
             now = time.monotonic()
             if self._stopping.is_set():
-                _kill_group(proc.pid)
+                kill_group(proc.pid)
                 outcome = "stopped"
             elif now > deadline:
-                _kill_group(proc.pid)
+                kill_group(proc.pid)
                 outcome = "timeout"
             elif now - last_check > 0.25:
                 last_check = now
                 if self.jobs.status(arn) == "CANCELLING":
-                    _kill_group(proc.pid)
+                    kill_group(proc.pid)
                     outcome = "cancelled"
             if outcome != "exited":
                 proc.wait()

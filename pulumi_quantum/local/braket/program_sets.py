@@ -28,6 +28,7 @@ from typing import Any
 from ...qasm import openqasm_problem
 from ...rules import requested_result_types
 from .exceptions import ValidationException
+from .qubit_count import qubit_problem
 
 PROGRAM_SET_ACTION = "braket.ir.openqasm.program_set"
 
@@ -113,8 +114,6 @@ def _problems(source: str, qubits: int, device_arn: str, program_problem: Any) -
     if program_problem is not None:
         problem = program_problem(source)
         return [problem] if problem else []
-    from .task_budget import qubit_problem  # task_budget imports results, which imports us
-
     problem = openqasm_problem(source) or qubit_problem(source, qubits, device_arn)
     return [problem] if problem else []
 

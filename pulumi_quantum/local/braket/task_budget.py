@@ -67,15 +67,3 @@ def check_qubits(device: Any, name: str, action: dict[str, Any], advertised: int
     problem = budget.state_problem(used, density, device.name)
     if problem:
         raise ValidationException(f"action: {problem}")
-
-
-def qubit_problem(source: str, advertised: int, device_arn: str) -> str | None:
-    """Why an OpenQASM program (qubits after folding) does not fit ``advertised`` qubits; for
-    checks that collect problems (a program set's per-program failures) instead of raising."""
-    try:
-        used = openqasm_qubits(source)
-    except ValueError as exc:
-        return f"the program's qubit declarations do not evaluate: {exc}"
-    if used > advertised:
-        return f"the program uses {used} qubits; {device_arn} advertises {advertised} (qubitCount)"
-    return None

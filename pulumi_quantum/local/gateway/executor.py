@@ -36,7 +36,7 @@ from typing import Any
 
 from ..ibm import db as ibm_db
 from ..ibm.accounts import Accounts
-from ..ibm.executor import _child_env, _kill_group
+from ..ibm.executor import child_env, kill_group
 from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class FunctionExecutor:
         with self._lock:
             proc = self._procs.get(job_id)
         if proc is not None:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
 
     def log_text(self, job_id: str) -> str | None:
         """The live log of a running job (None when it is not running here)."""
@@ -100,7 +100,7 @@ class FunctionExecutor:
         with self._lock:
             procs = list(self._procs.values())
         for proc in procs:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:
@@ -148,7 +148,7 @@ class FunctionExecutor:
         data.mkdir(parents=True, exist_ok=True)
         env = {
             **json.loads(row["env_vars"]),
-            **_child_env(),
+            **child_env(),
             **self._runtime_env(row["author"], row["instance"]),
             "ARGUMENTS_PATH": str(arguments),
             "DATA_PATH": str(data),
@@ -212,7 +212,7 @@ class FunctionExecutor:
             except subprocess.TimeoutExpired:
                 pass
             if self._closing.is_set() or time.monotonic() > deadline:
-                _kill_group(proc.pid)
+                kill_group(proc.pid)
                 proc.wait()
                 return not self._closing.is_set()
 
@@ -252,7 +252,7 @@ def recover(store: Store) -> int:
         if row["pid"]:
             with contextlib.suppress(OSError):  # a recycled pid has another working dir
                 if row["id"] in os.readlink(f"/proc/{row['pid']}/cwd"):
-                    _kill_group(row["pid"])
+                    kill_group(row["pid"])
         store.execute(
             "UPDATE gw_jobs SET status = 'FAILED', logs = logs || ?, finished_at = ?, pid = NULL"
             " WHERE id = ?",

@@ -74,7 +74,7 @@ PRIMITIVES_SCRIPT = Path(__file__).with_name("platform") / "primitives.py"
 """Standard library only at import, so it runs under that Python without this package."""
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     extra = (n.strip() for n in os.environ.get(JOB_ENV_PASSTHROUGH, "").split(","))
     names = (*_ENV_ALLOWLIST, *filter(None, extra))
     return {k: os.environ[k] for k in names if k in os.environ}
@@ -91,7 +91,7 @@ def _command(job_dir: Path) -> list[str]:
     return [sys.executable, "-m", "pulumi_quantum.local.ibm.runner", str(job_dir)]
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
 
@@ -155,7 +155,7 @@ class JobExecutor:
         with self._lock:
             proc = self._procs.get(job_id)
         if proc is not None:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
 
     def close(self) -> None:
         """Stop: kill running jobs (they are failed by ``recover`` at next start)."""
@@ -163,7 +163,7 @@ class JobExecutor:
         with self._lock:
             procs = list(self._procs.values())
         for proc in procs:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:
@@ -209,7 +209,7 @@ class JobExecutor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=path,
-                env=_child_env(),
+                env=child_env(),
                 start_new_session=True,
             )
         with self._lock:
@@ -267,7 +267,7 @@ class JobExecutor:
             except subprocess.TimeoutExpired:
                 pass
             if self._closing.is_set():
-                _kill_group(proc.pid)
+                kill_group(proc.pid)
                 proc.wait()
                 return False
             now = time.monotonic()
@@ -276,7 +276,7 @@ class JobExecutor:
             if (deadline is not None and now > deadline) or (
                 deadline is None and now > startup_deadline
             ):
-                _kill_group(proc.pid)
+                kill_group(proc.pid)
                 proc.wait()
                 return True
 
@@ -335,7 +335,7 @@ def recover(store: Store) -> int:
     rows = store.query("SELECT id, status, pid FROM ibm_jobs WHERE status IN ('Queued','Running')")
     for row in rows:
         if row["pid"] and _is_our_runner(row["pid"], row["id"]):
-            _kill_group(row["pid"])
+            kill_group(row["pid"])
         reason = RESTART_REASON.format(state=row["status"].lower())
         store.execute(
             "UPDATE ibm_jobs SET status = 'Failed', reason = ?, result = ?, finished_at = ?,"
