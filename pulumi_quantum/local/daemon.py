@@ -116,6 +116,9 @@ AWS_EXPORTS = (
     "AWS_ENDPOINT_URL_BRAKET",
     "AWS_ENDPOINT_URL_S3",
     "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_ECR",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_DEFAULT_REGION",
@@ -191,6 +194,8 @@ def _client_env_for(endpoints: dict[str, str], data_dir: Path | None = None) -> 
     env.update({mapping[k]: v for k, v in endpoints.items() if k in mapping})
     if "braket" in endpoints:
         env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
+        for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # and hybrid jobs' IAM, ECR and Logs
+            env[f"AWS_ENDPOINT_URL_{service}"] = endpoints["braket"]
     if "gateway" in endpoints:
         from .gateway.env import gateway_env
 

@@ -135,6 +135,7 @@ class LocalCloud:
         ibm_proxy_port: int = 0,
         test_devices: bool | None = None,
         gateway_port: int = 0,
+        job_workers: int = 2,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"host: the local cloud binds loopback only, not {host!r}")
@@ -163,6 +164,9 @@ class LocalCloud:
         self.ibm_proxy: Any = None
         self.gateway: Any = None
         self.ibm_proxy_port = ibm_proxy_port
+        self.moto: Any = None
+        self.job_runner: Any = None
+        self.job_workers = job_workers
         self._servers: dict[str, _Server] = {}
         self.left_running = False
         """True after :meth:`stop` if work it could not interrupt is still running (an
@@ -260,11 +264,44 @@ class LocalCloud:
         app = BraketApp(
             self.braket, self.faults, lambda: self.credentials.aws, self.runner, self.sts.lookup
         )
+        app = self._start_jobs(app)
         from .sts import route
 
         self._serve("braket", route(self.sts, app))  # STS shares the Braket port
         for arn in self.braket.recover():
             self.braket.queue(arn)  # honours a reservation that has not started yet
+        for arn in self.braket.jobs.recover():
+            self.job_runner.submit(arn)
+
+    def _start_jobs(self, braket_app: Callable[..., Any]) -> Callable[..., Any]:
+        """Hybrid jobs: their backend and runner, and IAM / ECR / Logs on the Braket port."""
+        from .braket.job_runner import JobRunner
+        from .braket.jobs import JobsBackend
+        from .braket.models import ACCOUNT_ID, _hash
+        from .moto_services import MotoServices, route
+
+        self.moto = MotoServices(self.store, lambda: self.credentials.aws, self.sts.lookup, REGION)
+        replayed = self.moto.restore()
+        log.info("IAM/ECR/Logs seeded; %d job log event(s) restored", replayed)
+        s3, braket = self.s3, self.braket
+
+        def object_exists(bucket: str, key: str) -> bool:
+            return s3.bucket_exists(bucket) and s3._backend().get_object(bucket, key) is not None
+
+        braket.jobs = JobsBackend(
+            self.store, ACCOUNT_ID, braket._bucket_ok, object_exists, _hash, braket
+        )
+        self.job_runner = JobRunner(
+            braket.jobs,
+            s3,
+            self.moto,
+            self.data_dir / "braket_jobs",
+            self.client_env,
+            self.sts.role_credentials,
+            workers=self.job_workers,
+        )
+        braket.jobs.submit = self.job_runner.submit
+        return route(self.moto, braket_app)
 
     def _start_ibm(self) -> None:
         from .ibm import create_app, recover
@@ -344,6 +381,9 @@ class LocalCloud:
         servers, self._servers = self._servers, {}
         for server in servers.values():
             server.stop()
+        if self.job_runner is not None:
+            self.job_runner.shutdown()
+            self.job_runner = None
         if self.runner is not None:
             self.left_running = not self.runner.shutdown()
             self.runner = None
@@ -397,6 +437,8 @@ class LocalCloud:
         if "braket" in urls:
             env["AWS_ENDPOINT_URL_BRAKET"] = urls["braket"]
             env["AWS_ENDPOINT_URL_STS"] = urls["braket"]  # the local STS shares the port
+            for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # and hybrid jobs' IAM/ECR/Logs
+                env[f"AWS_ENDPOINT_URL_{service}"] = urls["braket"]
         if "s3" in urls:
             env["AWS_ENDPOINT_URL_S3"] = urls["s3"]
         if "ibm" in urls:

@@ -278,6 +278,14 @@ class StsService:
             "AssumedRoleUser": {"AssumedRoleId": user_id, "Arn": assumed_arn},
         }
 
+    def role_credentials(self, role_arn: str, session: str, seconds: int) -> dict[str, str]:
+        """Temporary keys of ``role_arn`` for a process the local cloud starts (a hybrid job
+        runs with its role's credentials, as in Braket's container), never the server's own."""
+        name = role_arn.rsplit("/", 1)[-1]
+        role_id = _stable_id("AROA", role_arn)
+        assumed_arn = f"arn:aws:sts::{self.account_id}:assumed-role/{name}/{session}"
+        return self._issue(seconds, assumed_arn, f"{role_id}:{session}", is_role=True)
+
     def _is_role_key(self, access_key_id: str) -> bool:
         row = self.store.query_one(
             "SELECT is_role FROM sts_keys WHERE access_key_id = ?", (access_key_id,)

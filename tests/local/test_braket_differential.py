@@ -592,3 +592,66 @@ def test_corpus_covers_every_result_type(cloud_runs: dict[str, Run]) -> None:
         "DensityMatrix",
     }  # fmt: skip
     assert {run.case.device for run in cloud_runs.values() if run.case.shots == 0} == set(REFERENCE)
+
+
+JOB_PROGRAM = """
+import json
+import os
+
+from braket.aws import AwsDevice
+from braket.ir.openqasm import Program
+from braket.jobs import save_job_result
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "program.qasm")) as f:
+        source = f.read()
+    with open(os.path.join(here, "inputs.json")) as f:
+        inputs = json.load(f)
+    device = AwsDevice(os.environ["AMZN_BRAKET_DEVICE_ARN"])
+    result = device.run(Program(source=source), shots=0, inputs=inputs).result()
+    values = [v.tolist() if hasattr(v, "tolist") else v for v in result.values]
+    as_pair = lambda c: [c.real, c.imag]  # amplitudes are complex
+    save_job_result({"values": json.dumps(values, default=as_pair)})
+"""
+
+
+def test_job_tasks_match_local_simulator(cloud_runs: dict[str, Run], tmp_path, monkeypatch) -> None:
+    """The same program run by a hybrid job's task (jobToken) gives the reference's values, and
+    the task is found by the job's ARN."""
+    from braket.aws import AwsQuantumJob
+    from braket.circuits import Observable, ResultType
+    from braket.circuits.serialization import IRType
+    from braket.devices import LocalSimulator
+    from braket.ir.openqasm import Program
+
+    from tests.polling import wait_until
+
+    circuit, inputs = parametrised()
+    circuit.add_result_type(ResultType.Expectation(Observable.Z() @ Observable.X(), [0, 2]))
+    circuit.add_result_type(ResultType.Probability([0, 1]))
+    circuit.add_result_type(ResultType.Amplitude(["000", "111"]))
+    source = circuit.to_ir(IRType.OPENQASM).source
+    module = tmp_path / "diffjob"
+    module.mkdir()
+    (module / "algo.py").write_text(JOB_PROGRAM)
+    (module / "program.qasm").write_text(source)
+    (module / "inputs.json").write_text(json.dumps(inputs))
+    monkeypatch.chdir(tmp_path)  # job.result() downloads model.tar.gz here
+    job = AwsQuantumJob.create(SV1, source_module=str(module), entry_point="diffjob.algo:main")
+    state = lambda: job.state() in ("COMPLETED", "FAILED", "CANCELLED") and job.state()  # noqa: E731
+    assert wait_until(state, timeout=240, interval=0.5) == "COMPLETED", job.metadata().get(
+        "failureReason"
+    )
+    ours = json.loads(job.result()["values"])
+    reference = LocalSimulator("braket_sv").run(Program(source=source), shots=0, inputs=inputs)
+    theirs = reference.result().values
+    assert len(ours) == len(theirs) == 3
+    assert_equal_values(ours[0], theirs[0])
+    assert_equal_values(ours[1], theirs[1])
+    assert set(ours[2]) == set(theirs[2])
+    for key in theirs[2]:  # amplitudes, sent back as [re, im] pairs
+        assert abs(complex(*ours[2][key]) - theirs[2][key]) <= 1e-9
+    (task,) = job.get_tasks()  # SearchQuantumTasks by the job's ARN
+    assert task.state() == "COMPLETED"

@@ -159,3 +159,81 @@ def test_concurrent_sdk_clients_soak(daemon) -> None:
     for key in keys:
         body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         assert GateModelTaskResult.parse_raw(body).taskMetadata.id.endswith(key.split("/")[-2])
+
+
+JOB_COUNT = 3
+TASKS_PER_JOB = 15
+JOB_ALGORITHM = """
+import os
+from braket.aws import AwsDevice
+from braket.circuits import Circuit
+from braket.jobs import save_job_result
+
+
+def main():
+    device = AwsDevice(os.environ["AMZN_BRAKET_DEVICE_ARN"])
+    batch = device.run_batch(
+        [Circuit().ry(0, 0.1 * i).cnot(0, 1) for i in range(TASKS)], shots=20, max_parallel=5
+    )
+    results = batch.results(max_retries=0)
+    save_job_result({"ids": [t.id for t in batch.tasks], "ok": sum(r is not None for r in results)})
+""".replace("TASKS", str(TASKS_PER_JOB))
+
+
+def test_concurrent_jobs_soak(daemon, tmp_path, monkeypatch) -> None:
+    """Concurrent hybrid jobs beside ordinary clients, on the daemon as a user starts it (its
+    exports must carry IAM / ECR / Logs: the rest of AWS is a dead loopback URL here): every
+    job's tasks are found by its ARN, exactly those it created (0 lost, 0 foreign), all
+    COMPLETED, and the ordinary tasks carry no job ARN."""
+    import boto3
+    from braket.aws import AwsQuantumJob
+
+    monkeypatch.chdir(tmp_path)  # job.result() downloads model.tar.gz here
+    source = tmp_path / "soakjob"
+    source.mkdir()
+    (source / "algo.py").write_text(JOB_ALGORITHM)
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    tag = uuid.uuid4().hex
+    stop = threading.Event()
+    shared: dict[str, Any] = {"lock": threading.Lock(), "created": 0, "arns": [], "problems": []}
+    clients = [threading.Thread(target=client, args=(i, tag, stop, shared)) for i in range(2)]
+    for thread in clients:
+        thread.start()
+    try:
+        jobs = [
+            AwsQuantumJob.create(SV1, source_module=str(source), entry_point="soakjob.algo:main")
+            for _ in range(JOB_COUNT)
+        ]
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if all(job.state() in ("COMPLETED", "FAILED", "CANCELLED") for job in jobs):
+                break
+            time.sleep(0.5)  # poll interval of a deadline-bounded wait
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=120)
+    assert not shared["problems"], shared["problems"][:5]
+    braket = boto3.client("braket")
+    paginator = braket.get_paginator("search_quantum_tasks")
+    seen: set[str] = set()
+    for job in jobs:
+        assert job.state() == "COMPLETED", job.metadata().get("failureReason")
+        result = job.result()
+        assert result["ok"] == TASKS_PER_JOB
+        listed = [
+            t
+            for page in paginator.paginate(
+                filters=[{"name": "jobArn", "operator": "EQUAL", "values": [job.arn]}]
+            )
+            for t in page["quantumTasks"]
+        ]
+        listed_ids = [t["quantumTaskArn"] for t in listed]
+        assert len(listed_ids) == len(set(listed_ids)) == TASKS_PER_JOB
+        assert set(listed_ids) == set(result["ids"])
+        assert {t["status"] for t in listed} == {"COMPLETED"}
+        seen |= set(listed_ids)
+    assert len(seen) == JOB_COUNT * TASKS_PER_JOB
+    for arn in shared["arns"][:10]:
+        assert "jobArn" not in braket.get_quantum_task(quantumTaskArn=arn)
+    print(f"jobs soak: {JOB_COUNT} jobs x {TASKS_PER_JOB} tasks + {len(shared['arns'])} others")

@@ -157,11 +157,13 @@ class BraketBackend:
     store: Store
     faults: Faults
     bucket_exists: Callable[[str], bool]
-    submit: Callable[[str], None] = lambda arn: None
+    submit: Callable[..., None] = lambda arn, priority=False: None
     interrupt: Callable[[str], None] = lambda arn: None
     """Stop a RUNNING task's simulation now (CancelQuantumTask); the runner's, when wired."""
     region: str = "us-east-1"
     test_devices: bool = False  # the OFFLINE/RETIRED test QPUs (devices.TEST_DEVICES) listed
+    jobs: Any = None
+    """The hybrid jobs (``jobs.JobsBackend``), when the local cloud serves them."""
 
     def __post_init__(self) -> None:
         self.devices = catalogue(self.test_devices)
@@ -303,6 +305,8 @@ class BraketBackend:
         self.reservations.check(device, associations)
         self._check_action(device, params)
         validate_tags(params.get("tags") or {})
+        if params.get("jobToken"):
+            self._check_job_token(params["jobToken"])
         bucket = params["outputS3Bucket"]
         if not self._bucket_ok(bucket):
             raise ValidationException(
@@ -349,10 +353,24 @@ class BraketBackend:
                     "INSERT INTO braket_task_experimental (arn, capabilities) VALUES (?, ?)",
                     (arn, json.dumps(params["experimentalCapabilities"])),
                 )
-        self.queue(arn)
+        self.queue(arn, priority=bool(params.get("jobToken")))
         return {"quantumTaskArn": arn}
 
-    def queue(self, arn: str) -> None:
+    def _check_job_token(self, token: str) -> None:
+        """A task's jobToken must be a running hybrid job's (its process holds the token)."""
+        found = self.jobs.arn_for_token(token) if self.jobs is not None else None
+        if found is None:
+            raise ValidationException(
+                "jobToken: not the token of a hybrid job of this account; only a job's own "
+                "process creates tasks with it (the SDK reads AMZN_BRAKET_JOB_TOKEN)"
+            )
+        arn, status = found
+        if status not in ("RUNNING", "CANCELLING"):
+            raise ValidationException(
+                f"jobToken: hybrid job {arn} is {status}; only a running job creates tasks"
+            )
+
+    def queue(self, arn: str, priority: bool = False) -> None:
         """CREATED -> QUEUED, then hand the task to the runner (at its reservation's start).
 
         The task was already committed (and acknowledged) when this runs: if storage fails
@@ -368,6 +386,8 @@ class BraketBackend:
             timer = threading.Timer(wait, self._submit_later, (arn,))
             timer.daemon = True
             timer.start()
+        elif priority:  # a hybrid job's task: ahead of ordinary ones, as on Braket
+            self.submit(arn, True)
         else:
             self.submit(arn)
 
@@ -471,7 +491,7 @@ class BraketBackend:
         out.update(
             failureReason=row["failure_reason"],
             deviceParameters=row["device_parameters"],
-            jobArn=None,
+            jobArn=self._job_of(row["job_token"]),
             actionMetadata=program_sets.action_metadata(row["action"]),
             numSuccessfulShots=row["shots"] if row["status"] == "COMPLETED" else None,
         )
@@ -486,6 +506,10 @@ class BraketBackend:
         if "QueueInfo" in (params.get("additionalAttributeNames") or []):
             out["queueInfo"] = task_queue_info(self.store, row, bool(associations))
         return out
+
+    def _job_of(self, token: str | None) -> str | None:
+        found = self.jobs.arn_for_token(token) if token and self.jobs is not None else None
+        return found[0] if found else None
 
     def cancel_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["quantumTaskArn"]
@@ -516,7 +540,18 @@ class BraketBackend:
         ops = {"LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
         for f in params.get("filters", []):
             name, op, values = f["name"], f["operator"], f["values"]
-            if name in columns or name.startswith("tag:"):
+            if name == "jobArn":  # the tasks a hybrid job created (AwsQuantumJob.get_tasks)
+                if op != "EQUAL":
+                    raise ValidationException("filters: jobArn supports only the EQUAL operator")
+                marks = ",".join("?" * len(values))
+                if self.jobs is None:
+                    where.append("0")
+                else:
+                    where.append(
+                        f"job_token IN (SELECT job_token FROM braket_jobs WHERE arn IN ({marks}))"
+                    )
+                    args.extend(values)
+            elif name in columns or name.startswith("tag:"):
                 if op != "EQUAL":
                     raise ValidationException(f"filters: {name} supports only the EQUAL operator")
                 marks = ",".join("?" * len(values))
@@ -549,7 +584,7 @@ class BraketBackend:
             else:
                 raise ValidationException(
                     f"filters.name: {name!r} is not a task filter; use one of "
-                    f"{[*columns, *times, 'tag:<key>']}"
+                    f"{[*columns, *times, 'jobArn', 'tag:<key>']}"
                 )
         sql = "SELECT * FROM braket_tasks"
         if where:
@@ -626,11 +661,32 @@ class BraketBackend:
             )
         return requeue
 
+    # -------------------------------------------------------------- hybrid jobs
+    def _jobs(self) -> Any:
+        if self.jobs is None:
+            from .exceptions import NotImplementedOperation
+
+            raise NotImplementedOperation("hybrid jobs are not served by this local Braket")
+        return self.jobs
+
+    def create_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._jobs().create_job(params)
+
+    def get_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._jobs().get_job(params)
+
+    def cancel_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._jobs().cancel_job(params)
+
+    def search_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._jobs().search_jobs(params)
+
     # -------------------------------------------------------------------- tags
     def _resource_exists(self, arn: str) -> bool:
         return bool(
             self.store.query_one("SELECT 1 FROM braket_tasks WHERE arn = ?", (arn,))
             or self.store.query_one("SELECT 1 FROM braket_spending_limits WHERE arn = ?", (arn,))
+            or (self.jobs is not None and self.jobs.exists(arn))
         )
 
     def _require_resource(self, arn: str) -> None:

@@ -39,6 +39,7 @@ simply overwritten with an equivalent run).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import multiprocessing
@@ -276,6 +277,8 @@ class TaskRunner:
         self._go = threading.Event()
         self._go.set()
         self._stopping = False
+        self._priority: collections.deque[str] = collections.deque()
+        self._ordinary: collections.deque[str] = collections.deque()
         self._inflight = 0  # tasks between pick-up and their final state
         self._inflight_lock = threading.Lock()
 
@@ -294,8 +297,21 @@ class TaskRunner:
         else:
             self._go.set()
 
-    def submit(self, arn: str) -> None:
-        self._pool.submit(self._run_logged, arn)
+    def submit(self, arn: str, priority: bool = False) -> None:
+        """Queue a task; ``priority`` (a hybrid job's task) runs before every ordinary one.
+
+        Each submit queues one ARN and one pool slot; the slot runs whichever task is first
+        (priority tasks, then the rest in order), so a job's tasks overtake waiting ones.
+        """
+        (self._priority if priority else self._ordinary).append(arn)
+        self._pool.submit(self._run_next)
+
+    def _run_next(self) -> None:
+        try:
+            arn = self._priority.popleft()
+        except IndexError:
+            arn = self._ordinary.popleft()
+        self._run_logged(arn)
 
     def interrupt(self, arn: str) -> None:
         """A RUNNING task was cancelled: stop its simulation now (the worker is replaced).
