@@ -112,7 +112,10 @@ def test_start_and_env_export_what_qiskit_serverless_reads(daemon_dir):
     PQ_LOCAL_GATEWAY_PORT picks the gateway's port; unmodified ServerlessClient works from them."""
     import socket
 
-    qiskit_serverless = pytest.importorskip("qiskit_serverless")
+    from tests.clients.test_qiskit_serverless import run_client
+    from tests.clients.venvs import ensure_venv
+
+    venv = ensure_venv("qiskit-serverless.txt", build=False)  # the client's own virtualenv
     with socket.socket() as probe:  # a free loopback port for the gateway
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -127,9 +130,13 @@ def test_start_and_env_export_what_qiskit_serverless_reads(daemon_dir):
         assert exports["QISKIT_SERVERLESS_INSTANCE"].startswith("crn:v1:")
     status = cli(daemon_dir, "status")
     assert re.search(rf"gateway\s+http://127\.0\.0\.1:{port}\s+ok", status.stdout)
-    client = qiskit_serverless.ServerlessClient(
-        host=exports["ENV_GATEWAY_PROVIDER_HOST"],
-        token=exports["ENV_GATEWAY_PROVIDER_TOKEN"],
-        instance=exports["QISKIT_SERVERLESS_INSTANCE"],
+    # Unmodified ServerlessClient, in its venv, with only the exported variables: host, token
+    # and instance come from the environment.
+    names = (
+        "ENV_GATEWAY_PROVIDER_HOST",
+        "ENV_GATEWAY_PROVIDER_TOKEN",
+        "QISKIT_SERVERLESS_INSTANCE",
     )
-    assert client.functions() == []
+    out = run_client(venv, "env_client", daemon_dir / "client", "", {k: exports[k] for k in names})
+    assert out["host"] == f"http://127.0.0.1:{port}"
+    assert out["functions"] == []

@@ -49,6 +49,7 @@ _RULES = [
     ("GET", f"{_P}/jobs/<jid>/events", "events", "user"),
     ("GET", f"{_P}/jobs/<jid>/runtime_jobs", "runtime_jobs", "user"),
     ("POST", f"{_P}/jobs/<jid>/runtime_jobs", "add_runtime_job", "job"),
+    ("GET", f"{_P}/jobs/<jid>/result", "job_result", "user"),
     ("POST", f"{_P}/jobs/<jid>/result", "save_result", "job"),
     ("PATCH", f"{_P}/jobs/<jid>/sub_status", "sub_status", "job"),
     ("POST", f"{_P}/jobs/<jid>/event", "send_event", "job"),
@@ -212,6 +213,12 @@ class GatewayApp:
         row = self.functions.job_row(user, jid)
         with_result = request.args.get("with_result", "true").lower() != "false"
         return _json(self.functions.describe_job(row, with_result))
+
+    def _job_result(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:
+        """The result alone (what qiskit-serverless 0.33+ reads; older clients read it from the
+        job): ``{"result": <JSON text>}``, or 204 while there is none."""
+        result = self.functions.job_row(user, jid)["result"]
+        return Response(status=204) if result is None else _json({"result": result})
 
     def _logs(self, request: Request, user: IbmUser, jid: str, scope: str) -> Response:
         return _json({"logs": self.functions.logs(self.functions.job_row(user, jid))})

@@ -1,7 +1,9 @@
 """Runs function jobs in subprocesses, with the isolation of the local IBM jobs.
 
 A job is the function's artifact unpacked in a directory of its own, its entrypoint run by
-the local cloud's interpreter in a new process group, with the scrubbed environment of
+the interpreter named by ``PQ_LOCAL_GATEWAY_PYTHON`` (default: the local cloud's own; a
+function imports qiskit-serverless, which lives in its own virtualenv) in a new process group,
+with the scrubbed environment of
 :mod:`..ibm.executor` (so user code never sees the server's credentials) plus the runtime
 contract qiskit-serverless's helpers read:
 
@@ -9,6 +11,8 @@ contract qiskit-serverless's helpers read:
 * ``ENV_JOB_GATEWAY_HOST`` / ``ENV_JOB_GATEWAY_TOKEN`` / ``ENV_JOB_ID_GATEWAY`` /
   ``ENV_GATEWAY_PROVIDER_VERSION`` - ``save_result()``, ``update_status()`` and
   ``send_error()`` post back here with a token valid for this job only;
+* ``RESULTS_PATH`` - where ``save_result()`` of qiskit-serverless 0.33+ writes the result
+  (older releases post it); read back into the job when the process ends;
 * ``DATA_PATH`` - the caller's files folder of this function (the ``files`` API);
 * the function's ``env_vars``; stdout and stderr are the job's logs.
 
@@ -43,6 +47,14 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
 ACTIVE = ("QUEUED", "PENDING", "RUNNING")
 RESTART_REASON = "The local quantum cloud stopped while this job was running; submit it again."
+RESULTS_FILE = "results.json"
+FUNCTION_PYTHON = "PQ_LOCAL_GATEWAY_PYTHON"
+"""Names the Python that runs function jobs (default: the local cloud's own).
+
+Why: a function's code imports ``qiskit_serverless`` (``get_arguments``, ``save_result``...),
+whose releases pin a cloudpickle that amazon-braket-sdk cannot share, so it is not installed
+beside the local cloud; an operator points this at a Python with qiskit-serverless (IBM runs
+functions on its own images), e.g. the client's venv."""
 
 
 def gateway_root(store: Store) -> Path:
@@ -152,6 +164,7 @@ class FunctionExecutor:
             **self._runtime_env(row["author"], row["instance"]),
             "ARGUMENTS_PATH": str(arguments),
             "DATA_PATH": str(data),
+            "RESULTS_PATH": str(path / RESULTS_FILE),
             "ENV_JOB_GATEWAY_HOST": self._public_url(),
             "ENV_JOB_GATEWAY_TOKEN": token,
             "ENV_JOB_ID_GATEWAY": job_id,
@@ -162,7 +175,7 @@ class FunctionExecutor:
         log_path = path / "logs.txt"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, row["entrypoint"]],
+                [os.environ.get(FUNCTION_PYTHON) or sys.executable, row["entrypoint"]],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -221,7 +234,11 @@ class FunctionExecutor:
             return  # stopping: recover() reports the job at the next start
         if reason:
             logs = f"{logs}\n{reason}\n" if logs else f"{reason}\n"
+        saved = self.job_dir(job_id) / RESULTS_FILE  # save_result() of 0.33+ writes it
+        result = saved.read_text(encoding="utf-8", errors="replace") if saved.is_file() else None
         with self._store.transaction() as conn:
+            if result is not None:
+                conn.execute("UPDATE gw_jobs SET result = ? WHERE id = ?", (result, job_id))
             changed = conn.execute(
                 "UPDATE gw_jobs SET status = ?, logs = ?, finished_at = ?, pid = NULL"
                 " WHERE id = ? AND status = 'RUNNING'",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
 import tarfile
 from functools import lru_cache
 from importlib import metadata
@@ -35,12 +37,42 @@ ALLOWED_PACKAGES = (
     "scipy",
     "requests",
 )
-"""Packages a function may pin (when installed): what the local cloud's interpreter has."""
+"""Packages a function may pin (when installed): what the interpreter running functions has."""
 
 
-@lru_cache(maxsize=1)
 def allow_list() -> tuple[str, ...]:
-    """``name==version`` for each allowed package installed here (``dependencies-versions``)."""
+    """``name==version`` for each allowed package installed in the Python that runs functions
+    (``PQ_LOCAL_GATEWAY_PYTHON``, else this one): the ``dependencies-versions`` answer."""
+    from .executor import FUNCTION_PYTHON
+
+    return _allow_list(os.environ.get(FUNCTION_PYTHON) or "")
+
+
+_VERSIONS = """
+import json, sys
+from importlib import metadata
+found = {}
+for name in sys.argv[1:]:
+    try:
+        found[name] = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        pass
+print(json.dumps(found))
+"""
+
+
+@lru_cache(maxsize=4)
+def _allow_list(python: str) -> tuple[str, ...]:
+    if python:
+        out = subprocess.run(
+            [python, "-c", _VERSIONS, *ALLOWED_PACKAGES],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        found = json.loads(out)
+        return tuple(f"{name}=={found[name]}" for name in ALLOWED_PACKAGES if name in found)
     pins = []
     for name in ALLOWED_PACKAGES:
         try:
