@@ -97,3 +97,20 @@ def iso(ts: float | None) -> str | None:
     return (
         datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     )
+
+
+HALF_MICROSECOND = 5e-7
+
+
+def created_clauses(after: float | None, before: float | None) -> list[tuple[str, float]]:
+    """SQL conditions for ``created_after`` / ``created_before`` on a ``created_at`` column.
+
+    Clients filter with the creation time they were shown, :func:`iso` rounded to the
+    microsecond; a job must match a filter on its own shown time, so each bound is widened by
+    half a microsecond (comparing the stored float as is missed it whenever it rounded up)."""
+    clauses = []
+    if after is not None:
+        clauses.append(("created_at >= ?", after - HALF_MICROSECOND))
+    if before is not None:
+        clauses.append(("created_at <= ?", before + HALF_MICROSECOND))
+    return clauses

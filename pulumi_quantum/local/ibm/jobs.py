@@ -231,10 +231,13 @@ class Jobs:
         for tag in args.getlist("tags") if hasattr(args, "getlist") else []:
             clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)")
             values.append(tag)
-        for arg, op in (("created_after", ">="), ("created_before", "<=")):
-            if args.get(arg):
-                clauses.append(f"created_at {op} ?")
-                values.append(_parse_time(arg, args[arg]))
+        bounds = {
+            arg: _parse_time(arg, args[arg]) if args.get(arg) else None
+            for arg in ("created_after", "created_before")
+        }
+        for clause, value in db.created_clauses(bounds["created_after"], bounds["created_before"]):
+            clauses.append(clause)
+            values.append(value)
         where = " AND ".join(clauses)
         order = "ASC" if args.get("sort") == "ASC" else "DESC"
         limit, offset = int_arg(args, "limit", 200), int_arg(args, "offset", 0)

@@ -256,10 +256,13 @@ class PlatformApi:
         for tag in request.args.getlist("tags"):  # a job matches when it has every tag
             clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)")
             values.append(tag)
-        for arg, op in (("created_after", ">="), ("created_before", "<=")):
-            if request.args.get(arg):
-                clauses.append(f"created_at {op} ?")
-                values.append(_timestamp(arg, request.args[arg]))
+        bounds = {
+            arg: _timestamp(arg, request.args[arg]) if request.args.get(arg) else None
+            for arg in ("created_after", "created_before")
+        }
+        for clause, value in db.created_clauses(bounds["created_after"], bounds["created_before"]):
+            clauses.append(clause)
+            values.append(value)
         pending = request.args.get("pending")
         if pending in ("true", "false"):
             op = "IN" if pending == "true" else "NOT IN"
