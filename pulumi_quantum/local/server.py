@@ -277,7 +277,7 @@ class LocalCloud:
         """Hybrid jobs: their backend and runner, and IAM / ECR / Logs on the Braket port."""
         from .braket.job_runner import JobRunner
         from .braket.jobs import JobsBackend
-        from .braket.models import ACCOUNT_ID, _hash
+        from .braket.models import ACCOUNT_ID, params_hash
         from .moto_services import MotoServices, route
 
         self.moto = MotoServices(self.store, lambda: self.credentials.aws, self.sts.lookup, REGION)
@@ -289,7 +289,7 @@ class LocalCloud:
             return s3.bucket_exists(bucket) and s3._backend().get_object(bucket, key) is not None
 
         braket.jobs = JobsBackend(
-            self.store, ACCOUNT_ID, braket._bucket_ok, object_exists, _hash, braket
+            self.store, ACCOUNT_ID, braket.bucket_ok, object_exists, params_hash, braket
         )
         self.job_runner = JobRunner(
             braket.jobs,

@@ -106,7 +106,9 @@ CREATE TABLE IF NOT EXISTS braket_spending_limits (
 """
 
 
-def _hash(params: dict[str, Any]) -> str:
+def params_hash(params: dict[str, Any]) -> str:
+    """What idempotency compares (CreateQuantumTask, CreateJob, ...): the request without its
+    clientToken."""
     relevant = {k: v for k, v in params.items() if k != "clientToken"}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -171,7 +173,7 @@ class BraketBackend:
         self.reservations = Reservations(self.store, ACCOUNT_ID)
         self._buckets_seen: dict[str, float] = {}
 
-    def _bucket_ok(self, bucket: str) -> bool:
+    def bucket_ok(self, bucket: str) -> bool:
         """bucket_exists with a short positive cache (one HEAD per bucket per few seconds)."""
         now = time.monotonic()
         if self._buckets_seen.get(bucket, 0.0) > now:
@@ -296,7 +298,7 @@ class BraketBackend:
 
     def create_quantum_task(self, params: dict[str, Any]) -> dict[str, Any]:
         device = self.device(params["deviceArn"])
-        request_hash = _hash(params)
+        request_hash = params_hash(params)
         existing = self._by_token(params["clientToken"], request_hash)
         if existing:
             return {"quantumTaskArn": existing}
@@ -308,7 +310,7 @@ class BraketBackend:
         if params.get("jobToken"):
             self._check_job_token(params["jobToken"])
         bucket = params["outputS3Bucket"]
-        if not self._bucket_ok(bucket):
+        if not self.bucket_ok(bucket):
             raise ValidationException(
                 f"outputS3Bucket: bucket {bucket!r} does not exist or is not accessible; "
                 "create it first"
@@ -741,7 +743,7 @@ class BraketBackend:
         simulator = spending_limit_device_problem(device.arn)
         if simulator:
             raise ValidationException(simulator)
-        request_hash = _hash(params)
+        request_hash = params_hash(params)
         existing = self._by_token(params["clientToken"], request_hash, "braket_spending_limits")
         if existing:
             return {"spendingLimitArn": existing}
