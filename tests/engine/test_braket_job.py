@@ -175,3 +175,46 @@ def test_import_adopts_a_job_and_destroy_cancels_a_running_one(
     adopter.refresh()
     [resource] = adopter.resources(":Job")
     assert resource["outputs"]["status"] == "CANCELLED"
+
+
+YAML = """
+resources:
+  vqe:
+    type: quantum:braket:Job
+    properties:
+      source: {source}
+      entryPoint: algorithm.vqe:main
+      device: {device}
+      hyperparameters:
+        shots: "20"
+      outputDataConfig:
+        s3Path: s3://{bucket}/yaml-jobs
+      tags:
+        marker: {marker}
+outputs:
+  arn: ${{vqe.jobArn}}
+  status: ${{vqe.status}}
+  result: ${{vqe.result}}
+  taskCount: ${{vqe.taskCount}}
+"""
+
+
+def test_job_from_pulumi_yaml_through_the_plugin(
+    yaml_project, local_cloud, cloud_env, results_bucket, tmp_path
+):
+    marker = uuid.uuid4().hex[:10]
+    source = write_source(tmp_path, ALGORITHM, version=7)
+    body = YAML.format(source=source, device=SV1_ARN, bucket=results_bucket, marker=marker)
+    project = yaml_project(body, env=local_cloud.client_env())
+
+    up = project.up()
+    assert up.outputs["status"].value == "COMPLETED"
+    assert up.outputs["result"].value == {"counts": {"11": 20}, "version": 7}
+    assert up.outputs["taskCount"].value == 1
+    arn = up.outputs["arn"].value
+    assert boto3.client("braket").get_job(jobArn=arn)["tags"] == {"marker": marker}
+    assert changes(project.up()) == {}  # the content hash is stable through the plugin
+
+    project.destroy()
+    assert project.resources() == []
+    assert [j["jobArn"] for j in jobs_tagged(marker)] == [arn]
