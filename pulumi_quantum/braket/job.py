@@ -328,6 +328,24 @@ def release(client: Any, arn: str, why: str) -> None:
         _common.update_tags(client, arn, {}, {_common.RELEASED_TAG: why})
 
 
+def adopt_job(client: Any, arn: str, props: Mapping[str, Any]) -> str:
+    """``import_=ARN``: take over an existing job (as QuantumTask adopts a task, see
+    :func:`.task.adopt_task`): its device and entry point must be the program's; tags are
+    brought to the program's. The source is not compared (Braket keeps only its archive)."""
+    job = get_job(client, arn)
+    if job is None:
+        raise ProviderError(f"import: no hybrid job {arn} in Braket; check the ARN and region")
+    existing = JOB.inputs_from(job)
+    for prop in ("device", "entry_point"):
+        if existing.get(prop) != props.get(prop):
+            raise ProviderError(
+                f"import: {prop} is {props.get(prop)!r} in the program but "
+                f"{existing.get(prop)!r} for {arn}; make the program match the job you import"
+            )
+    _common.update_tags(client, arn, job.get("tags"), props.get("tags"))
+    return arn
+
+
 def job_name(props: Mapping[str, Any], token: str) -> str:
     """The given name, else one derived from the clientToken (unique per run, within Braket's
     ``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50}$``)."""
@@ -353,12 +371,7 @@ class JobProvider(QuantumProvider):
         client = braket_client()
         skipped: list[str] = []
         if props.get("import_id"):
-            arn = props["import_id"]
-            if get_job(client, arn) is None:
-                raise ProviderError(f"import: no hybrid job {arn} in Braket; check the ARN")
-            _common.update_tags(
-                client, arn, (get_job(client, arn) or {}).get("tags"), props.get("tags")
-            )
+            arn = adopt_job(client, props["import_id"], props)
         else:
             role = props.get("role_arn") or default_role()
             request = request_from(props, role, upload_source(props))

@@ -57,6 +57,9 @@ def test_retried_create_adopts_and_destroyed_job_is_not_reused(cloud_env, result
     assert first.outs["result"] == {"x": 1}
     assert provider.create(dict(props)).id == first.id  # a crash-retry: same job
     assert jobs_of(mark) == {first.id}
+    wrong = {**props, "entry_point": "algo.other:main", "import_id": first.id}
+    with pytest.raises(ProviderError, match="import: entry_point is 'algo.other:main'"):
+        provider.create(wrong)  # an import must match the job it adopts
 
     provider.delete(first.id, first.outs)  # destroy: a finished job is released, not reused
     second = provider.create(dict(props))
