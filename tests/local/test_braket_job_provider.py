@@ -58,7 +58,7 @@ def test_retried_create_adopts_and_destroyed_job_is_not_reused(cloud_env, result
     assert provider.create(dict(props)).id == first.id  # a crash-retry: same job
     assert jobs_of(mark) == {first.id}
     wrong = {**props, "entry_point": "algo.other:main", "import_id": first.id}
-    with pytest.raises(ProviderError, match="import: entry_point is 'algo.other:main'"):
+    with pytest.raises(ProviderError, match=r"import: entry_point is 'algo\.other:main'"):
         provider.create(wrong)  # an import must match the job it adopts
 
     provider.delete(first.id, first.outs)  # destroy: a finished job is released, not reused
@@ -79,3 +79,8 @@ def test_failed_job_fails_the_create_with_its_reason_and_reruns_anew(
     with pytest.raises(ProviderError):
         provider.create(dict(props))
     assert len(jobs_of(props["tags"]["marker"])) == 2
+
+
+def test_read_of_a_missing_job_means_gone(cloud_env):
+    missing = "arn:aws:braket:us-east-1:123456789012:job/04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert JobProvider().read(missing, {"device": SV1}).id is None  # refresh drops it
