@@ -163,8 +163,11 @@ def check_job(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
             )
     skip = ["clientToken"]
     if inputs.get("device") is None:
-        skip.append("deviceConfig")
         errors.add("device", f"device is required: the device ARN, e.g. {EXAMPLE_DEVICE}")
+    if inputs.get("device") is None or is_unknown(inputs.get("device")):
+        skip.append("deviceConfig")  # reported above, or known only at update
+    if inputs.get("entry_point") is None or is_unknown(inputs.get("entry_point")):
+        skip.append("algorithmSpecification")  # reported with the source, or known at update
     if not inputs.get("urn_seed"):
         errors.add(
             "urn_seed",

@@ -132,3 +132,19 @@ def test_unchanged_is_no_change(algorithm):
     olds, _ = check(algorithm)
     news, _ = check(algorithm)
     assert not diff(olds, news).changes
+
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown value at preview
+
+
+def test_unknown_values_at_preview_are_not_failures(algorithm):
+    inputs, failures = check(
+        UNKNOWN,
+        device=UNKNOWN,
+        output_data_config={"s3Path": UNKNOWN},
+        tags={"bucket": UNKNOWN},
+    )
+    assert failures == {}
+    assert inputs["source"] == UNKNOWN and "source_hash" not in inputs
+    _, failures = check(algorithm, entry_point=UNKNOWN)
+    assert failures == {}
