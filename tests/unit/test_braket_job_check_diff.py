@@ -148,3 +148,24 @@ def test_unknown_values_at_preview_are_not_failures(algorithm):
     assert inputs["source"] == UNKNOWN and "source_hash" not in inputs
     _, failures = check(algorithm, entry_point=UNKNOWN)
     assert failures == {}
+
+
+def test_reservation_and_configs_reach_the_request(algorithm):
+    reservation = "arn:aws:braket:us-east-1:123456789012:reservation/abc"
+    inputs, failures = check(
+        algorithm,
+        associations=[{"arn": reservation, "type": "RESERVATION_TIME_WINDOW_ARN"}],
+        stopping_condition={"maxRuntimeInSeconds": 600},
+        checkpoint_config={"s3Uri": "s3://b/ckpt"},
+        input_data_config=[
+            {"channelName": "input", "dataSource": {"s3DataSource": {"s3Uri": "s3://b/in"}}}
+        ],
+    )
+    assert failures == {}
+    request = request_from(inputs, "arn:aws:iam::1:role/r", "s3://b/source.tar.gz")
+    assert request["associations"] == [{"arn": reservation, "type": "RESERVATION_TIME_WINDOW_ARN"}]
+    assert request["stoppingCondition"] == {"maxRuntimeInSeconds": 600}
+    assert request["checkpointConfig"] == {"s3Uri": "s3://b/ckpt"}
+    assert request["inputDataConfig"][0]["channelName"] == "input"
+    _, failures = check(algorithm, associations=[{"arn": reservation, "type": "OTHER"}])
+    assert "associations" in failures  # the service model's enum, at preview
