@@ -13,13 +13,14 @@ Imports nothing from Pulumi or the vendors: reading the catalogue is cheap.
 
 from __future__ import annotations
 
-from .braket.declarations import QUANTUM_TASK, SPENDING_LIMIT
+from .braket.declarations import JOB, QUANTUM_TASK, SPENDING_LIMIT
 from .declare import ResourceDecl
 from .ibm.declarations import BATCH, RUNTIME_PROGRAM, SESSION
 from .storage.declarations import RESULTS_BUCKET
 
 CATALOGUE: tuple[ResourceDecl, ...] = (
     QUANTUM_TASK,
+    JOB,
     SPENDING_LIMIT,
     RESULTS_BUCKET,
     RUNTIME_PROGRAM,

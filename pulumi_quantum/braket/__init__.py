@@ -1,4 +1,4 @@
-"""Amazon Braket resources: :class:`QuantumTask` and :class:`SpendingLimit`.
+"""Amazon Braket resources: :class:`QuantumTask`, :class:`Job` and :class:`SpendingLimit`.
 
 Importing this package loads neither boto3 nor botocore (nor, until a name is used, the Pulumi
 SDK); the providers import them when they first talk to Braket (or, for ``check``, load
@@ -21,9 +21,12 @@ __all__ = sorted(_HOME)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._generated import Association as Association
+    from ._generated import JobArgs as JobArgs
     from ._generated import QuantumTaskArgs as QuantumTaskArgs
     from ._generated import SpendingLimitArgs as SpendingLimitArgs
     from ._generated import TimePeriod as TimePeriod
+    from .job import Job as Job
+    from .job import JobProvider as JobProvider
     from .spending_limit import SpendingLimit as SpendingLimit
     from .spending_limit import SpendingLimitProvider as SpendingLimitProvider
     from .task import QuantumTask as QuantumTask

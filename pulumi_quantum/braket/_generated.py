@@ -14,10 +14,12 @@ from typing import Any, TypedDict
 import pulumi
 
 from .._resource import DeclaredResource
-from .declarations import QUANTUM_TASK, SPENDING_LIMIT
+from .declarations import JOB, QUANTUM_TASK, SPENDING_LIMIT
 
 __all__ = [
     "Association",
+    "JobArgs",
+    "JobBase",
     "QuantumTaskArgs",
     "QuantumTaskBase",
     "SpendingLimitArgs",
@@ -173,6 +175,159 @@ class QuantumTaskBase(DeclaredResource):
                 "associations": associations,
                 "job_token": job_token,
                 "experimental_capabilities": experimental_capabilities,
+                "wait_for_completion": wait_for_completion,
+                "wait_timeout_seconds": wait_timeout_seconds,
+            },
+        )
+
+
+@dataclass(kw_only=True)
+class JobArgs:
+    """Inputs of :class:`Job`. An Amazon Braket hybrid job (``braket.create_job``): ``source`` is a
+    local folder or .py file (tarred and uploaded to S3 as the SDK does, diffed by a content hash)
+    or the ``s3://`` URI of a tar.gz. ``role_arn`` defaults, like the SDK, to the IAM role named
+    ``AmazonBraketJobsExecutionRole*``. With ``wait_for_completion`` (the default) ``up`` waits for
+    a terminal state and reads the saved result. Tags and the waiting knobs change in place; any
+    other change is a new job; destroy cancels a running job.
+    """
+
+    source: pulumi.Input[str]
+    """A local folder or .py file, or an ``s3://`` URI of a tar.gz; diffed by content hash."""
+    device: pulumi.Input[str]
+    """The device ARN the job's tasks run on (Braket's ``deviceConfig.device``)."""
+    output_data_config: pulumi.Input[Mapping[str, Any]]
+    """Braket's ``outputDataConfig`` (``{s3Path}``): the result is ``<s3Path>/output/model.tar.gz``;
+    the source is uploaded under ``<s3Path>/script``.
+    """
+    entry_point: pulumi.Input[str] | None = None
+    """``module`` or ``module:function`` (default for a local source: its name)."""
+    job_name: pulumi.Input[str] | None = None
+    """The job name (default: derived from the resource and its inputs, unique per run)."""
+    role_arn: pulumi.Input[str] | None = None
+    """The execution role (default: the IAM role named AmazonBraketJobsExecutionRole*)."""
+    hyperparameters: pulumi.Input[Mapping[str, Any]] | None = None
+    """Hyperparameters, passed to the entry point (values become text, as in the SDK)."""
+    input_data_config: pulumi.Input[Sequence[Mapping[str, Any]]] | None = None
+    """Input channels, Braket's ``inputDataConfig`` (``[{channelName, dataSource}]``)."""
+    instance_config: pulumi.Input[Mapping[str, Any]] | None = None
+    """Braket's ``instanceConfig`` (default: one ml.m5.large with 30 GB, as the SDK)."""
+    stopping_condition: pulumi.Input[Mapping[str, Any]] | None = None
+    """Braket's ``stoppingCondition`` (``{maxRuntimeInSeconds}``)."""
+    checkpoint_config: pulumi.Input[Mapping[str, Any]] | None = None
+    """Braket's ``checkpointConfig`` (``{s3Uri, localPath}``)."""
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """Tags of the Braket resource (changed in place with TagResource/UntagResource)."""
+    associations: pulumi.Input[Sequence[pulumi.Input[Association]]] | None = None
+    """A reservation to run in: ``[{arn, type: RESERVATION_TIME_WINDOW_ARN}]``."""
+    wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for COMPLETED/FAILED/CANCELLED during ``up`` (a failed job fails the update)."""
+    wait_timeout_seconds: pulumi.Input[int] | None = None
+    """How long ``up`` waits (default: ``customTimeouts.create``, else 3600 s)."""
+
+
+class JobBase(DeclaredResource):
+    """Typed constructor and outputs of :class:`Job` (generated; the concrete class adds the
+    provider).
+    """
+
+    DECL = JOB
+
+    source: pulumi.Output[str]
+    """A local folder or .py file, or an ``s3://`` URI of a tar.gz; diffed by content hash."""
+    entry_point: pulumi.Output[str | None]
+    """``module`` or ``module:function`` (default for a local source: its name)."""
+    device: pulumi.Output[str]
+    """The device ARN the job's tasks run on (Braket's ``deviceConfig.device``)."""
+    job_name: pulumi.Output[str | None]
+    """The job name (default: derived from the resource and its inputs, unique per run)."""
+    role_arn: pulumi.Output[str | None]
+    """The execution role (default: the IAM role named AmazonBraketJobsExecutionRole*)."""
+    hyperparameters: pulumi.Output[dict[str, str] | None]
+    """Hyperparameters, passed to the entry point (values become text, as in the SDK)."""
+    input_data_config: pulumi.Output[list[dict[str, Any]] | None]
+    """Input channels, Braket's ``inputDataConfig`` (``[{channelName, dataSource}]``)."""
+    instance_config: pulumi.Output[dict[str, Any] | None]
+    """Braket's ``instanceConfig`` (default: one ml.m5.large with 30 GB, as the SDK)."""
+    stopping_condition: pulumi.Output[dict[str, Any] | None]
+    """Braket's ``stoppingCondition`` (``{maxRuntimeInSeconds}``)."""
+    checkpoint_config: pulumi.Output[dict[str, Any] | None]
+    """Braket's ``checkpointConfig`` (``{s3Uri, localPath}``)."""
+    output_data_config: pulumi.Output[dict[str, Any]]
+    """Braket's ``outputDataConfig`` (``{s3Path}``): the result is ``<s3Path>/output/model.tar.gz``;
+    the source is uploaded under ``<s3Path>/script``.
+    """
+    tags: pulumi.Output[dict[str, str] | None]
+    """Tags of the Braket resource (changed in place with TagResource/UntagResource)."""
+    associations: pulumi.Output[list[dict[str, str]] | None]
+    """A reservation to run in: ``[{arn, type: RESERVATION_TIME_WINDOW_ARN}]``."""
+    wait_for_completion: pulumi.Output[bool | None]
+    """Wait for COMPLETED/FAILED/CANCELLED during ``up`` (a failed job fails the update)."""
+    wait_timeout_seconds: pulumi.Output[int | None]
+    """How long ``up`` waits (default: ``customTimeouts.create``, else 3600 s)."""
+    source_hash: pulumi.Output[str | None]
+    """sha256 of the source's files (or of the S3 URI); a change is a new job."""
+    job_arn: pulumi.Output[str | None]
+    """The job ARN (also the resource id)."""
+    status: pulumi.Output[str | None]
+    """QUEUED, RUNNING, COMPLETED, FAILED, CANCELLING, CANCELLED."""
+    execution_role_arn: pulumi.Output[str | None]
+    """The role the job runs with (``role_arn`` or the default)."""
+    result: pulumi.Output[dict[str, Any] | None]
+    """The result the job saved (``save_job_result``), read from its model.tar.gz."""
+    failure_reason: pulumi.Output[str | None]
+    """Why the job failed, if it did."""
+    billable_duration: pulumi.Output[int | None]
+    """Billed run time in milliseconds."""
+    task_count: pulumi.Output[int | None]
+    """How many quantum tasks the job created (SearchQuantumTasks by its ARN)."""
+    log_group: pulumi.Output[str | None]
+    """The CloudWatch Logs group of the job's logs."""
+    created_at: pulumi.Output[str | None]
+    """When Braket created the job (ISO 8601)."""
+    ended_at: pulumi.Output[str | None]
+    """When the job ended (ISO 8601), if it has."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: JobArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        source: pulumi.Input[str] | None = None,
+        entry_point: pulumi.Input[str] | None = None,
+        device: pulumi.Input[str] | None = None,
+        job_name: pulumi.Input[str] | None = None,
+        role_arn: pulumi.Input[str] | None = None,
+        hyperparameters: pulumi.Input[Mapping[str, Any]] | None = None,
+        input_data_config: pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
+        instance_config: pulumi.Input[Mapping[str, Any]] | None = None,
+        stopping_condition: pulumi.Input[Mapping[str, Any]] | None = None,
+        checkpoint_config: pulumi.Input[Mapping[str, Any]] | None = None,
+        output_data_config: pulumi.Input[Mapping[str, Any]] | None = None,
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        associations: pulumi.Input[Sequence[pulumi.Input[Association]]] | None = None,
+        wait_for_completion: pulumi.Input[bool] | None = None,
+        wait_timeout_seconds: pulumi.Input[int] | None = None,
+    ) -> None:
+        self._declare(
+            resource_name,
+            JobArgs,
+            args,
+            opts,
+            {
+                "source": source,
+                "entry_point": entry_point,
+                "device": device,
+                "job_name": job_name,
+                "role_arn": role_arn,
+                "hyperparameters": hyperparameters,
+                "input_data_config": input_data_config,
+                "instance_config": instance_config,
+                "stopping_condition": stopping_condition,
+                "checkpoint_config": checkpoint_config,
+                "output_data_config": output_data_config,
+                "tags": tags,
+                "associations": associations,
                 "wait_for_completion": wait_for_completion,
                 "wait_timeout_seconds": wait_timeout_seconds,
             },

@@ -405,3 +405,256 @@ SPENDING_LIMIT = ResourceDecl(
         IMPORT_ID,
     ),
 )
+
+
+# ------------------------------------------------------------------------------- hybrid jobs
+#: Braket's log group of every hybrid job (the SDK's ``AwsQuantumJob.LOG_GROUP``).
+JOB_LOG_GROUP = "/aws/braket/jobs"
+#: The SDK's ``InstanceConfig()`` defaults, sent when ``instance_config`` is not given.
+DEFAULT_INSTANCE_CONFIG = {"instanceType": "ml.m5.large", "instanceCount": 1, "volumeSizeInGb": 30}
+
+
+def device_of(config: Any, _response: Any = None) -> Any:
+    """GetJob's ``deviceConfig`` → the device ARN."""
+    return (config or {}).get("device")
+
+
+def entry_point_of(spec: Any, _response: Any = None) -> Any:
+    """GetJob's ``algorithmSpecification`` → the script's entry point."""
+    return ((spec or {}).get("scriptModeConfig") or {}).get("entryPoint")
+
+
+def _config(name: str, doc: str, wire: str, **extra: Any) -> Prop:
+    """A Braket job configuration object, given in Braket's own (camelCase) shape."""
+    return Prop(
+        name,
+        "object",
+        doc,
+        "Mapping[str, Any]",
+        wire=wire,
+        items="any",
+        out_py="dict[str, Any]",
+        read=wire,
+        convert=non_empty,
+        **extra,
+    )
+
+
+JOB = ResourceDecl(
+    module="braket",
+    name="Job",
+    doc=(
+        "An Amazon Braket hybrid job (``braket.create_job``): ``source`` is a local folder or "
+        ".py file (tarred and uploaded to S3 as the SDK does, diffed by a content hash) or the "
+        "``s3://`` URI of a tar.gz. ``role_arn`` defaults, like the SDK, to the IAM role named "
+        "``AmazonBraketJobsExecutionRole*``. With ``wait_for_completion`` (the default) ``up`` "
+        "waits for a terminal state and reads the saved result. Tags and the waiting knobs "
+        "change in place; any other change is a new job; destroy cancels a running job."
+    ),
+    import_id="the job ARN",
+    home="job",
+    timeout_input="wait_timeout_seconds",
+    types=(ASSOCIATION,),
+    props=(
+        Prop(
+            "source",
+            "string",
+            "A local folder or .py file, or an ``s3://`` URI of a tar.gz; diffed by content hash.",
+            "str",
+            required=True,
+            change="none",
+        ),
+        Prop(
+            "entry_point",
+            "string",
+            "``module`` or ``module:function`` (default for a local source: its name).",
+            "str",
+            read="algorithmSpecification",
+            convert=entry_point_of,
+        ),
+        Prop(
+            "device",
+            "string",
+            "The device ARN the job's tasks run on (Braket's ``deviceConfig.device``).",
+            "str",
+            required=True,
+            read="deviceConfig",
+            convert=device_of,
+        ),
+        Prop(
+            "job_name",
+            "string",
+            "The job name (default: derived from the resource and its inputs, unique per run).",
+            "str",
+        ),
+        Prop(
+            "role_arn",
+            "string",
+            "The execution role (default: the IAM role named AmazonBraketJobsExecutionRole*).",
+            "str",
+            wire="roleArn",
+        ),
+        Prop(
+            "hyperparameters",
+            "object",
+            "Hyperparameters, passed to the entry point (values become text, as in the SDK).",
+            "Mapping[str, Any]",
+            wire="hyperParameters",
+            items="string",
+            out_py="dict[str, str]",
+            read="hyperParameters",
+            convert=non_empty,
+        ),
+        Prop(
+            "input_data_config",
+            "array",
+            "Input channels, Braket's ``inputDataConfig`` (``[{channelName, dataSource}]``).",
+            "Sequence[Mapping[str, Any]]",
+            wire="inputDataConfig",
+            items="any",
+            out_py="list[dict[str, Any]]",
+            read="inputDataConfig",
+            convert=non_empty,
+        ),
+        _config(
+            "instance_config",
+            "Braket's ``instanceConfig`` (default: one ml.m5.large with 30 GB, as the SDK).",
+            "instanceConfig",
+        ),
+        _config(
+            "stopping_condition",
+            "Braket's ``stoppingCondition`` (``{maxRuntimeInSeconds}``).",
+            "stoppingCondition",
+        ),
+        _config(
+            "checkpoint_config",
+            "Braket's ``checkpointConfig`` (``{s3Uri, localPath}``).",
+            "checkpointConfig",
+        ),
+        _config(
+            "output_data_config",
+            "Braket's ``outputDataConfig`` (``{s3Path}``): the result is "
+            "``<s3Path>/output/model.tar.gz``; the source is uploaded under ``<s3Path>/script``.",
+            "outputDataConfig",
+            required=True,
+        ),
+        dataclasses.replace(TAGS, convert=visible_tags),
+        Prop(
+            "associations",
+            "array",
+            "A reservation to run in: ``[{arn, type: RESERVATION_TIME_WINDOW_ARN}]``.",
+            "Sequence[pulumi.Input[Association]]",
+            wire="associations",
+            items="Association",
+            out_py="list[dict[str, str]]",
+            read="associations",
+            convert=non_empty,
+        ),
+        Prop(
+            "wait_for_completion",
+            "boolean",
+            "Wait for COMPLETED/FAILED/CANCELLED during ``up`` (a failed job fails the update).",
+            "bool",
+            change="in-place",
+            default=True,
+        ),
+        Prop(
+            "wait_timeout_seconds",
+            "integer",
+            "How long ``up`` waits (default: ``customTimeouts.create``, else 3600 s).",
+            "int",
+            change="in-place",
+            default=DEFAULT_WAIT_TIMEOUT_SECONDS,
+        ),
+        Prop(
+            "source_hash",
+            "string",
+            "sha256 of the source's files (or of the S3 URI); a change is a new job.",
+            "str",
+            role="output",
+            change="in-place",
+        ),
+        Prop(
+            "job_arn",
+            "string",
+            "The job ARN (also the resource id).",
+            "str",
+            role="output",
+            read="jobArn",
+        ),
+        Prop(
+            "status",
+            "string",
+            "QUEUED, RUNNING, COMPLETED, FAILED, CANCELLING, CANCELLED.",
+            "str",
+            role="output",
+            read="status",
+        ),
+        Prop(
+            "execution_role_arn",
+            "string",
+            "The role the job runs with (``role_arn`` or the default).",
+            "str",
+            role="output",
+            read="roleArn",
+        ),
+        Prop(
+            "result",
+            "object",
+            "The result the job saved (``save_job_result``), read from its model.tar.gz.",
+            "dict[str, Any]",
+            role="output",
+            items="any",
+        ),
+        Prop(
+            "failure_reason",
+            "string",
+            "Why the job failed, if it did.",
+            "str",
+            role="output",
+            read="failureReason",
+        ),
+        Prop(
+            "billable_duration",
+            "integer",
+            "Billed run time in milliseconds.",
+            "int",
+            role="output",
+            read="billableDuration",
+        ),
+        Prop(
+            "task_count",
+            "integer",
+            "How many quantum tasks the job created (SearchQuantumTasks by its ARN).",
+            "int",
+            role="output",
+        ),
+        Prop(
+            "log_group",
+            "string",
+            "The CloudWatch Logs group of the job's logs.",
+            "str",
+            role="output",
+        ),
+        Prop(
+            "created_at",
+            "string",
+            "When Braket created the job (ISO 8601).",
+            "str",
+            role="output",
+            read="createdAt",
+            convert=iso_time,
+        ),
+        Prop(
+            "ended_at",
+            "string",
+            "When the job ended (ISO 8601), if it has.",
+            "str",
+            role="output",
+            read="endedAt",
+            convert=iso_time,
+        ),
+        URN_SEED,
+        IMPORT_ID,
+    ),
+)

@@ -221,3 +221,14 @@ def s3_client(resolved: ClientSettings | None = None) -> Any:
     if resolved.s3_endpoint:
         extra["s3"] = {"addressing_style": "path"}
     return _client("s3", resolved.s3_endpoint, resolved, **extra)
+
+
+def iam_client(resolved: ClientSettings | None = None) -> Any:
+    """A boto3 ``iam`` client (the default hybrid-job role lookup). Same target rule as Braket:
+    on the local target, ``AWS_ENDPOINT_URL_IAM`` if set, else the local Braket port (which
+    answers IAM by its SigV4 scope); on AWS, botocore's global IAM endpoint."""
+    resolved = resolved or settings()
+    endpoint = None
+    if resolved.target == targets.LOCAL:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_IAM") or resolved.braket_endpoint
+    return _client("iam", endpoint, resolved)

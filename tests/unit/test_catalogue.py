@@ -42,7 +42,10 @@ def test_plugin_tables_are_the_catalogue():
     from pulumi_quantum.plugin.provider import PROVIDER_CLASSES, TIMEOUT_DEFAULTS, QuantumPlugin
 
     assert {d.token: d.provider_class for d in catalogue.CATALOGUE} == PROVIDER_CLASSES
-    assert TIMEOUT_DEFAULTS == {"quantum:braket:QuantumTask": "wait_timeout_seconds"}
+    assert TIMEOUT_DEFAULTS == {
+        "quantum:braket:QuantumTask": "wait_timeout_seconds",
+        "quantum:braket:Job": "wait_timeout_seconds",
+    }
     assert set(QuantumPlugin().registry.tokens) == {d.token for d in catalogue.CATALOGUE}
 
 

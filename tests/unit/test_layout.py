@@ -25,6 +25,7 @@ JOINS_VENDORS = {"pulumi_quantum.catalogue"}
 
 PROVIDER_CLASSES = {
     "pulumi_quantum.braket.task:QuantumTaskProvider",
+    "pulumi_quantum.braket.job:JobProvider",
     "pulumi_quantum.braket.spending_limit:SpendingLimitProvider",
     "pulumi_quantum.storage.bucket:ResultsBucketProvider",
     "pulumi_quantum.ibm.program:RuntimeProgramProvider",
