@@ -12,7 +12,9 @@ Lifecycle (docs/ibm.md, "Function"):
   provider, title), so ``title`` and ``provider`` replace. A create finding a function of that
   title already there adopts it only when it holds this very tar (a create retried after a
   crash); otherwise it stops and says how to import it.
-* ``read`` (refresh, import) is ``get_by_title``; import takes the title as the id.
+* The resource id is the title (``provider/title`` for a provider's function): the upsert key
+  and what ``get_by_title`` reads, so ``read`` (refresh, ``pulumi import``) needs nothing else;
+  the gateway's own id is the ``function_id`` output.
 * ``delete``: the gateway has no delete API, so the function is **retained** and a warning says
   so.
 
@@ -185,7 +187,7 @@ class FunctionProvider(QuantumProvider):
                 )
             # Absent, or this very tar already there (a create retried after a crash): upload.
             info = _upload(client, props, packed)
-        return CreateResult(str(info["id"]), _outputs(props, info, packed))
+        return CreateResult(_shown_title(props), _outputs(props, info, packed))
 
     def _adopt(self, title: str, props: dict[str, Any]) -> CreateResult:
         """``ResourceOptions(import_=<title>)``: take over the existing function, then upload
@@ -200,7 +202,7 @@ class FunctionProvider(QuantumProvider):
                     "title (and the API key/instance in use)"
                 )
             info = _upload(client, props, _for_upload(props))
-        return CreateResult(str(info["id"]), _outputs(props, info, _for_upload(props)))
+        return CreateResult(_shown_title(props), _outputs(props, info, _for_upload(props)))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from ..clients.ibm_gateway import gateway_client
@@ -213,12 +215,9 @@ class FunctionProvider(QuantumProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from ..clients.ibm_gateway import gateway_client
 
-        title = props.get("title") or id_
-        provider = props.get("provider")
-        if not props.get("title") and "/" in id_:
-            provider, title = id_.split("/", 1)
+        provider, _, title = id_.rpartition("/")  # the id is the title (provider/title)
         with gateway_client() as client:
-            info = client.get_by_title(str(title), provider)
+            info = client.get_by_title(title, provider or None)
         if info is None:
             return ReadResult(None, {})  # gone: refresh drops it
         outs = {**props, **FUNCTION.read_fields(info)}
@@ -227,13 +226,14 @@ class FunctionProvider(QuantumProvider):
         inputs = {k: outs.get(k) for k in UPLOADED if k != "env_vars"}
         inputs.update({k: props[k] for k in ("source", "env_vars") if props.get(k) is not None})
         inputs["content_sha256"] = outs["content_sha256"]
-        return ReadResult(str(info.get("id") or id_), outs, inputs)
+        return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         import pulumi
 
         pulumi.log.warn(
-            f"ibm.Function {_shown_title(props)!r} (id {id_}) is retained: Qiskit Functions have "
+            f"ibm.Function {id_!r} (gateway id {props.get('function_id')}) is retained: Qiskit "
+            "Functions have "
             "no delete API. It stays in the account and can still be run; it is no longer "
             "managed by this stack."
         )

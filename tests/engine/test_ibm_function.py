@@ -8,6 +8,7 @@ its ``artifact_sha256`` is the sha256 of the tar it holds.
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from importlib import metadata
 from pathlib import Path
@@ -113,6 +114,7 @@ def test_function_uploads_updates_in_place_refreshes_and_is_retained(engine_proj
     # env_vars: a secret in state (the export decrypts it, marked as a secret; the file holds
     # only ciphertext).
     [resource] = project.resources("Function")
+    assert resource["id"] == "double"  # the id is the title: what get_by_title reads
     assert resource["inputs"]["env_vars"]["4dabf18193072939515e22adb298388d"]
     assert SECRET not in stored_state(project)
     assert "env_vars" in stored_state(project)
@@ -189,3 +191,73 @@ def test_unavailable_dependency_fails_at_create_with_nothing_uploaded(engine_pro
     assert "dependencies: numpy==0.0.1+" in str(info.value)
     assert "is not available; the allow-list has" in str(info.value)
     assert function_on_gateway(env, "pinned") is None
+
+
+YAML = """
+resources:
+  fn:
+    type: quantum:ibm:Function
+    properties:
+      title: yaml-fn
+      source: fn
+      entrypoint: main.py
+      version: '1.0.0'
+      description: {description}
+      envVars:
+        API_SECRET: {secret}
+      argumentsSchema:
+        type: object
+outputs:
+  functionId: ${{fn.functionId}}
+  contentSha256: ${{fn.contentSha256}}
+"""
+
+
+def own_schema_cache(tmp_path: Path) -> dict[str, str]:
+    """A Pulumi home of this test's own that shares the installed plugins but not the schema
+    cache: the engine caches the plugin's schema per name and version in ``~/.pulumi/schemas``,
+    so on a machine where a checkout without ``ibm.Function`` ran the plugin first, the YAML
+    host would read that stale schema."""
+    real = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    home = tmp_path / "pulumi-home"
+    home.mkdir()
+    (home / "plugins").symlink_to(real / "plugins")
+    return {"PULUMI_HOME": str(home)}
+
+
+def test_yaml_program_deploys_updates_and_retains_a_function_through_the_plugin(
+    yaml_project, local_cloud, tmp_path
+):
+    import shutil
+
+    if shutil.which("pulumi-language-yaml") is None:
+        raise AssertionError(
+            "no pulumi-language-yaml: run scripts/bootstrap, source scripts/env.sh"
+        )
+    env = {**local_cloud.client_env(), **own_schema_cache(tmp_path)}
+    project = yaml_project(YAML.format(description="first", secret=SECRET), env=env)
+    write_folder(project.directory)
+
+    up = project.up()
+    held = function_on_gateway(env, "yaml-fn")
+    assert held is not None and held["id"] == up.outputs["functionId"].value
+    assert held["artifact_sha256"] == up.outputs["contentSha256"].value
+    assert held["description"] == "first"
+    assert SECRET not in stored_state(project)
+    assert set(project.preview().change_summary) == {"same"}
+
+    write_folder(project.directory, MAIN + "# v2\n")
+    (project.directory / "Pulumi.yaml").write_text(
+        (project.directory / "Pulumi.yaml")
+        .read_text()
+        .replace("description: first", "description: second")
+    )
+    again = project.up()
+    assert again.summary.resource_changes.get("update") == 1, again.summary.resource_changes
+    held = function_on_gateway(env, "yaml-fn")
+    assert held["description"] == "second"
+    assert held["artifact_sha256"] == again.outputs["contentSha256"].value
+
+    destroyed = project.destroy()
+    assert "is retained: Qiskit Functions have no delete API" in destroyed.stdout
+    assert function_on_gateway(env, "yaml-fn")["id"] == up.outputs["functionId"].value
