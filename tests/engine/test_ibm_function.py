@@ -261,3 +261,32 @@ def test_yaml_program_deploys_updates_and_retains_a_function_through_the_plugin(
     destroyed = project.destroy()
     assert "is retained: Qiskit Functions have no delete API" in destroyed.stdout
     assert function_on_gateway(env, "yaml-fn")["id"] == up.outputs["functionId"].value
+
+
+def test_plugin_pulumi_import_by_title_plans_nothing(engine_project, local_cloud, tmp_path):
+    """``pulumi import quantum:ibm:Function NAME <title>``: the engine's Read with the id alone."""
+    from ._plugin import plugin_project, reimport
+    from ._stacks import changes, plan
+
+    env = {**local_cloud.client_env(), **own_schema_cache(tmp_path)}
+    props = {
+        "title": "plugin-fn",
+        "source": "fn",
+        "entrypoint": "main.py",
+        "version": "1.0.0",
+        "description": "through the plugin",
+    }
+    project = plugin_project(
+        engine_project, env, [{"type": "quantum:ibm:Function", "name": "fn", "props": props}]
+    )
+    write_folder(project.directory)
+    up = project.up()
+    assert changes(up) == {"create": 2}, up.summary.resource_changes
+    assert up.outputs["fnId"].value == "plugin-fn"  # the id is the title
+
+    reimport(project, "quantum:ibm:Function", "fn", "plugin-fn")
+    preview = project.preview()
+    assert plan(preview) == {}, preview.change_summary
+    destroyed = project.destroy()
+    assert "is retained" in destroyed.stdout
+    assert function_on_gateway(env, "plugin-fn") is not None
