@@ -66,6 +66,14 @@ class DeclaredResource(Resource):
         input and ``create`` adopts the existing resource (see :func:`take_import`).
         """
         hidden = {p.name for p in self.DECL.hidden}
+        secret = [p.name for p in self.DECL.props if p.secret]
+        if secret:  # never in state in plain text: the input, and the output of the same name
+            for name in secret:
+                if props.get(name) is not None:
+                    props[name] = pulumi.Output.secret(props[name])
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=secret)
+            )
         if "urn_seed" in hidden:
             props["urn_seed"] = urn_seed(self.TYPE, resource_name, opts)
         if "import_id" in hidden:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .braket.declarations import JOB, QUANTUM_TASK, SPENDING_LIMIT
 from .declare import ResourceDecl
-from .ibm.declarations import BATCH, RUNTIME_PROGRAM, SESSION
+from .ibm.declarations import BATCH, FUNCTION, RUNTIME_PROGRAM, SESSION
 from .storage.declarations import RESULTS_BUCKET
 
 CATALOGUE: tuple[ResourceDecl, ...] = (
@@ -26,6 +26,7 @@ CATALOGUE: tuple[ResourceDecl, ...] = (
     RUNTIME_PROGRAM,
     SESSION,
     BATCH,
+    FUNCTION,
 )
 """Every resource, in documentation order."""
 

@@ -177,3 +177,24 @@ def result_type_shot_problem(names: list[str], shots: int) -> str | None:
                 f"shots>0 (got shots={shots} for {name})"
             )
     return None
+
+
+# ------------------------------------------------- Qiskit Functions (the gateway's upload)
+FUNCTION_TITLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+"""A function title (``ibm.Function.title`` at preview, the local gateway's upload)."""
+FUNCTION_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+"""``x.y.z``, as IBM's gateway requires."""
+FUNCTION_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$")
+"""A dependency pinned with ``==``."""
+FUNCTION_RUNNERS = ("ray", "fleets")
+MAX_FUNCTION_ARTIFACT_BYTES = 50 * 1024 * 1024
+"""IBM's limit on the uploaded tar (the client's ``MAX_ARTIFACT_FILE_SIZE_MB_DEFAULT``)."""
+
+
+def unpinned_dependencies(values: Any) -> list[str]:
+    """The entries of a function's ``dependencies`` not pinned with ``==`` (as text)."""
+    return [
+        f"{value!r} is not pinned with '==' (e.g. 'qiskit==1.4.0')"
+        for value in values
+        if not (isinstance(value, str) and FUNCTION_PIN.match(value.strip()))
+    ]

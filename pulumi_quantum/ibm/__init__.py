@@ -1,4 +1,4 @@
-"""IBM Qiskit Runtime resources: :class:`RuntimeProgram`, :class:`Session`, :class:`Batch`.
+"""IBM resources: :class:`RuntimeProgram`, :class:`Session`, :class:`Batch`, :class:`Function`.
 
 Configuration (read at call time, never stored in state; see :mod:`pulumi_quantum.clients.ibm`):
 the current IBM Quantum Platform with ``quantum:ibmApiKey`` (secret) + ``quantum:ibmInstance``
@@ -25,8 +25,11 @@ __all__ = sorted(_HOME)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._generated import BatchArgs as BatchArgs
+    from ._generated import FunctionArgs as FunctionArgs
     from ._generated import RuntimeProgramArgs as RuntimeProgramArgs
     from ._generated import SessionArgs as SessionArgs
+    from .function import Function as Function
+    from .function import FunctionProvider as FunctionProvider
     from .program import RuntimeProgram as RuntimeProgram
     from .program import RuntimeProgramProvider as RuntimeProgramProvider
     from .session import Batch as Batch

@@ -7,18 +7,20 @@ regenerate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from .._resource import DeclaredResource
-from .declarations import BATCH, RUNTIME_PROGRAM, SESSION
+from .declarations import BATCH, FUNCTION, RUNTIME_PROGRAM, SESSION
 
 __all__ = [
     "BatchArgs",
     "BatchBase",
+    "FunctionArgs",
+    "FunctionBase",
     "RuntimeProgramArgs",
     "RuntimeProgramBase",
     "SessionArgs",
@@ -300,5 +302,118 @@ class BatchBase(DeclaredResource):
                 "instance": instance,
                 "max_time": max_time,
                 "on_delete": on_delete,
+            },
+        )
+
+
+@dataclass(kw_only=True)
+class FunctionArgs:
+    """Inputs of :class:`Function`. A Qiskit Function (qiskit-serverless gateway
+    ``programs/upload``): a folder of code uploaded as a tar, diffed by the tar's sha256, so editing
+    a file re-uploads in place. Functions have no delete API: destroy retains the function and
+    warns.
+    """
+
+    title: pulumi.Input[str]
+    """Function title: letters, digits, ``.``, ``_``, ``-``; the upsert key, so a change replaces.
+    """
+    source: pulumi.Input[str]
+    """The function's folder, relative to the Pulumi project; uploaded as a tar (<= 50 MB), compared
+    by ``content_sha256``.
+    """
+    entrypoint: pulumi.Input[str]
+    """The script the function runs, relative to ``source`` (e.g. ``main.py``)."""
+    dependencies: pulumi.Input[Sequence[str]] | None = None
+    """Python packages, each pinned with ``==`` to a release of the gateway's allow-list."""
+    env_vars: pulumi.Input[Mapping[str, str]] | None = None
+    """Environment variables of the function's jobs (secret: never read back, never shown)."""
+    description: pulumi.Input[str] | None = None
+    """Description."""
+    version: pulumi.Input[str] | None = None
+    """Version, ``x.y.z``."""
+    arguments_schema: pulumi.Input[Mapping[str, Any]] | None = None
+    """JSON Schema of the arguments; ``run`` validates against it."""
+    runner: pulumi.Input[str] | None = None
+    """``"ray"`` or ``"fleets"``."""
+    provider: pulumi.Input[str] | None = None
+    """The provider publishing it (its admins only); unset for your own function."""
+
+
+class FunctionBase(DeclaredResource):
+    """Typed constructor and outputs of :class:`Function` (generated; the concrete class adds the
+    provider).
+    """
+
+    DECL = FUNCTION
+
+    title: pulumi.Output[str]
+    """Function title: letters, digits, ``.``, ``_``, ``-``; the upsert key, so a change replaces.
+    """
+    source: pulumi.Output[str]
+    """The function's folder, relative to the Pulumi project; uploaded as a tar (<= 50 MB), compared
+    by ``content_sha256``.
+    """
+    entrypoint: pulumi.Output[str]
+    """The script the function runs, relative to ``source`` (e.g. ``main.py``)."""
+    dependencies: pulumi.Output[list[str] | None]
+    """Python packages, each pinned with ``==`` to a release of the gateway's allow-list."""
+    env_vars: pulumi.Output[dict[str, str] | None]
+    """Environment variables of the function's jobs (secret: never read back, never shown)."""
+    description: pulumi.Output[str | None]
+    """Description."""
+    version: pulumi.Output[str | None]
+    """Version, ``x.y.z``."""
+    arguments_schema: pulumi.Output[dict[str, Any] | None]
+    """JSON Schema of the arguments; ``run`` validates against it."""
+    runner: pulumi.Output[str | None]
+    """``"ray"`` or ``"fleets"``."""
+    provider: pulumi.Output[str | None]
+    """The provider publishing it (its admins only); unset for your own function."""
+    function_id: pulumi.Output[str | None]
+    """The gateway's id of the function."""
+    function_type: pulumi.Output[str | None]
+    """The function's type as the gateway reports it."""
+    function_version: pulumi.Output[str | None]
+    """The version the gateway holds."""
+    content_sha256: pulumi.Output[str | None]
+    """sha256 of the folder's (reproducible) tar: a change re-uploads in place."""
+    created: pulumi.Output[str | None]
+    """When it was first uploaded."""
+    updated: pulumi.Output[str | None]
+    """When it was last uploaded."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: FunctionArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        title: pulumi.Input[str] | None = None,
+        source: pulumi.Input[str] | None = None,
+        entrypoint: pulumi.Input[str] | None = None,
+        dependencies: pulumi.Input[Sequence[str]] | None = None,
+        env_vars: pulumi.Input[Mapping[str, str]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        version: pulumi.Input[str] | None = None,
+        arguments_schema: pulumi.Input[Mapping[str, Any]] | None = None,
+        runner: pulumi.Input[str] | None = None,
+        provider: pulumi.Input[str] | None = None,
+    ) -> None:
+        self._declare(
+            resource_name,
+            FunctionArgs,
+            args,
+            opts,
+            {
+                "title": title,
+                "source": source,
+                "entrypoint": entrypoint,
+                "dependencies": dependencies,
+                "env_vars": env_vars,
+                "description": description,
+                "version": version,
+                "arguments_schema": arguments_schema,
+                "runner": runner,
+                "provider": provider,
             },
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,19 @@ def decoded_size(data: Any, _response: Any = None) -> int | None:
         return len(base64.b64decode(data.strip(), validate=True))
     except (ValueError, binascii.Error):
         return None
+
+
+def parsed_json(value: Any, _response: Any = None) -> Any:
+    """A JSON document the gateway answers as text (a function's ``schema``) → its value;
+    empty or absent → None."""
+    if not isinstance(value, str):
+        return value or None
+    if not value:
+        return None
+    try:
+        return json.loads(value) or None
+    except ValueError:
+        return value
 
 
 RUNTIME_PROGRAM = ResourceDecl(
@@ -252,6 +266,150 @@ BATCH = ResourceDecl(
         Prop("mode", "string", 'Always ``"batch"``.', "str", role="output"),
         *_SESSION_OUTPUTS,
         *_SESSION_DETAILS,
+        IMPORT_ID,
+    ),
+)
+
+FUNCTION = ResourceDecl(
+    module="ibm",
+    name="Function",
+    doc=(
+        "A Qiskit Function (qiskit-serverless gateway ``programs/upload``): a folder of code "
+        "uploaded as a tar, diffed by the tar's sha256, so editing a file re-uploads in place. "
+        "Functions have no delete API: destroy retains the function and warns."
+    ),
+    import_id="the function's title (``provider/title`` for a provider's function)",
+    home="function",
+    props=(
+        Prop(
+            "title",
+            "string",
+            "Function title: letters, digits, ``.``, ``_``, ``-``; the upsert key, so a change "
+            "replaces.",
+            "str",
+            required=True,
+            read="title",
+        ),
+        Prop(
+            "source",
+            "string",
+            "The function's folder, relative to the Pulumi project; uploaded as a tar "
+            "(<= 50 MB), compared by ``content_sha256``.",
+            "str",
+            required=True,
+            change="none",
+        ),
+        Prop(
+            "entrypoint",
+            "string",
+            "The script the function runs, relative to ``source`` (e.g. ``main.py``).",
+            "str",
+            required=True,
+            change="in-place",
+            read="entrypoint",
+        ),
+        Prop(
+            "dependencies",
+            "array",
+            "Python packages, each pinned with ``==`` to a release of the gateway's allow-list.",
+            "Sequence[str]",
+            change="in-place",
+            items="string",
+            out_py="list[str]",
+            read="dependencies",
+        ),
+        Prop(
+            "env_vars",
+            "object",
+            "Environment variables of the function's jobs (secret: never read back, never shown).",
+            "Mapping[str, str]",
+            change="in-place",
+            items="string",
+            out_py="dict[str, str]",
+            secret=True,
+        ),
+        Prop(
+            "description",
+            "string",
+            "Description.",
+            "str",
+            change="in-place",
+            read="description",
+        ),
+        Prop(
+            "version",
+            "string",
+            "Version, ``x.y.z``.",
+            "str",
+            change="in-place",
+            read="version",
+        ),
+        Prop(
+            "arguments_schema",
+            "object",
+            "JSON Schema of the arguments; ``run`` validates against it.",
+            "Mapping[str, Any]",
+            change="in-place",
+            items="any",
+            out_py="dict[str, Any]",
+            read="schema",
+            convert=parsed_json,
+        ),
+        Prop(
+            "runner",
+            "string",
+            '``"ray"`` or ``"fleets"``.',
+            "str",
+            change="in-place",
+            default="ray",
+            read="runner",
+        ),
+        Prop(
+            "provider",
+            "string",
+            "The provider publishing it (its admins only); unset for your own function.",
+            "str",
+            read="provider",
+        ),
+        Prop(
+            "function_id",
+            "string",
+            "The gateway's id of the function.",
+            "str",
+            role="output",
+            read="id",
+        ),
+        Prop(
+            "function_type",
+            "string",
+            "The function's type as the gateway reports it.",
+            "str",
+            role="output",
+            read="type",
+        ),
+        Prop(
+            "function_version",
+            "string",
+            "The version the gateway holds.",
+            "str",
+            role="output",
+            read="version",
+        ),
+        Prop(
+            "content_sha256",
+            "string",
+            "sha256 of the folder's (reproducible) tar: a change re-uploads in place.",
+            "str",
+            role="output",
+            change="in-place",
+            read="artifact_sha256",
+        ),
+        Prop(
+            "created", "string", "When it was first uploaded.", "str", role="output", read="created"
+        ),
+        Prop(
+            "updated", "string", "When it was last uploaded.", "str", role="output", read="updated"
+        ),
         IMPORT_ID,
     ),
 )

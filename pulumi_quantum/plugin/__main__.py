@@ -63,6 +63,11 @@ def serve(args: list[str]) -> None:
     known, _ = parser.parse_known_args(args)
     # The engine starts the plugin in the project's directory: hints follow its language.
     set_language(language_of_project(Path.cwd()))
+    # pulumi.log from a resource's core reaches the engine (e.g. the warning that a Function
+    # is retained on delete), as it does from the dynamic provider host.
+    from pulumi.runtime.settings import reset_options
+
+    reset_options(engine_address=known.engine)
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)

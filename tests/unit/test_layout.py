@@ -31,6 +31,7 @@ PROVIDER_CLASSES = {
     "pulumi_quantum.ibm.program:RuntimeProgramProvider",
     "pulumi_quantum.ibm.session:SessionProvider",
     "pulumi_quantum.ibm.session:BatchProvider",
+    "pulumi_quantum.ibm.function:FunctionProvider",
 }
 """Where the provider classes live. Existing stacks hold them pickled by reference (module path
 and class name) in every resource's ``__provider``: moving one breaks every stack that has it."""

@@ -21,14 +21,20 @@ from typing import Any
 
 import jsonschema
 
+from ...rules import (
+    FUNCTION_PIN,
+    FUNCTION_RUNNERS,
+    FUNCTION_TITLE,
+    FUNCTION_VERSION,
+    MAX_FUNCTION_ARTIFACT_BYTES,
+)
 from ..ibm.errors import ApiError, bad_request
 
-MAX_ARTIFACT_BYTES = 50 * 1024 * 1024
-"""IBM's limit (the client's ``MAX_ARTIFACT_FILE_SIZE_MB_DEFAULT``)."""
-TITLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
-VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$")
-RUNNERS = ("ray", "fleets")
+MAX_ARTIFACT_BYTES = MAX_FUNCTION_ARTIFACT_BYTES
+TITLE = FUNCTION_TITLE
+VERSION = FUNCTION_VERSION
+PIN = FUNCTION_PIN
+RUNNERS = FUNCTION_RUNNERS
 ALLOWED_PACKAGES = (
     "qiskit",
     "qiskit-ibm-runtime",
