@@ -7,6 +7,7 @@ boto3/botocore are imported lazily inside functions.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -222,3 +223,37 @@ def update_tags(
     with braket_errors("TagResource"):
         if changed:
             client.tag_resource(resourceArn=arn, tags=changed)
+
+
+TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+"""Braket's terminal states, of quantum tasks and hybrid jobs alike."""
+MAX_POLL_SECONDS = 5.0
+
+
+def poll_until_terminal(
+    fetch: Callable[[], dict[str, Any] | None],
+    what: str,
+    timeout: float,
+    resume: str,
+    first_poll: float = 0.1,
+) -> dict[str, Any]:
+    """Poll ``fetch`` (a Get* call, None when the object is gone) with backoff until the
+    object is COMPLETED/FAILED/CANCELLED; past ``timeout`` fail with how to ``resume``."""
+    deadline = time.monotonic() + timeout
+    delay = first_poll
+    while True:
+        found = fetch()
+        if found is None:
+            raise ProviderError(f"{what} disappeared while waiting for it")
+        if found["status"] in TERMINAL:
+            return found
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProviderError(
+                f"{what} is still {found['status']} after {timeout:g} s "
+                "(wait_timeout_seconds). It keeps running in Braket: run `pulumi up` again to "
+                f"resume waiting for {resume}, raise wait_timeout_seconds, or set "
+                "wait_for_completion=false"
+            )
+        time.sleep(min(delay, remaining))  # the poll interval, not synchronisation
+        delay = min(delay * 1.5, MAX_POLL_SECONDS)

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import tarfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,9 @@ from .task import create_timeout_seconds
 __all__ = ["Job", "JobArgs", "JobProvider"]
 
 OUTPUTS = JOB.output_names
-TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+TERMINAL = _common.TERMINAL
 CANCEL_WAIT_SECONDS = 120
 FIRST_POLL_SECONDS = 0.2
-MAX_POLL_SECONDS = 5.0
 #: The SDK's ``get_default_jobs_role``: the first ``/service-role/`` role with this name prefix.
 DEFAULT_ROLE_PREFIX = "AmazonBraketJobsExecutionRole"
 EXAMPLE_DEVICE = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
@@ -209,24 +207,13 @@ def get_job(client: Any, arn: str) -> dict[str, Any] | None:
 
 def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
     """Poll GetJob with backoff until COMPLETED/FAILED/CANCELLED (or the deadline)."""
-    deadline = time.monotonic() + timeout
-    delay = FIRST_POLL_SECONDS
-    while True:
-        job = get_job(client, arn)
-        if job is None:
-            raise ProviderError(f"hybrid job {arn} disappeared while waiting for it")
-        if job["status"] in TERMINAL:
-            return job
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ProviderError(
-                f"hybrid job {arn} is still {job['status']} after {timeout:g} s "
-                "(wait_timeout_seconds). It keeps running in Braket: run `pulumi up` again to "
-                "resume waiting for the same job, raise wait_timeout_seconds, or set "
-                "wait_for_completion=false"
-            )
-        time.sleep(min(delay, remaining))  # the poll interval, not synchronisation
-        delay = min(delay * 1.5, MAX_POLL_SECONDS)
+    return _common.poll_until_terminal(
+        lambda: get_job(client, arn),
+        f"hybrid job {arn}",
+        timeout,
+        "the same job",
+        FIRST_POLL_SECONDS,
+    )
 
 
 def default_role() -> str:

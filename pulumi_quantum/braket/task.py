@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -49,12 +48,11 @@ from ._generated import Association, QuantumTaskArgs, QuantumTaskBase
 from .declarations import QUANTUM_TASK
 
 OPENQASM_PROGRAM = "braket.ir.openqasm.program"
-TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+TERMINAL = _common.TERMINAL
 __all__ = ["Association", "QuantumTask", "QuantumTaskArgs", "QuantumTaskProvider"]
 
 CANCEL_WAIT_SECONDS = 120
 FIRST_POLL_SECONDS = 0.1
-MAX_POLL_SECONDS = 5.0
 OUTPUTS = QUANTUM_TASK.output_names
 
 
@@ -258,24 +256,13 @@ def get_task(client: Any, arn: str) -> dict[str, Any] | None:
 
 def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
     """Poll GetQuantumTask with exponential backoff until COMPLETED/FAILED/CANCELLED."""
-    deadline = time.monotonic() + timeout
-    delay = FIRST_POLL_SECONDS
-    while True:
-        task = get_task(client, arn)
-        if task is None:
-            raise ProviderError(f"quantum task {arn} disappeared while waiting for it")
-        if task["status"] in TERMINAL:
-            return task
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ProviderError(
-                f"quantum task {arn} is still {task['status']} after {timeout:g} s "
-                "(wait_timeout_seconds). It keeps running in Braket: run `pulumi up` again to "
-                "resume waiting for the same task (the clientToken adopts it, nothing is "
-                "resubmitted), raise wait_timeout_seconds, or set wait_for_completion=false"
-            )
-        time.sleep(min(delay, remaining))  # the poll interval, not synchronisation
-        delay = min(delay * 1.5, MAX_POLL_SECONDS)
+    return _common.poll_until_terminal(
+        lambda: get_task(client, arn),
+        f"quantum task {arn}",
+        timeout,
+        "the same task (the clientToken adopts it, nothing is resubmitted)",
+        FIRST_POLL_SECONDS,
+    )
 
 
 def count_measurements(result: Mapping[str, Any], shots: int | None) -> dict[str, int] | None:
