@@ -15,11 +15,12 @@ import base64
 import json
 import sys
 import time
-import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from scenario_common import error_of, main  # a sibling module: this directory is on sys.path
 
 warnings.simplefilter("ignore")  # the 0.20 client warns about its own deprecation at import
 
@@ -112,15 +113,6 @@ def wait_until(predicate: Callable[[], Any], timeout: float = DEADLINE_SECONDS) 
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout}s")
         time.sleep(0.05)
-
-
-def error_of(call: Callable[[], Any]) -> dict[str, Any] | None:
-    """The exception a call raised, as {type, message}; None if it returned."""
-    try:
-        call()
-    except Exception as exc:  # the scenario reports it; the test asserts on it
-        return {"type": type(exc).__name__, "message": str(exc)}
-    return None
 
 
 def provider_for(cfg: dict[str, Any], user: str) -> Any:
@@ -456,20 +448,5 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
 SCENARIOS = {"account": account, "programs": programs, "jobs": jobs, "seed_gaps": seed_gaps}
 
 
-def main(argv: list[str]) -> int:
-    name, config_path, out_path = argv[1], argv[2], argv[3]
-    cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    try:
-        doc: dict[str, Any] = {"ok": True, "result": SCENARIOS[name](cfg)}
-    except Exception as exc:
-        doc = {
-            "ok": False,
-            "error": f"{type(exc).__name__}: {exc}",
-            "trace": traceback.format_exc(),
-        }
-    Path(out_path).write_text(json.dumps(doc, default=repr), encoding="utf-8")
-    return 0 if doc["ok"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, SCENARIOS))
