@@ -16,11 +16,11 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scenario_common import error_of, main  # a sibling module: this directory is on sys.path
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main, wait_until
 
 warnings.simplefilter("ignore")  # the 0.20 client warns about its own deprecation at import
 
@@ -102,17 +102,6 @@ FAILING_PROGRAM = """
 def main(backend, user_messenger, **kwargs):
     raise ValueError("the program failed on purpose: " + kwargs.get("why", ""))
 """
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = DEADLINE_SECONDS) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout}s")
-        time.sleep(0.05)
 
 
 def provider_for(cfg: dict[str, Any], user: str) -> Any:
@@ -368,7 +357,7 @@ def jobs(cfg: dict[str, Any]) -> dict[str, Any]:
         options={"backend_name": "ibmq_qasm_simulator"},
         inputs={"started": str(started)},
     )
-    wait_until(started.exists)
+    wait_until(started.exists, DEADLINE_SECONDS, interval=0.05)
     out["before_cancel"] = waiting.status().name
     waiting.cancel()
     out["after_cancel"] = waiting.status().name
@@ -410,7 +399,7 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
     # Deleting a running job cancels it, as IBM's runtime did (no 409), and it is gone.
     started = work / "delete-started"
     running = rt.run(upload("waiting", WAITING_PROGRAM), options, {"started": str(started)})
-    wait_until(started.exists)
+    wait_until(started.exists, DEADLINE_SECONDS, interval=0.05)
     out["before_delete"] = running.status().name
     out["delete_running"] = error_of(lambda: rt.delete_job(running.job_id()))
     out["deleted_job"] = error_of(lambda: rt.job(running.job_id()))
@@ -433,7 +422,7 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
         "hello-world", options, {"iterations": 2}, callback=lambda _id, m: interim.append(m)
     )
     out["hello_result"] = hello_job.result(timeout=DEADLINE_SECONDS, wait=0.2)
-    wait_until(lambda: len(interim) >= 2, timeout=30)
+    wait_until(lambda: len(interim) >= 2, 30, interval=0.05)
     out["hello_interim"] = interim
     sample = rt.run("sample-program", options, {"iterations": 1})
     out["sample_result"] = sample.result(timeout=DEADLINE_SECONDS, wait=0.2)

@@ -13,7 +13,8 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from scenario_common import error_of, main  # a sibling module: this directory is on sys.path
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main
 
 
 def service_for(cfg: dict[str, Any], instance: str | None) -> Any:

@@ -1,5 +1,5 @@
 """What every scenario script shares (the client side): its command line, ``SCRIPT NAME CONFIG
-OUT``, and how a scenario reports an error it expected.
+OUT``, how a scenario reports an error it expected, and how it waits.
 
 It runs inside the client virtualenvs, which do not have pulumi-quantum: a scenario script
 imports it as a sibling module (its own directory is first on ``sys.path``), so it uses the
@@ -9,6 +9,7 @@ standard library only.
 from __future__ import annotations
 
 import json
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,18 @@ def error_of(call: Callable[[], Any]) -> dict[str, Any] | None:
     except Exception as exc:  # the scenario reports it; the test asserts on it
         return {"type": type(exc).__name__, "message": str(exc)}
     return None
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    """The predicate's first truthy value; raise TimeoutError if none before the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        time.sleep(interval)  # poll interval of a deadline-bounded wait
 
 
 def main(argv: list[str], scenarios: dict[str, Callable[[dict[str, Any]], Any]]) -> int:

@@ -12,26 +12,13 @@ from __future__ import annotations
 
 import sys
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scenario_common import error_of, main  # a sibling module: this directory is on sys.path
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main, wait_until
 
 TERMINAL = ("DONE", "ERROR", "CANCELED")
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    """The predicate's first truthy value; raise if none before the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)  # poll interval of a deadline-bounded wait
 
 
 def client(cfg: dict[str, Any], user: str = "alice", crn_of: str | None = None) -> Any:
