@@ -15,11 +15,12 @@ import base64
 import json
 import sys
 import time
-import traceback
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main, wait_until
 
 warnings.simplefilter("ignore")  # the 0.20 client warns about its own deprecation at import
 
@@ -101,26 +102,6 @@ FAILING_PROGRAM = """
 def main(backend, user_messenger, **kwargs):
     raise ValueError("the program failed on purpose: " + kwargs.get("why", ""))
 """
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = DEADLINE_SECONDS) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout}s")
-        time.sleep(0.05)
-
-
-def error_of(call: Callable[[], Any]) -> dict[str, Any] | None:
-    """The exception a call raised, as {type, message}; None if it returned."""
-    try:
-        call()
-    except Exception as exc:  # the scenario reports it; the test asserts on it
-        return {"type": type(exc).__name__, "message": str(exc)}
-    return None
 
 
 def provider_for(cfg: dict[str, Any], user: str) -> Any:
@@ -376,7 +357,7 @@ def jobs(cfg: dict[str, Any]) -> dict[str, Any]:
         options={"backend_name": "ibmq_qasm_simulator"},
         inputs={"started": str(started)},
     )
-    wait_until(started.exists)
+    wait_until(started.exists, DEADLINE_SECONDS, interval=0.05)
     out["before_cancel"] = waiting.status().name
     waiting.cancel()
     out["after_cancel"] = waiting.status().name
@@ -418,7 +399,7 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
     # Deleting a running job cancels it, as IBM's runtime did (no 409), and it is gone.
     started = work / "delete-started"
     running = rt.run(upload("waiting", WAITING_PROGRAM), options, {"started": str(started)})
-    wait_until(started.exists)
+    wait_until(started.exists, DEADLINE_SECONDS, interval=0.05)
     out["before_delete"] = running.status().name
     out["delete_running"] = error_of(lambda: rt.delete_job(running.job_id()))
     out["deleted_job"] = error_of(lambda: rt.job(running.job_id()))
@@ -441,7 +422,7 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
         "hello-world", options, {"iterations": 2}, callback=lambda _id, m: interim.append(m)
     )
     out["hello_result"] = hello_job.result(timeout=DEADLINE_SECONDS, wait=0.2)
-    wait_until(lambda: len(interim) >= 2, timeout=30)
+    wait_until(lambda: len(interim) >= 2, 30, interval=0.05)
     out["hello_interim"] = interim
     sample = rt.run("sample-program", options, {"iterations": 1})
     out["sample_result"] = sample.result(timeout=DEADLINE_SECONDS, wait=0.2)
@@ -456,20 +437,5 @@ def seed_gaps(cfg: dict[str, Any]) -> dict[str, Any]:
 SCENARIOS = {"account": account, "programs": programs, "jobs": jobs, "seed_gaps": seed_gaps}
 
 
-def main(argv: list[str]) -> int:
-    name, config_path, out_path = argv[1], argv[2], argv[3]
-    cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    try:
-        doc: dict[str, Any] = {"ok": True, "result": SCENARIOS[name](cfg)}
-    except Exception as exc:
-        doc = {
-            "ok": False,
-            "error": f"{type(exc).__name__}: {exc}",
-            "trace": traceback.format_exc(),
-        }
-    Path(out_path).write_text(json.dumps(doc, default=repr), encoding="utf-8")
-    return 0 if doc["ok"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, SCENARIOS))

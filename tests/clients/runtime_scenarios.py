@@ -9,21 +9,12 @@ itself or patches the client.
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-
-def error_of(call: Callable[[], Any]) -> dict[str, Any] | None:
-    try:
-        call()
-    except Exception as exc:  # the scenario reports it; the test asserts on it
-        return {"type": type(exc).__name__, "message": str(exc)}
-    return None
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main
 
 
 def service_for(cfg: dict[str, Any], instance: str | None) -> Any:
@@ -135,20 +126,5 @@ def surface(cfg: dict[str, Any]) -> dict[str, Any]:
 SCENARIOS = {"surface": surface}
 
 
-def main(argv: list[str]) -> int:
-    name, config_path, out_path = argv[1], argv[2], argv[3]
-    cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    try:
-        doc: dict[str, Any] = {"ok": True, "result": SCENARIOS[name](cfg)}
-    except Exception as exc:
-        doc = {
-            "ok": False,
-            "error": f"{type(exc).__name__}: {exc}",
-            "trace": traceback.format_exc(),
-        }
-    Path(out_path).write_text(json.dumps(doc, default=repr), encoding="utf-8")
-    return 0 if doc["ok"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, SCENARIOS))

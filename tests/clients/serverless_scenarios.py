@@ -10,36 +10,15 @@ here talks HTTP itself or patches the client; the test asserts.
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
-import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# A sibling module: this directory is on sys.path.
+from scenario_common import error_of, main, wait_until
+
 TERMINAL = ("DONE", "ERROR", "CANCELED")
-
-
-def error_of(call: Callable[[], Any]) -> dict[str, Any] | None:
-    try:
-        call()
-    except Exception as exc:  # the scenario reports it; the test asserts on it
-        return {"type": type(exc).__name__, "message": str(exc)}
-    return None
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    """The predicate's first truthy value; raise if none before the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)  # poll interval of a deadline-bounded wait
 
 
 def client(cfg: dict[str, Any], user: str = "alice", crn_of: str | None = None) -> Any:
@@ -358,20 +337,5 @@ SCENARIOS = {
 }
 
 
-def main(argv: list[str]) -> int:
-    name, config_path, out_path = argv[1], argv[2], argv[3]
-    cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    try:
-        doc: dict[str, Any] = {"ok": True, "result": SCENARIOS[name](cfg)}
-    except Exception as exc:
-        doc = {
-            "ok": False,
-            "error": f"{type(exc).__name__}: {exc}",
-            "trace": traceback.format_exc(),
-        }
-    Path(out_path).write_text(json.dumps(doc, default=repr), encoding="utf-8")
-    return 0 if doc["ok"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, SCENARIOS))

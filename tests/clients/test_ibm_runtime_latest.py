@@ -9,9 +9,7 @@ network audit of ``tests/loopback.py`` installed in it. Every request it makes c
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from pulumi_quantum.local.ibm import DEFAULT_USERS
 from pulumi_quantum.local.ibm.executor import PRIMITIVES_PYTHON
 from pulumi_quantum.local.ibm.platform.env import PLATFORM_URL, platform_env
 from pulumi_quantum.local.ibm.platform.proxy import PlatformProxy
-from tests import loopback
+from tests.clients.scenario_run import run_scenario_script
 from tests.clients.venvs import ClientVenv, ensure_venv
 from tests.local._ibm_server import IbmServer
 
@@ -63,33 +61,9 @@ def run_scenario(
 ) -> dict[str, Any]:
     alice = next(u for u in DEFAULT_USERS if u.name == "alice")
     config = {"url": PLATFORM_URL, "key": alice.api_key, "crn": alice.crns[0], "backend": BACKEND}
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    out_path, audit_log = tmp_path / "out.json", tmp_path / "audit.log"
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),  # no ~/.qiskit of the machine's user
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": loopback.SITE_DIR,  # the network audit, in the client's process too
-        loopback.LOG_VARIABLE: str(audit_log),
-        **{k: v for k, v in platform["env"].items() if not k.startswith("QISKIT_IBM_")},
-    }
-    proc = subprocess.run(
-        [str(venv.python), str(SCENARIOS), name, str(config_path), str(out_path)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out_path.exists(), f"scenario {name} wrote nothing:\n{proc.stdout}\n{proc.stderr}"
-    doc = json.loads(out_path.read_text(encoding="utf-8"))
-    assert doc["ok"], f"scenario {name} failed: {doc['trace']}\n{proc.stderr[-4000:]}"
-    refused = audit_log.read_text(encoding="utf-8") if audit_log.exists() else ""
-    assert refused == "", f"the client tried non-loopback addresses:\n{refused}"
-    return doc["result"]
+    env = {k: v for k, v in platform["env"].items() if not k.startswith("QISKIT_IBM_")}
+    result, _ = run_scenario_script(venv, SCENARIOS, name, config, tmp_path, env)
+    return result
 
 
 def test_latest_client_surface(

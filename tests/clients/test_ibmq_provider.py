@@ -8,20 +8,17 @@ what the client observed.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pulumi_quantum.local.ibm import DEFAULT_USERS, backends
+from tests.clients.scenario_run import run_scenario_script
 from tests.clients.venvs import ClientVenv
 from tests.local._ibm_server import IbmServer
 
 SCENARIOS = Path(__file__).with_name("ibmq_scenarios.py")
-SCENARIO_TIMEOUT_SECONDS = 600
 
 
 def run_scenario(
@@ -34,35 +31,15 @@ def run_scenario(
         "instances": {u.name: u.default_instance for u in DEFAULT_USERS},
         "workdir": str(tmp_path),
     }
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    out_path = tmp_path / "out.json"
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),  # no ~/.qiskit of the machine's user
-        "LANG": "C.UTF-8",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
+    env = {"NO_PROXY": "127.0.0.1,localhost"}
     if ca_file is not None:
         # The client's own trust settings (requests and websocket-client), not a patch.
         env["REQUESTS_CA_BUNDLE"] = env["WEBSOCKET_CLIENT_CA_BUNDLE"] = str(ca_file)
-    proc = subprocess.run(
-        [str(venv.python), str(SCENARIOS), name, str(config_path), str(out_path)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=SCENARIO_TIMEOUT_SECONDS,
-    )
-    assert out_path.exists(), f"scenario {name} wrote nothing:\n{proc.stdout}\n{proc.stderr}"
-    doc = json.loads(out_path.read_text(encoding="utf-8"))
-    assert doc["ok"], f"scenario {name} failed: {doc['trace']}\n{proc.stderr[-4000:]}"
+    result, proc = run_scenario_script(venv, SCENARIOS, name, config, tmp_path, env, audit=False)
     # The result stream ends cleanly: the client never had to reconnect or report errors.
     assert "websocket error occurred" not in proc.stderr
     assert "An error occurred while streaming" not in proc.stderr
-    return doc["result"]
+    return result
 
 
 @pytest.fixture

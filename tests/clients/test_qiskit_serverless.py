@@ -13,9 +13,7 @@ platform's API keys and CRNs.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from pulumi_quantum.local.ibm.accounts import local_crn
 from pulumi_quantum.local.ibm.executor import PRIMITIVES_PYTHON
 from pulumi_quantum.local.ibm.platform.env import PLATFORM_URL
 from pulumi_quantum.local.server import LocalCloud
-from tests import loopback
+from tests.clients.scenario_run import run_scenario_script
 from tests.clients.venvs import ClientVenv, ensure_venv
 
 SCENARIOS = Path(__file__).with_name("serverless_scenarios.py")
@@ -89,32 +87,8 @@ def run_client(
         "job_seconds": JOB_SECONDS,
         **extra,
     }
-    config_path, out_path, audit_log = work / "config.json", work / "out.json", work / "audit.log"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    home = work / "home"
-    home.mkdir(exist_ok=True)
-    proc_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),  # no ~/.qiskit of the machine's user
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": loopback.SITE_DIR,  # the network audit, in the client's process too
-        loopback.LOG_VARIABLE: str(audit_log),
-        **env,
-    }
-    proc = subprocess.run(
-        [str(venv.python), str(SCENARIOS), name, str(config_path), str(out_path)],
-        env=proc_env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out_path.exists(), f"scenario {name} wrote nothing:\n{proc.stdout}\n{proc.stderr}"
-    doc = json.loads(out_path.read_text(encoding="utf-8"))
-    assert doc["ok"], f"scenario {name} failed: {doc['trace']}\n{proc.stderr[-4000:]}"
-    refused = audit_log.read_text(encoding="utf-8") if audit_log.exists() else ""
-    assert refused == "", f"the client tried non-loopback addresses:\n{refused}"
-    return doc["result"]
+    result, _ = run_scenario_script(venv, SCENARIOS, name, config, work, env)
+    return result
 
 
 def refused(error: dict[str, str] | None, text: str) -> str:

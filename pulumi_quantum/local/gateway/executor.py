@@ -40,7 +40,7 @@ from typing import Any
 
 from ..ibm import db as ibm_db
 from ..ibm.accounts import Accounts
-from ..ibm.executor import child_env, kill_group
+from ..ibm.executor import JobProcesses, child_env, kill_group
 from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def gateway_root(store: Store) -> Path:
     return store.path.parent / "gateway"
 
 
-class FunctionExecutor:
+class FunctionExecutor(JobProcesses):
     def __init__(
         self,
         store: Store,
@@ -94,29 +94,12 @@ class FunctionExecutor:
         if not self._closing.is_set():
             self._queue.put((job_id, token))
 
-    def kill(self, job_id: str) -> None:
-        with self._lock:
-            proc = self._procs.get(job_id)
-        if proc is not None:
-            kill_group(proc.pid)
-
     def log_text(self, job_id: str) -> str | None:
         """The live log of a running job (None when it is not running here)."""
         path = self.job_dir(job_id) / "logs.txt"
         with contextlib.suppress(OSError):
             return path.read_text(encoding="utf-8", errors="replace")
         return None
-
-    def close(self) -> None:
-        self._closing.set()
-        with self._lock:
-            procs = list(self._procs.values())
-        for proc in procs:
-            kill_group(proc.pid)
-        for _ in self._workers:
-            self._queue.put(None)
-        for worker in self._workers:
-            worker.join(timeout=10)
 
     def _work(self) -> None:
         while True:

@@ -96,7 +96,36 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-class JobExecutor:
+class JobProcesses:
+    """What the job executors share: worker threads taking job ids from ``_queue`` (``None``
+    stops one) and the process group of each running job in ``_procs``, under ``_lock``."""
+
+    _queue: queue.Queue[Any]
+    _workers: list[threading.Thread]
+    _procs: dict[str, subprocess.Popen[bytes]]
+    _lock: threading.Lock
+    _closing: threading.Event
+
+    def kill(self, job_id: str) -> None:
+        with self._lock:
+            proc = self._procs.get(job_id)
+        if proc is not None:
+            kill_group(proc.pid)
+
+    def close(self) -> None:
+        """Stop: kill running jobs (they are failed by ``recover`` at next start)."""
+        self._closing.set()
+        with self._lock:
+            procs = list(self._procs.values())
+        for proc in procs:
+            kill_group(proc.pid)
+        for _ in self._workers:
+            self._queue.put(None)
+        for worker in self._workers:
+            worker.join(timeout=10)
+
+
+class JobExecutor(JobProcesses):
     def __init__(
         self,
         store: Store,
@@ -150,24 +179,6 @@ class JobExecutor:
             if job_id is None or self._closing.is_set():
                 return
             self._run_safely(job_id)
-
-    def kill(self, job_id: str) -> None:
-        with self._lock:
-            proc = self._procs.get(job_id)
-        if proc is not None:
-            kill_group(proc.pid)
-
-    def close(self) -> None:
-        """Stop: kill running jobs (they are failed by ``recover`` at next start)."""
-        self._closing.set()
-        with self._lock:
-            procs = list(self._procs.values())
-        for proc in procs:
-            kill_group(proc.pid)
-        for _ in self._workers:
-            self._queue.put(None)
-        for worker in self._workers:
-            worker.join(timeout=10)
 
     # -- one job -------------------------------------------------------------------------------
     def _run_safely(self, job_id: str) -> None:
