@@ -137,15 +137,15 @@ class JobExecutor(JobProcesses):
         # Daemon threads, not a ThreadPoolExecutor: an interpreter exiting without close()
         # must not wait for a long job; its orphaned process is killed by recover().
         self._queue: queue.Queue[str | None] = queue.Queue()
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._workers = [
             threading.Thread(target=self._work, name=f"ibm-job-{i}", daemon=True)
             for i in range(max_parallel)
         ]
-        for worker in self._workers:
+        for worker in self._workers:  # last: they read the state above
             worker.start()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
 
     def job_dir(self, job_id: str) -> Path:
         return jobs_root(self._store) / job_id
