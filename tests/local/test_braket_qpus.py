@@ -110,13 +110,17 @@ def test_search_devices_filters(cloud_env):
     def arns(*filters):
         return {d["deviceArn"] for d in braket.search_devices(filters=list(filters))["devices"]}
 
-    assert arns({"name": "providerName", "values": ["IonQ"]}) == {FORTE, FORTE_ENTERPRISE, ARIA}
-    assert arns({"name": "deviceName", "values": ["Aquila"]}) == {AQUILA}
+    # "Only deviceArn filter name is currently supported" (SearchDevicesFilter in the model);
+    # the other names are refused in test_braket_documented_rules.py.
     assert arns({"name": "deviceArn", "values": [FORTE, GARNET]}) == {FORTE}  # Garnet: eu-north-1
-    assert arns(
-        {"name": "deviceType", "values": ["QPU"]}, {"name": "deviceStatus", "values": ["RETIRED"]}
-    ) >= {ARIA}
-    assert ARIA not in arns({"name": "deviceStatus", "values": ["ONLINE"]})
+    assert arns({"name": "deviceArn", "values": [ARIA]}) == {ARIA}  # retired, still listed
+    everything = braket.search_devices(filters=[])["devices"]
+    assert {d["deviceArn"] for d in everything if d["providerName"] == "IonQ"} == {
+        FORTE,
+        FORTE_ENTERPRISE,
+        ARIA,
+    }
+    assert AQUILA in {d["deviceArn"] for d in everything if d["deviceName"] == "Aquila"}
 
 
 def test_get_devices_across_regions(cloud_env):
