@@ -36,6 +36,8 @@ def kill_workers(cloud, wait_until) -> set[int]:
     pids = set(wait_until(lambda: cloud.runner.sim_pool.pids() or None, timeout=60))
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
+    # SIGKILL lands asynchronously: the scenario is "every worker is dead", so wait for it.
+    wait_until(lambda: not any(alive(pid) for pid in pids), timeout=30)
     return pids
 
 

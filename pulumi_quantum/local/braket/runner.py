@@ -150,7 +150,7 @@ class SimulationPool:
         if self._closed:
             return ["simulation pool is shut down"]
         with self._cond:
-            dead = sorted(w.process.pid for w in self._idle if not w.process.is_alive())
+            dead = sorted(w.process.pid for w in self._idle if _dead(w.process))
         if dead:
             return [f"simulation worker(s) {dead} died; the pool is rebuilt on the next task"]
         return []
@@ -211,7 +211,7 @@ class SimulationPool:
         the first task that follows a death, as ``local status`` promises.
         """
         for i, worker in enumerate(self._idle):
-            if not worker.process.is_alive():
+            if _dead(worker.process):
                 worker.process.join(timeout=1)
                 worker.conn.close()
                 self._workers.remove(worker)
@@ -420,6 +420,20 @@ class TaskRunner:
         except Exception as exc:
             return self.backend.finish(arn, failure_reason=f"could not write results to S3: {exc}")
         return self.backend.finish(arn)
+
+
+def _dead(process: BaseProcess) -> bool:
+    """True once a worker has exited or been killed. ``is_alive()`` alone lags: the workers are
+    the forkserver's children, whose exit the server learns only when the forkserver has reaped
+    them and written the status back, so a killed worker still looks alive for a moment and would
+    be handed the next task. /proc says at once (gone, or a zombie)."""
+    if not process.is_alive():
+        return True
+    try:
+        with open(f"/proc/{process.pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def _worker_main(conn: Connection, server_pid: int) -> None:
