@@ -37,7 +37,8 @@ METADATA_ROWS = 5
 "Reading an offer file"): then the header row, then one row per price."""
 MEMORY_SECONDS = 60.0
 DISK_SECONDS = 24 * 3600.0
-FETCH_TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 30.0
 
 Fetch = Callable[[str], str]
 """``fetch(url) -> text``: how an offer file is downloaded (injectable: tests never reach AWS)."""
@@ -116,10 +117,13 @@ def fetch_text(url: str) -> str:
         if proxy and not proxy_bypass(parsed.netloc)
         else urllib3.PoolManager()
     )
-    retries = urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
+    retries = urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
     try:
         response = pool.request(
-            "GET", url, timeout=urllib3.Timeout(FETCH_TIMEOUT_SECONDS), retries=retries
+            "GET",
+            url,
+            timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS),
+            retries=retries,
         )
     except urllib3.exceptions.HTTPError as exc:
         raise OfferError(f"cannot download {url}: {type(exc).__name__}") from None
@@ -145,7 +149,7 @@ def _cached_on_disk(url: str) -> bool:
 
 
 _lock = threading.Lock()
-_memory: dict[str, tuple[float, OfferFile]] = {}
+_memory: dict[str, tuple[float, OfferFile | OfferError]] = {}
 
 
 def forget() -> None:
@@ -156,13 +160,23 @@ def forget() -> None:
 
 def load(url: str, fetch: Fetch = fetch_text, now: Callable[[], float] = time.time) -> OfferFile:
     """The offer file at ``url``: from memory (a minute), from the disk cache (a day, remote
-    files only), else downloaded with ``fetch``; :class:`OfferError` when none of them has it."""
+    files only), else downloaded with ``fetch``; :class:`OfferError` when none of them has it.
+
+    A failure is remembered for the minute too: a preview of a hundred tasks without network
+    waits for one download's timeout, not a hundred."""
     moment = now()
     with _lock:
         kept = _memory.get(url)
     if kept is not None and moment - kept[0] < MEMORY_SECONDS:
+        if isinstance(kept[1], OfferError):
+            raise OfferError(str(kept[1]))
         return kept[1]
-    offers = _load_uncached(url, fetch, moment)
+    try:
+        offers = _load_uncached(url, fetch, moment)
+    except OfferError as exc:
+        with _lock:
+            _memory[url] = (moment, exc)
+        raise
     with _lock:
         _memory[url] = (moment, offers)
     return offers

@@ -87,3 +87,12 @@ def test_estimates_agree_with_the_sdks_tracker(cloud_env, results_bucket):
         float(tracker.simulator_tasks_cost()), rel=1e-9
     )
     assert isinstance(qpu_tasks[0], AwsQuantumTask)
+
+
+def test_the_offer_file_is_downloaded_over_http_and_a_bad_url_is_named(cloud_env):
+    url = cloud_env["BRAKET_PRICE_OFFERS_URL"]
+    offer_file = offers.parse(offers.fetch_text(url), url)
+    assert offer_file.publication_date and offer_file.search(**{"Version": "SV1"})
+    wrong = url.replace("index.csv", "missing.csv")
+    with pytest.raises(offers.OfferError, match=f"cannot download {wrong}: HTTP 4"):
+        offers.fetch_text(wrong)

@@ -286,3 +286,36 @@ def test_unknown_and_known_estimates_add_up():
     known = [{"usd": 1.5}, {"usd": None}, None, {"usd": 2.25}]
     assert estimates.total(known) == Decimal("3.75")
     assert estimates.total([{"usd": None}]) is None
+
+
+def test_a_jobs_check_carries_its_upper_bound(monkeypatch, tmp_path):
+    from pulumi_quantum.braket.job import JobProvider
+
+    monkeypatch.setenv("BRAKET_PRICE_OFFERS_URL", FIXTURE.as_uri())
+    script = tmp_path / "algo.py"
+    script.write_text("def main():\n    return 1\n")
+    result = JobProvider().check(
+        {},
+        {
+            "source": str(script),
+            "device": SV1,
+            "output_data_config": {"s3Path": "s3://amzn-braket-results/jobs"},
+            "stopping_condition": {"maxRuntimeInSeconds": 3600},
+            "urn_seed": "proj::stack::Job::algo",
+        },
+    )
+    assert result.failures == []
+    assert result.inputs["estimated_cost"]["usd"] == pytest.approx(0.115)  # 1 x ml.m5.large, 1 h
+
+
+def test_a_failed_download_is_not_retried_by_every_resource_of_a_preview():
+    calls: list[str] = []
+
+    def failing(url: str) -> str:
+        calls.append(url)
+        raise offers.OfferError(f"cannot download {url}: ConnectTimeoutError")
+
+    for _ in range(3):
+        with pytest.raises(offers.OfferError, match="ConnectTimeoutError"):
+            offers.load(URL, failing, now=lambda: 5_000.0)
+    assert calls == [URL]
