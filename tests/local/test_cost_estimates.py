@@ -96,3 +96,44 @@ def test_the_offer_file_is_downloaded_over_http_and_a_bad_url_is_named(cloud_env
     wrong = url.replace("index.csv", "missing.csv")
     with pytest.raises(offers.OfferError, match=f"cannot download {wrong}: HTTP 4"):
         offers.fetch_text(wrong)
+
+
+FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
+
+
+def test_a_spending_limit_reports_what_the_task_was_billed(cloud_env, results_bucket):
+    """Actual spend: a QPU task's billed_cost is what its device's spending limit counts."""
+    from pulumi_quantum.braket import SpendingLimitProvider
+
+    marker = uuid.uuid4().hex[:10]
+    limits = SpendingLimitProvider()
+    limit_inputs = limits.check(
+        {},
+        {
+            "device_arn": FORTE_ENTERPRISE,
+            "spending_limit": "100",
+            "urn_seed": f"proj::stack::SpendingLimit::{marker}",
+        },
+    ).inputs
+    limit = limits.create(dict(limit_inputs))
+    assert limit.outs["total_spend"] is not None and limit.outs["queued_spend"] is not None
+    tasks = QuantumTaskProvider()
+    checked = tasks.check(
+        {},
+        {
+            "source": BELL,
+            "device_arn": FORTE_ENTERPRISE,
+            "output_s3_bucket": results_bucket,
+            "output_s3_key_prefix": "limit",
+            "shots": 100,
+            "urn_seed": f"proj::stack::QuantumTask::{marker}",
+        },
+    )
+    task = tasks.create(checked.inputs)
+    billed = task.outs["billed_cost"]
+    assert billed["exact"] and billed["usd"] == checked.inputs["estimated_cost"]["usd"]
+    refreshed = limits.read(limit.id, dict(limit.outs))
+    assert refreshed.outs["total_spend"] == f"{billed['usd']:.2f}"
+    assert refreshed.outs["queued_spend"] in ("0", "0.0", "0.00")
+    limits.delete(limit.id, dict(refreshed.outs))
+    tasks.delete(task.id, dict(task.outs))
