@@ -95,7 +95,7 @@ class InstanceUsage:
         removes the limit. 409 when the instance already used more than the new limit."""
         if not isinstance(body, dict) or set(body) - {"instance_limit"}:
             raise bad_request(
-                "invalid instance configuration: send {\"instance_limit\": <seconds>} "
+                'invalid instance configuration: send {"instance_limit": <seconds>} '
                 "(an integer, or null to remove the limit)"
             )
         value = body.get("instance_limit")
