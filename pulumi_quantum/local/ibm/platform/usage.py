@@ -1,23 +1,15 @@
 """Instance usage and usage limits of the IBM Quantum Platform, as IBM meters and enforces them.
 
-What is counted (IBM's "Workload usage" guide): usage is the time a QPU is locked for a
-workload, measured per execution mode -
-
-* a job in **job mode** or in a **batch** counts its own quantum time (a batch is the sum of
-  its jobs);
-* a **session** (``mode: dedicated``) counts from its first job's start until its last job
-  completes (while a job runs: until now) - the QPU is the session's in between;
-* failed and cancelled jobs count the time they held the QPU, as IBM bills them.
-
-Each job's (or session's) time is billed in whole seconds, rounded up: IBM reports usage in
-seconds and meters Pay-As-You-Go per second, so a 0.3 s simulator job costs 1 s here.
+What is counted is :mod:`..billing`'s rule (jobs and batches their quantum time, dedicated
+sessions their span, whole seconds rounded up), summed over the instance's workloads that
+started in IBM's rolling 28-day window (the Open and Premium plans' usage period), reported as
+``usage_period``.
 
 The limit (``instance_limit`` in IBM's instance configuration, ``usage_limit_seconds`` in
 ``GET /instances/usage``) is per instance (CRN). It is set the way an IBM administrator sets
 it - ``PUT /api/v1/instances/configuration {"instance_limit": <seconds> | null}`` - or, for every
 instance without its own, by ``PQ_IBM_INSTANCE_LIMIT`` (seconds) when the server starts. Limits
-live in SQLite, so a restart keeps them. Usage is counted over IBM's rolling 28-day window
-(the Open and Premium plans' usage period), reported as ``usage_period``.
+live in SQLite, so a restart keeps them.
 
 Once ``usage_consumed_seconds >= usage_limit_seconds`` a new job is refused at ``POST /jobs``
 before anything is created (400, IBM's error code 4317, the platform's "This instance has met
@@ -27,13 +19,12 @@ active workloads finish.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from ...store import Store
-from .. import db
+from .. import billing, db
 from ..errors import ApiError, bad_request
 
 LIMIT_ENV = "PQ_IBM_INSTANCE_LIMIT"
@@ -68,11 +59,6 @@ def default_limit(environ: Mapping[str, str] | None = None) -> int | None:
             f"{MAX_LIMIT} (e.g. {LIMIT_ENV}=600 for IBM's Open Plan 10 minutes), or unset it"
         )
     return seconds
-
-
-def _billed(seconds: float) -> int:
-    """Whole seconds, rounded up; a workload that held the QPU at all costs at least 1 s."""
-    return max(1, math.ceil(seconds - 1e-9)) if seconds > 0 else 0
 
 
 class InstanceUsage:
@@ -127,21 +113,17 @@ class InstanceUsage:
         now = db.now() if now is None else now
         since = now - USAGE_PERIOD_SECONDS
         rows = self._store.query(
-            "SELECT j.session_id AS session_id, s.mode AS mode, j.started_at AS started,"
-            " COALESCE(j.finished_at, ?) AS ended"
-            " FROM ibm_jobs j LEFT JOIN ibm_sessions s ON s.id = j.session_id"
-            " WHERE j.instance = ? AND j.started_at IS NOT NULL AND j.started_at >= ?",
-            (now, crn, since),
+            billing.SPANS_SQL + " AND j.instance = ? AND j.started_at >= ?", (now, crn, since)
         )
+        sessions: dict[str, list[tuple[float, float]]] = {}
         total = 0
-        sessions: dict[str, list[float]] = {}
         for row in rows:
-            if row["session_id"] and row["mode"] == "dedicated":
-                span = sessions.setdefault(row["session_id"], [row["started"], row["ended"]])
-                span[0], span[1] = min(span[0], row["started"]), max(span[1], row["ended"])
+            span = (row["started"], row["ended"])
+            if row["session_id"] and row["mode"] == billing.DEDICATED:
+                sessions.setdefault(row["session_id"], []).append(span)
             else:
-                total += _billed(row["ended"] - row["started"])
-        return total + sum(_billed(end - start) for start, end in sessions.values())
+                total += billing.billed(span[1] - span[0])
+        return total + sum(billing.workload(billing.DEDICATED, s) for s in sessions.values())
 
     def report(self, crn: str) -> dict[str, Any]:
         """``GET /instances/usage`` (IBM's ``GetUsageResponse``)."""
