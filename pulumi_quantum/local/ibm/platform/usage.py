@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS ibm_instance_limits (
     instance TEXT PRIMARY KEY,
     limit_seconds INTEGER
 );
+CREATE INDEX IF NOT EXISTS ibm_jobs_instance_started ON ibm_jobs (instance, started_at);
 """
 
 
