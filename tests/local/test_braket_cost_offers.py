@@ -14,9 +14,33 @@ import datetime as dt
 import io
 import json
 import urllib.request
+from decimal import Decimal
 
 import boto3
 import pytest
+
+
+def offer_rows(url: str) -> list[dict[str, str]]:
+    """The offer file's price rows, read here with the csv module (not the SDK's reader)."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        lines = response.read().decode().splitlines()
+    return list(csv.DictReader(lines[5:]))
+
+
+def qpu_task_price(rows: list[dict[str, str]], task_arn: str, device_arn: str, shots: int):
+    """USD of one on-demand QPU task from the offer file's rows: per task + shots x per shot."""
+    region, name = task_arn.split(":")[3], _device_name(device_arn)
+
+    def price(family: str) -> Decimal:
+        (row,) = [
+            r for r in rows
+            if r["Product Family"] == family and r["DeviceName"] == name
+            and r["Region Code"] == region
+        ]  # fmt: skip
+        assert row["Currency"] == "USD"
+        return Decimal(row["PricePerUnit"])
+
+    return price("Quantum Task") + shots * price("Quantum Task-Shot")
 
 
 def _sdk_pricing():
