@@ -86,8 +86,12 @@ def test_spend_moves_from_queued_to_total_and_cancelled_tasks_drop_out(
 ):
     rows = offer_rows(cloud_env["BRAKET_PRICE_OFFERS_URL"])
     runner(True)
-    before = _task(braket, results_bucket, 100)  # created before the limit: never counted
-    limit = braket.create_spending_limit(deviceArn=FORTE1, spendingLimit="100")
+    before = _task(braket, results_bucket, 100)  # created before the limit: never counted,
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)  # though inside its period
+    limit = braket.create_spending_limit(
+        deviceArn=FORTE1, spendingLimit="100",
+        timePeriod={"startAt": start, "endAt": start + dt.timedelta(days=1)},
+    )  # fmt: skip
     arn = limit["spendingLimitArn"]
     kept = _task(braket, results_bucket, 100)
     dropped = _task(braket, results_bucket, 200)
