@@ -166,3 +166,28 @@ def test_a_task_outside_the_limits_time_period_is_refused(braket, results_bucket
     assert shape["start"] == "2030-01-01T00:00:00.000Z"
     assert shape["end"] == "2030-01-02T00:00:00.000Z"
     assert _tasks_on_forte(braket) == tasks
+
+
+def test_a_task_in_a_reservation_is_outside_every_limit(
+    braket, local_cloud, results_bucket, wait_until
+):
+    """Braket Direct reservations are billed by the hour, not per task: their tasks neither count
+    in a spending limit nor are refused by one (the Developer Guide excludes reservations)."""
+    reserved = requests.post(
+        f"{local_cloud.endpoints['braket']}/_local/reservations",
+        json={"deviceArn": FORTE1},
+        timeout=5,
+    )
+    assert reserved.status_code == 201, reserved.text
+    arn = braket.create_spending_limit(deviceArn=FORTE1, spendingLimit="0")["spendingLimitArn"]
+    task = braket.create_quantum_task(
+        clientToken=str(uuid.uuid4()), deviceArn=FORTE1, shots=100, outputS3Bucket=results_bucket,
+        outputS3KeyPrefix="cost", action=openqasm_action(ONE_QUBIT),
+        associations=[{"arn": reserved.json()["reservationArn"],
+                       "type": "RESERVATION_TIME_WINDOW_ARN"}],
+    )["quantumTaskArn"]  # fmt: skip
+    wait_until(lambda: _status(braket, task) in TERMINAL)
+    assert _status(braket, task) == "COMPLETED"
+    assert _spend(braket, arn) == (Decimal(0), Decimal(0))
+    with pytest.raises(braket.exceptions.ValidationException, match="over the spending limit"):
+        _task(braket, results_bucket, 100)  # the same task outside the reservation is refused
