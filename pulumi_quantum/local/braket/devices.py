@@ -32,6 +32,7 @@ import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -48,6 +49,10 @@ RETIRED_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
 
 MAX_SHOTS = 100_000
 MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
+PRICES_PUBLISHED = "2026-11-22"
+"""The date of every price here (simulators' ``cost_per_minute``, QPUs' per-task and per-shot
+prices in ``qpus.py``): the day they were recorded from Braket's pricing page. The offer file
+(``offers.py``) publishes it; change it with any price."""
 OPENQASM_ACTION = "braket.ir.openqasm.program"
 # The regions Braket runs in (the SDK's ``AwsDevice.REGIONS``); SV1 and DM1 are served in all of
 # them, TN1 only in three (AWS Braket Developer Guide, "Amazon Braket supported regions and
@@ -58,6 +63,11 @@ DEFAULT_REGION = "us-east-1"
 
 REQUEST_REGION: ContextVar[str] = ContextVar("braket_request_region", default=DEFAULT_REGION)
 """The region the current request was signed for (set by the app from the SigV4 scope)."""
+
+
+def usd(price: float) -> Decimal:
+    """A price of the table as the exact decimal it was written as (0.00145, not its float)."""
+    return Decimal(repr(price))
 
 
 @dataclass(frozen=True)
@@ -86,12 +96,14 @@ class Device:
     def available_in(self, region: str) -> bool:
         return region in self.regions
 
-    def task_cost(self, shots: int, seconds: float) -> float:
+    def task_cost(self, shots: int, seconds: float) -> Decimal:
         """USD Braket charges for one task: per task + per shot on a QPU, per minute of
-        simulation (at least MIN_BILLED_SECONDS) on a simulator."""
+        simulation (at least MIN_BILLED_SECONDS) on a simulator. Decimal, as the SDK's Tracker
+        computes it from the offer file's prices (``offers.py`` publishes the same numbers)."""
         if self.qpu is not None:
-            return self.qpu.price_per_task + shots * self.qpu.price_per_shot
-        return self.cost_per_minute * max(MIN_BILLED_SECONDS, seconds) / 60
+            return usd(self.qpu.price_per_task) + shots * usd(self.qpu.price_per_shot)
+        billed = Decimal(repr(max(MIN_BILLED_SECONDS, seconds)))
+        return usd(self.cost_per_minute) * billed / 60
 
     def summary(self) -> dict[str, Any]:
         return {
