@@ -26,6 +26,7 @@ from ..ibm.metadata import MetadataFileError, read_metadata_file, validate_metad
 from ..ibm.source import ProgramSourceError, check_source
 from . import missing_file
 from .function_folders import (
+    MANIFEST,
     check_function_folder,
     function_folders_under,
     inside_any,
@@ -93,7 +94,7 @@ def collect_files(paths: list[str]) -> tuple[list[Path], list[Path], list[Proble
             if not found and not folders:
                 problems.append(Problem(raw, 1, 1, None, "no *.json metadata files in directory"))
             files.extend(found)
-            functions.extend(folder / "function.json" for folder in folders)
+            functions.extend(folder / MANIFEST for folder in folders)
         elif path.is_file():
             (functions if is_function_manifest(path) else files).append(path)
         else:  # a usage error, not a finding: one line and exit code 2 (cli.main)
