@@ -194,8 +194,9 @@ def input_problems(checked: dict[str, Any]) -> list[tuple[str, str]]:
 
     The one set of rules for the resource's ``check`` (preview) and for ``pulumi-quantum
     validate``'s function folders, so review and preview never disagree. Unknown values
-    (preview) are skipped. Packs ``source`` (relative paths: to the project) and records the
-    tar's sha256 as ``checked["content_sha256"]`` (the folder's value when it cannot be packed).
+    (preview) are skipped. Packs ``source`` (relative paths: to the project, the working
+    directory) and records the tar's sha256 as ``checked["content_sha256"]`` (unknown while
+    ``source`` is; absent when the folder cannot be packed).
     """
     problems: list[tuple[str, str]] = []
     title = checked.get("title")
