@@ -1,6 +1,10 @@
 """The quickstart stack: a realistic set of quantum-cloud resources on the local quantum cloud.
 
-* two Qiskit Runtime programs uploaded from ``examples/programs/`` (source + metadata JSON);
+* a Qiskit Function (today's IBM Quantum Platform: the successor of runtime programs) uploaded
+  from its folder ``examples/functions/bell_counts/``, its settings read from the folder's
+  ``function.json`` (reviewed by ``pulumi-quantum validate``); editing a file re-uploads it;
+* two Qiskit Runtime programs uploaded from ``examples/programs/`` (source + metadata JSON), for
+  the legacy runtime the local cloud still emulates;
 * a runtime session and a batch on the local IBM backend ``ibm_loopback_5q``, on the current
   IBM Quantum Platform (``quantum:ibmChannel`` in ``Pulumi.yaml``); join them from
   qiskit-ibm-runtime with ``Session.from_id(session_id)`` / ``Batch.from_id(batch_id)``;
@@ -14,15 +18,17 @@ it). The same program runs against real accounts through config only; see
 working directory of the engine is.
 """
 
+import json
 from pathlib import Path
 
 import pulumi
 
 from pulumi_quantum.braket import QuantumTask, SpendingLimit
-from pulumi_quantum.ibm import Batch, RuntimeProgram, Session
+from pulumi_quantum.ibm import Batch, Function, RuntimeProgram, Session
 from pulumi_quantum.storage import ResultsBucket
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
+FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 DM1 = "arn:aws:braket:::device/quantum-simulator/amazon/dm1"
 
@@ -33,7 +39,21 @@ bucket_name = (
     or (f"amazon-braket-{pulumi.get_project()}-{pulumi.get_stack()}".lower()[:63])
 )
 
-# -- IBM Qiskit Runtime ---------------------------------------------------------------------
+
+# -- IBM Qiskit Functions and Qiskit Runtime -------------------------------------------------
+def function(folder: Path) -> Function:
+    """The function of a folder holding a ``function.json`` (its title, entrypoint, version,
+    dependencies, arguments schema, ...)."""
+    settings = json.loads((folder / "function.json").read_text())
+    # Titles are unique per account: one per project and stack, like the program names.
+    title = f"{pulumi.get_project()}-{pulumi.get_stack()}-{settings.pop('title')}"
+    return Function(folder.name.replace("_", "-"), source=str(folder), title=title, **settings)
+
+
+functions = {
+    manifest.parent.name: function(manifest.parent)
+    for manifest in sorted(FUNCTIONS.glob("*/function.json"))
+}
 programs = {
     source.stem: RuntimeProgram(
         source.stem.replace("_", "-"),
@@ -92,6 +112,8 @@ budget = SpendingLimit(
 for name, task in tasks.items():
     pulumi.export(f"{name.replace('-', '_')}_counts", task.measurement_counts)
 pulumi.export("task_arns", {name: task.quantum_task_arn for name, task in tasks.items()})
+pulumi.export("function_ids", {name: f.function_id for name, f in functions.items()})
+pulumi.export("function_titles", {name: f.title for name, f in functions.items()})
 pulumi.export("program_ids", {name: p.program_id for name, p in programs.items()})
 pulumi.export("session_id", session.session_id)
 pulumi.export("session_channel", session.channel)

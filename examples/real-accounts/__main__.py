@@ -6,20 +6,36 @@ credential chains. See README.md for the exact ``pulumi config set`` lines. Not 
 vendor cloud is reachable from this project's machines.
 """
 
+import json
 from pathlib import Path
 
 import pulumi
 
 from pulumi_quantum.braket import QuantumTask, SpendingLimit
-from pulumi_quantum.ibm import Batch, RuntimeProgram, Session
+from pulumi_quantum.ibm import Batch, Function, RuntimeProgram, Session
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
+FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 config = pulumi.Config()
 
+
 # -- IBM Quantum ------------------------------------------------------------------------------
-# Programs live on the legacy runtime (quantum:ibmToken / ibmUrl); the session and the batch
-# on whichever channel the stack config names: the current IBM Quantum Platform with
-# quantum:ibmApiKey + a CRN in quantum:ibmInstance, or the legacy runtime (see README.md).
+# Qiskit Functions live on today's IBM Quantum Platform (its Qiskit Functions gateway, with
+# quantum:ibmApiKey + the CRN in quantum:ibmInstance): each folder of examples/functions with a
+# function.json is one Function. Programs live on the legacy runtime (quantum:ibmToken / ibmUrl,
+# retired by IBM: keep them only while that service is yours); the session and the batch on
+# whichever channel the stack config names (see README.md).
+def function(folder: Path) -> Function:
+    settings = json.loads((folder / "function.json").read_text())
+    # Titles are unique per account: one per project and stack.
+    title = f"{pulumi.get_project()}-{pulumi.get_stack()}-{settings.pop('title')}"
+    return Function(folder.name.replace("_", "-"), source=str(folder), title=title, **settings)
+
+
+functions = {
+    manifest.parent.name: function(manifest.parent)
+    for manifest in sorted(FUNCTIONS.glob("*/function.json"))
+}
 programs = {
     source.stem: RuntimeProgram(
         source.stem.replace("_", "-"),
@@ -63,6 +79,7 @@ budget = SpendingLimit(
 )
 
 pulumi.export("bell_counts", bell.measurement_counts)
+pulumi.export("function_ids", {name: f.function_id for name, f in functions.items()})
 pulumi.export("program_ids", {name: p.program_id for name, p in programs.items()})
 pulumi.export("session_id", session.session_id)
 pulumi.export("session_state", session.state)

@@ -4,7 +4,8 @@
 directory) with exactly the rules ``RuntimeProgram`` applies at preview, so CI can reject a bad
 change in review instead of at deploy. When a program file sits beside a metadata file
 (``hello.json`` / ``hello.metadata.json`` next to ``hello.py``) it is checked too: it must
-compile and define ``main``.
+compile and define ``main``. A folder holding a ``function.json`` is a Qiskit Function folder,
+checked with the rules ``ibm.Function`` applies at preview (see ``function_folders``).
 
 Output, one line per problem: ``file:line:col: /json/pointer: message`` (``--format text``),
 a JSON report (``--format json``), or GitHub workflow annotations (``--format github``) that show
@@ -24,6 +25,13 @@ from .. import json_schemas
 from ..ibm.metadata import MetadataFileError, read_metadata_file, validate_metadata
 from ..ibm.source import ProgramSourceError, check_source
 from . import missing_file
+from .function_folders import (
+    MANIFEST,
+    check_function_folder,
+    function_folders_under,
+    inside_any,
+    is_function_manifest,
+)
 
 FORMATS = ("text", "json", "github")
 
@@ -35,6 +43,10 @@ class Problem:
     column: int
     pointer: str | None  # None for problems outside a JSON document (program files)
     message: str
+    kind: str = "runtime program metadata"  # the annotation's title (not in the JSON report)
+
+    def report(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "kind"}
 
     def text(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
@@ -46,7 +58,7 @@ class Problem:
         message = self.message if self.pointer is None else f"{self.pointer or '/'}: {self.message}"
         return (
             f"::error file={_gh_property(self.file)},line={self.line},col={self.column},"
-            f"title={_gh_property('runtime program metadata')}::{_gh_data(message)}"
+            f"title={_gh_property(self.kind)}::{_gh_data(message)}"
         )
 
 
@@ -58,27 +70,44 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def collect_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
-    """Metadata files named by ``paths`` (directories: every ``*.json`` below, hidden skipped)."""
+def collect_files(paths: list[str]) -> tuple[list[Path], list[Path], list[Problem]]:
+    """Metadata files and function manifests named by ``paths``.
+
+    A directory gives every function folder below it (a folder holding ``function.json``) and
+    every other ``*.json`` below it, outside those folders, as program metadata; hidden folders
+    are skipped.
+    """
     files: list[Path] = []
+    functions: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            folders = function_folders_under(path)
             found = sorted(
                 p
                 for p in path.rglob("*.json")
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not inside_any(p, folders)
             )
-            if not found:
+            if not found and not folders:
                 problems.append(Problem(raw, 1, 1, None, "no *.json metadata files in directory"))
             files.extend(found)
+            functions.extend(folder / MANIFEST for folder in folders)
         elif path.is_file():
-            files.append(path)
+            (functions if is_function_manifest(path) else files).append(path)
         else:  # a usage error, not a finding: one line and exit code 2 (cli.main)
             raise missing_file(raw)
-    return list(dict.fromkeys(files)), problems
+    return list(dict.fromkeys(files)), list(dict.fromkeys(functions)), problems
+
+
+def validate_function_folder(manifest: Path) -> list[Problem]:
+    """A function folder's problems, each at its manifest field (see ``function_folders``)."""
+    return [
+        Problem(str(manifest), f.line, f.column, f.pointer, f.message, kind="Qiskit Function")
+        for f in check_function_folder(manifest)
+    ]
 
 
 def program_beside(metadata_file: Path) -> Path | None:
@@ -175,26 +204,32 @@ def run_validate(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    files, problems = collect_files(args.paths)
+    files, functions, problems = collect_files(args.paths)
     for path in files:
         problems.extend(validate_file(path))
+    for manifest in functions:
+        problems.extend(validate_function_folder(manifest))
     if getattr(args, "yaml_program", None):
         problems.extend(check_yaml_program(Path(args.yaml_program), files))
     if args.format == "json":
         report: dict[str, Any] = {
             "valid": not problems,
             "files": [str(p) for p in files],
-            "problems": [asdict(p) for p in problems],
+            "functions": [str(p.parent) for p in functions],
+            "problems": [p.report() for p in problems],
         }
         out.write(json.dumps(report, indent=2) + "\n")
     else:
         for problem in problems:
             out.write((problem.github() if args.format == "github" else problem.text()) + "\n")
         bad = len({p.file for p in problems})
+        checked = f"{len(files)} metadata file(s)"
+        if functions:
+            checked += f" and {len(functions)} function folder(s)"
         summary = (
-            f"{len(problems)} problem(s) in {bad} file(s); checked {len(files)} metadata file(s)"
+            f"{len(problems)} problem(s) in {bad} file(s); checked {checked}"
             if problems
-            else f"all {len(files)} metadata file(s) valid"
+            else f"all {checked} valid"
         )
         err.write(summary + "\n")
     return 1 if problems else 0
@@ -209,11 +244,14 @@ def add_validate_commands(subparsers: Any) -> None:
     """Register ``validate`` and ``schema`` on the ``pulumi-quantum`` argparse subparsers."""
     validate = subparsers.add_parser(
         "validate",
-        help="check runtime program metadata files (for CI / code review)",
+        help="check runtime program metadata files and function folders (for CI / code review)",
         description=__doc__.split("\n\n")[1],
     )
     validate.add_argument(
-        "paths", nargs="+", metavar="PATH", help="metadata JSON file, or directory of them"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="metadata JSON file, function.json, or a directory of them",
     )
     validate.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"

@@ -41,7 +41,7 @@ from ..hints import adopt_option
 from ._generated import FunctionArgs, FunctionBase
 from .declarations import FUNCTION
 
-__all__ = ["Function", "FunctionArgs", "FunctionProvider"]
+__all__ = ["Function", "FunctionArgs", "FunctionProvider", "input_problems"]
 
 SKIPPED_DIRS = frozenset({"__pycache__", ".git"})
 """Folders left out of the tar: caches that change when the code runs locally."""
@@ -113,58 +113,8 @@ class FunctionProvider(QuantumProvider):
         checked = FUNCTION.defaults({k: news.get(k) for k in (p.name for p in FUNCTION.inputs)})
         if news.get("import_id") is not None:
             checked["import_id"] = news["import_id"]
-        title = checked.get("title")
-        bad_title = not isinstance(title, str) or not rules.FUNCTION_TITLE.match(title)
-        if title is not None and not is_unknown(title) and bad_title:
-            errors.add(
-                "title",
-                f"{title!r} is not a valid function title; use letters, digits, '.', '_' or "
-                "'-' (at most 255 characters; give the provider in 'provider')",
-            )
-        version = checked.get("version")
-        if version and not is_unknown(version) and not rules.FUNCTION_VERSION.match(str(version)):
-            errors.add("version", f"{version!r} is not in the x.y.z format (e.g. '1.0.0')")
-        runner = checked.get("runner")
-        if runner and not is_unknown(runner) and runner not in rules.FUNCTION_RUNNERS:
-            errors.add("runner", f"{runner!r} is not one of {list(rules.FUNCTION_RUNNERS)}")
-        deps = checked.get("dependencies")
-        if deps and not is_unknown(deps):
-            problems = rules.unpinned_dependencies(d for d in deps if not is_unknown(d))
-            if problems:
-                errors.add("dependencies", "; ".join(problems))
-        schema = checked.get("arguments_schema")
-        if schema and not is_unknown(schema):
-            problem = _schema_problem(schema)
-            if problem:
-                errors.add("arguments_schema", problem)
-        env_vars = checked.get("env_vars")
-        if env_vars and not is_unknown(env_vars):
-            bad = sorted(k for k in env_vars if not k.isidentifier())
-            if bad:
-                errors.add("env_vars", f"{bad}: names must be letters, digits and '_'")
-        source, entrypoint = checked.get("source"), checked.get("entrypoint")
-        if source is None or is_unknown(source):
-            checked["content_sha256"] = source
-        else:
-            try:
-                packed = _packed(source)
-            except (SourceError, OSError) as exc:
-                errors.add("source", f"{exc}; give the function's folder, relative to the project")
-            else:
-                checked["content_sha256"] = packed.sha256
-                if len(packed.data) > rules.MAX_FUNCTION_ARTIFACT_BYTES:
-                    errors.add(
-                        "source",
-                        f"the folder packs to {len(packed.data)} bytes, over IBM's "
-                        f"{rules.MAX_FUNCTION_ARTIFACT_BYTES}-byte limit; move data out of it",
-                    )
-                known = entrypoint and not is_unknown(entrypoint)
-                if known and str(entrypoint).removeprefix("./") not in packed.files:
-                    errors.add(
-                        "entrypoint",
-                        f"{entrypoint!r} is not in the folder {source!r}; give the path of "
-                        "the script relative to it (e.g. 'main.py')",
-                    )
+        for field, message in input_problems(checked):
+            errors.add(field, message)
         return errors.result(checked)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -237,6 +187,82 @@ class FunctionProvider(QuantumProvider):
             "no delete API. It stays in the account and can still be run; it is no longer "
             "managed by this stack."
         )
+
+
+def input_problems(checked: dict[str, Any]) -> list[tuple[str, str]]:
+    """What IBM would refuse in a function's inputs, as ``(field, message)``, every one at once.
+
+    The one set of rules for the resource's ``check`` (preview) and for ``pulumi-quantum
+    validate``'s function folders, so review and preview never disagree. Unknown values
+    (preview) are skipped. Packs ``source`` (relative paths: to the project, the working
+    directory) and records the tar's sha256 as ``checked["content_sha256"]`` (unknown while
+    ``source`` is; absent when the folder cannot be packed).
+    """
+    problems: list[tuple[str, str]] = []
+    title = checked.get("title")
+    bad_title = not isinstance(title, str) or not rules.FUNCTION_TITLE.match(title)
+    if title is not None and not is_unknown(title) and bad_title:
+        problems.append(
+            (
+                "title",
+                f"{title!r} is not a valid function title; use letters, digits, '.', '_' or "
+                "'-' (at most 255 characters; give the provider in 'provider')",
+            )
+        )
+    version = checked.get("version")
+    if version and not is_unknown(version) and not rules.FUNCTION_VERSION.match(str(version)):
+        problems.append(("version", f"{version!r} is not in the x.y.z format (e.g. '1.0.0')"))
+    runner = checked.get("runner")
+    if runner and not is_unknown(runner) and runner not in rules.FUNCTION_RUNNERS:
+        problems.append(("runner", f"{runner!r} is not one of {list(rules.FUNCTION_RUNNERS)}"))
+    deps = checked.get("dependencies")
+    if deps and not is_unknown(deps):
+        unpinned = rules.unpinned_dependencies(d for d in deps if not is_unknown(d))
+        if unpinned:
+            problems.append(("dependencies", "; ".join(unpinned)))
+    schema = checked.get("arguments_schema")
+    if schema and not is_unknown(schema):
+        problem = _schema_problem(schema)
+        if problem:
+            problems.append(("arguments_schema", problem))
+    env_vars = checked.get("env_vars")
+    if env_vars and not is_unknown(env_vars):
+        bad = sorted(k for k in env_vars if not k.isidentifier())
+        if bad:
+            problems.append(("env_vars", f"{bad}: names must be letters, digits and '_'"))
+    problems.extend(_source_problems(checked))
+    return problems
+
+
+def _source_problems(checked: dict[str, Any]) -> list[tuple[str, str]]:
+    source, entrypoint = checked.get("source"), checked.get("entrypoint")
+    if source is None or is_unknown(source):
+        checked["content_sha256"] = source
+        return []
+    try:
+        packed = _packed(source)
+    except (SourceError, OSError) as exc:
+        return [("source", f"{exc}; give the function's folder, relative to the project")]
+    checked["content_sha256"] = packed.sha256
+    problems = []
+    if len(packed.data) > rules.MAX_FUNCTION_ARTIFACT_BYTES:
+        problems.append(
+            (
+                "source",
+                f"the folder packs to {len(packed.data)} bytes, over IBM's "
+                f"{rules.MAX_FUNCTION_ARTIFACT_BYTES}-byte limit; move data out of it",
+            )
+        )
+    known = entrypoint and not is_unknown(entrypoint)
+    if known and str(entrypoint).removeprefix("./") not in packed.files:
+        problems.append(
+            (
+                "entrypoint",
+                f"{entrypoint!r} is not in the folder {source!r}; give the path of "
+                "the script relative to it (e.g. 'main.py')",
+            )
+        )
+    return problems
 
 
 def _shown_title(props: Mapping[str, Any]) -> str:

@@ -222,8 +222,10 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from . import logredact
+    from . import client_pythons, logredact
 
+    for line in client_pythons.apply(os.environ):  # jobs of the newest clients (module doc)
+        logging.getLogger(__name__).info(line)
     credentials = LocalCredentials.from_env()
     tokens = [token for token, _instance in DEFAULT_IBM_TOKENS.values()]
     logredact.install([*credentials.aws.values(), credentials.ibm_token, *tokens])
@@ -295,6 +297,9 @@ def start(args: argparse.Namespace) -> int:
         return 0
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / ENDPOINTS).unlink(missing_ok=True)
+    from . import client_pythons
+
+    pythons = client_pythons.apply(os.environ)  # the daemon inherits them; said below
     command = [
         sys.executable,
         "-m",
@@ -339,6 +344,7 @@ def start(args: argparse.Namespace) -> int:
             and all(v == "ok" for v in health(doc["endpoints"]).values())
         ):
             print(f"local quantum cloud started (pid {child.pid}), logs: {data_dir / LOGFILE}")
+            print("\n".join(f"# {line}" for line in pythons))
             _print_endpoints(doc["endpoints"], data_dir, legacy)
             return 0
         if child.poll() is not None:

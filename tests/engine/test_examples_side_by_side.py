@@ -26,10 +26,11 @@ EXAMPLES = REPO_ROOT / "examples"
 
 def yaml_example(make, folder: str, programs: str, env) -> EngineProject:
     """``examples/<folder>/Pulumi.yaml`` as it is (plus the test's file backend), with the
-    programs folder it reads beside it as ``../programs``."""
+    programs folder it reads beside it as ``../programs`` (and ``../functions``)."""
     project = make("", env=env)
     (project.directory / "__main__.py").unlink()
     shutil.copytree(EXAMPLES / programs, project.directory.parent / "programs")
+    shutil.copytree(EXAMPLES / "functions", project.directory.parent / "functions")
     yaml = (EXAMPLES / folder / "Pulumi.yaml").read_text()
     backend = f"backend:\n  url: file://{project.backend}\n"
     (project.directory / "Pulumi.yaml").write_text(yaml + backend)
@@ -51,7 +52,13 @@ def test_quickstart_then_yaml_quickstart_in_one_account(engine_project, local_cl
     first = python.up()
     yaml = yaml_example(engine_project, "yaml-quickstart", "programs", env)
     second = yaml.up()
-    assert changes(second) == {"create": 10}, second.summary.resource_changes
+    assert changes(second) == {"create": 11}, second.summary.resource_changes
+    # The same function folder, under a title of each project and stack: two functions.
+    titles = {
+        first.outputs["function_titles"].value["bell_counts"],
+        second.outputs["functionTitle"].value,
+    }
+    assert len(titles) == 2
 
     python_ids = set(first.outputs["program_ids"].value.values())
     yaml_ids = set(second.outputs["programIds"].value.values())

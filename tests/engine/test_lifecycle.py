@@ -28,6 +28,7 @@ from ._stacks import (
     s3_client,
 )
 from .harness import REPO_ROOT, EngineProject
+from .test_ibm_function import function_on_gateway
 
 pytestmark = pytest.mark.engine
 
@@ -36,9 +37,10 @@ TASKS = ("bell", "ghz5", "noisy-bell")
 
 
 def quickstart_copy(make: Any, env: dict[str, str]) -> EngineProject:
-    """The quickstart as its own project: examples/{quickstart,programs} + a Pulumi.yaml."""
+    """The quickstart as its own project: examples/{quickstart,programs,functions} + a
+    Pulumi.yaml."""
     project = make("", env=env)
-    for folder in ("quickstart", "programs"):
+    for folder in ("quickstart", "programs", "functions"):
         shutil.copytree(EXAMPLES / folder, project.directory / "examples" / folder)
     (project.directory / "__main__.py").unlink()
     yaml = (project.directory / "Pulumi.yaml").read_text()
@@ -61,9 +63,9 @@ def test_quickstart_lifecycle(engine_project, local_cloud):
     project = quickstart_copy(engine_project, env)
     programs = program_files(project)
     assert len(programs) == 2
-    # the stack, the programs, the session and the batch, the results bucket, three tasks, the
-    # spending limit
-    resources = 1 + len(programs) + 2 + 1 + len(TASKS) + 1
+    # the stack, the function, the programs, the session and the batch, the results bucket,
+    # three tasks, the spending limit
+    resources = 1 + 1 + len(programs) + 2 + 1 + len(TASKS) + 1
 
     preview = project.preview()
     assert plan(preview) == {"create": resources}, preview.change_summary
@@ -77,6 +79,14 @@ def test_quickstart_lifecycle(engine_project, local_cloud):
     assert sorted(t["quantumTaskArn"] for t in all_tasks(env)) == sorted(task_arns.values())
     assert sorted(p["id"] for p in all_programs(env)) == sorted(program_ids.values())
     assert ibm_session_info(env, session_id)["accepting_jobs"] is True
+    # The Qiskit Function: on the gateway, holding exactly the folder's tar.
+    [title] = up.outputs["function_titles"].value.values()
+    assert title.endswith(f"-{project.stack_name}-bell-counts")  # unique per project and stack
+    held = function_on_gateway(env, title)
+    assert held is not None and held["id"] == up.outputs["function_ids"].value["bell_counts"]
+    [function] = project.resources(":Function")
+    assert held["artifact_sha256"] == function["outputs"]["content_sha256"]
+    assert held["version"] == "1.0.0" and held["entrypoint"] == "main.py"
     assert [s["spendingLimitArn"] for s in all_spending_limits(env)] == [
         up.outputs["spending_limit_arn"].value
     ]

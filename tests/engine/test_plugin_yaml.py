@@ -13,6 +13,7 @@ import pytest
 
 from ._stacks import all_programs, all_spending_limits, changes, ibm_session_info, plan, s3_client
 from .harness import REPO_ROOT
+from .test_ibm_function import function_on_gateway
 
 pytestmark = pytest.mark.engine
 
@@ -25,7 +26,8 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
     env = local_cloud.client_env()
     project = engine_project("", env=env)
     (project.directory / "__main__.py").unlink()
-    shutil.copytree(REPO_ROOT / "examples" / "programs", project.directory.parent / "programs")
+    for folder in ("programs", "functions"):
+        shutil.copytree(REPO_ROOT / "examples" / folder, project.directory.parent / folder)
     yaml = (REPO_ROOT / "examples" / "yaml-quickstart" / "Pulumi.yaml").read_text()
     backend = f"backend:\n  url: file://{project.backend}\n"
     (project.directory / "Pulumi.yaml").write_text(yaml + backend)
@@ -33,7 +35,7 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
     bucket = f"amazon-braket-pulumi-quantum-yaml-quickstart-{project.stack_name}"
 
     up = project.up()
-    assert changes(up) == {"create": 10}, up.summary.resource_changes  # 9 and the stack
+    assert changes(up) == {"create": 11}, up.summary.resource_changes  # 10 and the stack
     assert {k: sum(v.value.values()) for k, v in up.outputs.items() if k.endswith("Counts")} == {
         "bellCounts": 200,
         "ghz5Counts": 200,
@@ -41,11 +43,18 @@ def test_yaml_quickstart_deploys_converges_and_tears_down(engine_project, local_
     }
     assert up.outputs["sessionChannel"].value == "ibm_quantum_platform"
     assert up.outputs["resultsBucket"].value == bucket
+    # The Qiskit Function, uploaded from ../functions/bell_counts through the plugin.
+    title = up.outputs["functionTitle"].value
+    assert title == f"pulumi-quantum-yaml-quickstart-{project.stack_name}-bell-counts"
+    held = function_on_gateway(env, title)
+    assert held is not None and held["id"] == up.outputs["functionId"].value
+    assert held["version"] == "1.0.0" and held["entrypoint"] == "main.py"
     preview = project.preview()
     assert plan(preview) == {}, preview.change_summary
 
     destroy = project.destroy()
-    assert changes(destroy) == {"delete": 10}
+    assert changes(destroy) == {"delete": 11}
+    assert function_on_gateway(env, title) is not None  # no delete API: retained
     assert all_programs(env) == [] and all_spending_limits(env) == []
     assert bucket not in {b["Name"] for b in s3_client(env).list_buckets()["Buckets"]}
     assert ibm_session_info(env, up.outputs["sessionId"].value)["state"] in ("closed", None)

@@ -61,6 +61,12 @@ def check_outputs(outputs: dict) -> None:
     assert set(outputs["task_arns"]) == {"bell", "ghz5", "noisy-bell"}
     assert all(":quantum-task/" in arn for arn in outputs["task_arns"].values())
     assert set(outputs["program_ids"]) == {"parity_check", "sampler_counts"}
+    assert (
+        set(outputs["function_ids"]) == {"bell_counts"} and outputs["function_ids"]["bell_counts"]
+    )
+    assert outputs["function_titles"] == {
+        "bell_counts": "pulumi-quantum-quickstart-dev-bell-counts"
+    }
     assert outputs["session_id"] and outputs["batch_id"]
     assert outputs["session_channel"] == "ibm_quantum_platform"  # the current platform
     assert outputs["session_state"] == "open"
@@ -115,6 +121,8 @@ def test_quickstart_deploys_prints_counts_and_teardown_cleans_up(tmp_path: Path)
         again = last_json_document(run("quickstart", env).stdout)
         check_outputs(again)
         assert set(again["task_arns"].values()).isdisjoint(outputs["task_arns"].values())
+        # The function was retained (no delete API) and is taken up again: the same one.
+        assert again["function_ids"] == outputs["function_ids"]
     finally:
         run("teardown", env)
 

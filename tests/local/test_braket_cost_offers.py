@@ -14,9 +14,33 @@ import datetime as dt
 import io
 import json
 import urllib.request
+from decimal import Decimal
 
 import boto3
 import pytest
+
+
+def offer_rows(url: str) -> list[dict[str, str]]:
+    """The offer file's price rows, read here with the csv module (not the SDK's reader)."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        lines = response.read().decode().splitlines()
+    return list(csv.DictReader(lines[5:]))
+
+
+def qpu_task_price(rows: list[dict[str, str]], task_arn: str, device_arn: str, shots: int):
+    """USD of one on-demand QPU task from the offer file's rows: per task + shots x per shot."""
+    region, name = task_arn.split(":")[3], _device_name(device_arn)
+
+    def price(family: str) -> Decimal:
+        (row,) = [
+            r for r in rows
+            if r["Product Family"] == family and r["DeviceName"] == name
+            and r["Region Code"] == region
+        ]  # fmt: skip
+        assert row["Currency"] == "USD"
+        return Decimal(row["PricePerUnit"])
+
+    return price("Quantum Task") + shots * price("Quantum Task-Shot")
 
 
 def _sdk_pricing():
@@ -116,3 +140,27 @@ def test_simulators_are_priced_in_every_region_they_are_served(cloud_env) -> Non
                "operation": "CompleteTask"}
         )  # fmt: skip
         assert len(sv1) == 1, region
+
+
+def test_hybrid_job_instances_are_priced_per_minute_in_every_region(cloud_env) -> None:
+    """``Braket Managed Jobs Instance`` rows (the SDK does not price jobs; estimates do): the
+    SDK's default instance is priced in every region, every priced type is one Braket accepts
+    (the service model's InstanceType), once per region, per minute, in USD."""
+    import botocore.session
+
+    accepted = set(
+        botocore.session.get_session().get_service_model("braket").shape_for("InstanceType").enum
+    )
+    rows = [
+        r for r in offer_rows(cloud_env["BRAKET_PRICE_OFFERS_URL"])
+        if r["Product Family"] == "Braket Managed Jobs Instance"
+    ]  # fmt: skip
+    regions = ("us-east-1", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1")
+    priced = {r["Instance Type"] for r in rows}
+    assert "ml.m5.large" in priced  # the SDK's default instanceType
+    assert priced <= accepted
+    for kind in priced:
+        for region in regions:
+            (row,) = [r for r in rows if r["Instance Type"] == kind and r["Region Code"] == region]
+            assert row["Currency"] == "USD" and Decimal(row["PricePerUnit"]) > 0
+            assert dt.timedelta(**{row["Unit"]: 1}) == dt.timedelta(minutes=1)

@@ -72,7 +72,7 @@ def test_exhausted_spending_limit_blocks_new_tasks(cloud_env, results_bucket):
     braket = boto3.client("braket")
     arn = braket.create_spending_limit(deviceArn=QPU, spendingLimit="0.00")["spendingLimitArn"]
     try:
-        with pytest.raises(braket.exceptions.ServiceQuotaExceededException, match="pending limit"):
+        with pytest.raises(braket.exceptions.ValidationException, match="over the spending limit"):
             create(braket, results_bucket, deviceArn=QPU)
     finally:
         braket.delete_spending_limit(spendingLimitArn=arn)

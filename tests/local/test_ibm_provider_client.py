@@ -206,3 +206,36 @@ def test_seed_002_client_details_as_ibm(server: IbmServer, provider, tmp_path, m
     with pytest.raises(RequestsApiError) as info:
         IBMProvider(token=ALICE[0], url=server.url + "/no-such-prefix")
     assert info.value.status_code == 404
+
+
+def test_failed_jobs_error_message_as_ibm_words_it(server: IbmServer, provider) -> None:
+    """A failed job's ``error_message()`` (and ``result()``'s error) through the unmodified
+    qiskit-ibm-provider 0.11, which reads ``state.reason`` and, when IBM says only ``"Error"``,
+    the job's results: an instruction IBM refuses is its error 7001 message, raised as a
+    ``JobError`` by the circuit runner; a retrieved job says the same."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Gate
+    from qiskit.providers import JobStatus
+    from qiskit_ibm_provider.job.exceptions import IBMJobFailureError
+
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.append(Gate("bad_instruction", 2, []), [0, 1])  # opaque: nothing can run it
+    circuit.measure([0, 1], [0, 1])
+    job = provider.get_backend("ibmq_qasm_simulator").run(circuit, shots=10)
+    wait_until(lambda: job.status() in (JobStatus.ERROR, JobStatus.DONE), timeout=90)
+    assert job.status() is JobStatus.ERROR
+    expected = "Instruction bad_instruction is not supported."  # IBM's error 7001
+    assert job.error_message() == expected
+    with pytest.raises(IBMJobFailureError) as info:
+        job.result()
+    assert info.value.message == f"Job failed: {expected}"
+    assert provider.retrieve_job(job.job_id()).error_message() == expected
+
+    # The job document says what IBM's did: the reason "Error", the detail in the results.
+    alice = server.login(ALICE[0])
+    document = alice.get(f"{server.url}/jobs/{job.job_id()}", timeout=10).json()
+    assert document["state"] == {"status": "Failed", "reason": "Error"}
+    results = alice.get(f"{server.url}/jobs/{job.job_id()}/results", timeout=10).text
+    assert results.startswith("Traceback (most recent call last):")
+    assert f"JobError: '{expected}'" in results

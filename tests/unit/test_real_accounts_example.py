@@ -45,6 +45,7 @@ def declared():
             names["bell"],
             names["budget"],
             *names["programs"].values(),
+            *names["functions"].values(),
         ]
         return pulumi.Output.all(*[resource.urn for resource in declared])
 
@@ -57,6 +58,13 @@ def test_real_accounts_declares_the_quickstart_resources_from_config(declared):
     for resource in declared:
         by_type.setdefault(resource.typ.rsplit(":", 1)[-1], []).append(resource)
     assert len(by_type["RuntimeProgram"]) == 2
+    # Today's IBM Quantum Platform: the example function's folder, its function.json settings.
+    [function] = by_type["Function"]
+    assert function.inputs["title"] == "real-accounts-prod-bell-counts"
+    assert Path(function.inputs["source"]) == EXAMPLE.parent / "functions" / "bell_counts"
+    assert function.inputs["entrypoint"] == "main.py"
+    assert function.inputs["version"] == "1.0.0"
+    assert function.inputs["arguments_schema"]["properties"]["shots"]["type"] == "integer"
     assert len(by_type["Session"]) == 1
     [batch] = by_type["Batch"]
     assert batch.inputs["mode"] == "batch" and batch.inputs["on_delete"] == "cancel"

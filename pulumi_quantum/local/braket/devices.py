@@ -32,6 +32,7 @@ import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -64,6 +65,11 @@ REQUEST_REGION: ContextVar[str] = ContextVar("braket_request_region", default=DE
 """The region the current request was signed for (set by the app from the SigV4 scope)."""
 
 
+def usd(price: float) -> Decimal:
+    """A price of the table as the exact decimal it was written as (0.00145, not its float)."""
+    return Decimal(repr(price))
+
+
 @dataclass(frozen=True)
 class Device:
     arn: str
@@ -90,12 +96,14 @@ class Device:
     def available_in(self, region: str) -> bool:
         return region in self.regions
 
-    def task_cost(self, shots: int, seconds: float) -> float:
+    def task_cost(self, shots: int, seconds: float) -> Decimal:
         """USD Braket charges for one task: per task + per shot on a QPU, per minute of
-        simulation (at least MIN_BILLED_SECONDS) on a simulator."""
+        simulation (at least MIN_BILLED_SECONDS) on a simulator. Decimal, as the SDK's Tracker
+        computes it from the offer file's prices (``offers.py`` publishes the same numbers)."""
         if self.qpu is not None:
-            return self.qpu.price_per_task + shots * self.qpu.price_per_shot
-        return self.cost_per_minute * max(MIN_BILLED_SECONDS, seconds) / 60
+            return usd(self.qpu.price_per_task) + shots * usd(self.qpu.price_per_shot)
+        billed = Decimal(repr(max(MIN_BILLED_SECONDS, seconds)))
+        return usd(self.cost_per_minute) * billed / 60
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -3,8 +3,8 @@
 Wire concerns (parsing, shape constraints, serialisation) live in ``responses``; this module holds
 the rules the model cannot express: devices must exist in the caller's region and be ONLINE,
 actions must be programs the device accepts (``qpu_rules`` for QPUs), reservations must fit,
-clientTokens make creates idempotent, the concurrent-task quota and spending limits are
-enforced, and task status only moves forward
+clientTokens make creates idempotent, the concurrent-task quota and spending limits
+(``spending``) are enforced, and task status only moves forward
 (CREATED -> QUEUED -> RUNNING -> COMPLETED | FAILED, or -> CANCELLING -> CANCELLED).
 
 Every write is one Store transaction, so concurrent requests can neither lose updates nor create a
@@ -34,10 +34,8 @@ from ...rules import (  # one truth with the preview
 )
 from ..faults import Faults
 from ..store import StorageUnavailable, Store
-from . import program_sets, qpu_rules, result_rules, task_budget
+from . import program_sets, qpu_rules, result_rules, spending, task_budget
 from .devices import (
-    ALL_DEVICES,
-    MIN_BILLED_SECONDS,
     OPENQASM_ACTION,
     REQUEST_REGION,
     Device,
@@ -55,10 +53,10 @@ from .exceptions import (
 from .program_sets import PROGRAM_SET_ACTION
 from .queue_info import device_queue_counts, task_queue_info
 from .reservations import Reservations
+from .spending import ACTIVE
 
 ACCOUNT_ID = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
-ACTIVE = ("CREATED", "QUEUED", "RUNNING", "CANCELLING")
 BUCKET_CACHE_SECONDS = 5.0
 
 DDL = """
@@ -326,7 +324,7 @@ class BraketBackend:
             if row:  # a concurrent duplicate won the race
                 self._same_request(row, request_hash)
                 return {"quantumTaskArn": row["arn"]}
-            self._check_quotas(conn, device, now, params["shots"])
+            self._check_quotas(conn, device, now, params["shots"], bool(associations))
             conn.execute(
                 "INSERT INTO braket_tasks (arn, client_token, request_hash, device_arn, status,"
                 " shots, bucket, directory, action, device_parameters, job_token, created_at)"
@@ -415,7 +413,9 @@ class BraketBackend:
         self._same_request(row, request_hash)
         return row["arn"]
 
-    def _check_quotas(self, conn: Any, device: Device, now: float, shots: int = 0) -> None:
+    def _check_quotas(
+        self, conn: Any, device: Device, now: float, shots: int = 0, reserved: bool = False
+    ) -> None:
         limit = self.faults.max_concurrent_tasks
         if limit:
             (active,) = conn.execute(
@@ -426,41 +426,8 @@ class BraketBackend:
                     f"The number of concurrent quantum tasks ({active}) has reached the quota "
                     f"of {limit}; wait for tasks to finish or cancel some"
                 )
-        for row in conn.execute(
-            "SELECT * FROM braket_spending_limits WHERE device_arn = ? AND start_at <= ?"
-            " AND end_at > ?",
-            (device.arn, now, now),
-        ).fetchall():
-            queued, total = self._spend(conn, row)
-            next_cost = device.task_cost(shots, MIN_BILLED_SECONDS)
-            if queued + total + next_cost > float(row["spending_limit"]):
-                raise ServiceQuotaExceededException(
-                    f"Spending limit {row['arn']} ({row['spending_limit']} USD) for "
-                    f"{device.arn} would be exceeded (spent {total:.2f}, queued {queued:.2f})"
-                )
-
-    @staticmethod
-    def _spend(conn: Any, limit_row: Any) -> tuple[float, float]:
-        """(queued, total) USD for a spending limit's device and period.
-
-        ``conn`` is anything with ``execute(sql, params)`` returning a cursor: a connection
-        inside a transaction, or the Store itself for a read.
-        """
-        device = ALL_DEVICES[limit_row["device_arn"]]
-        queued = total = 0.0
-        for row in conn.execute(
-            "SELECT status, shots, started_at, ended_at FROM braket_tasks WHERE device_arn = ?"
-            " AND created_at >= ? AND created_at < ?",
-            (limit_row["device_arn"], limit_row["start_at"], limit_row["end_at"]),
-        ).fetchall():
-            if row["status"] in ACTIVE:
-                queued += device.task_cost(row["shots"], MIN_BILLED_SECONDS)
-            elif row["started_at"] is not None and row["ended_at"] is not None:
-                if device.qpu is not None and row["status"] != "COMPLETED":
-                    continue  # QPU tasks are billed only when they complete
-                seconds = row["ended_at"] - row["started_at"]
-                total += device.task_cost(row["shots"], seconds)
-        return queued, total
+        if not reserved:  # a reservation's tasks are billed by the reservation, not by limits
+            spending.check(conn, device, now, shots)
 
     def _task_row(self, arn: str) -> Any:
         row = self.store.query_one("SELECT * FROM braket_tasks WHERE arn = ?", (arn,))
@@ -830,15 +797,15 @@ class BraketBackend:
         page, token = _page(rows, params)
         limits = []
         for row in page:
-            queued, total = self._spend(_Reader(self.store), row)
+            spent = spending.spend(_Reader(self.store), row)
             limits.append(
                 {
                     "spendingLimitArn": row["arn"],
                     "deviceArn": row["device_arn"],
                     "timePeriod": {"startAt": row["start_at"], "endAt": row["end_at"]},
                     "spendingLimit": row["spending_limit"],
-                    "queuedSpend": f"{queued:.2f}",
-                    "totalSpend": f"{total:.2f}",
+                    "queuedSpend": spending.amount(spent.queued),
+                    "totalSpend": spending.amount(spent.total),
                     "createdAt": row["created_at"],
                     "updatedAt": row["updated_at"],
                     "tags": self._tags(row["arn"]),

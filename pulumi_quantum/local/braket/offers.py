@@ -21,6 +21,9 @@ The rows are shaped as the SDK searches them (``braket/tracking/tracker.py``):
   ``TN1``) in ``Version``, ``Unit`` ``minutes`` (the SDK turns it into a ``timedelta``).
 * One row per region the device is served in (``Region Code``): the SDK prices a task by its
   ARN's region.
+* A hybrid job's classical instance: ``Braket Managed Jobs Instance`` per ``Instance Type``, per
+  minute (AWS's pricing documentation names the family; the SDK does not price jobs), from
+  ``instance_prices.py``, in every region Braket runs in.
 
 Test devices (``--test-devices``: an OFFLINE and a RETIRED QPU AWS does not have) never run a
 task and have no row.
@@ -33,9 +36,11 @@ import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
-from .devices import ALL_DEVICES, PRICES_PUBLISHED, Device
+from .devices import ALL_DEVICES, PRICES_PUBLISHED, REGIONS, Device, usd
+from .instance_prices import HOURLY_USD, per_minute
 
 OFFER_PATH = "/offers/v1.0/aws/AmazonBraket/current/index.csv"
 """Where AWS publishes Braket's offer file (the path of the SDK's default URL), here too."""
@@ -52,8 +57,8 @@ RATE_SUFFIX = "6YS6EN2CT7"  # ... and the rate code of its single price dimensio
 HEADER = (
     "SKU", "OfferTermCode", "RateCode", "TermType", "PriceDescription", "EffectiveDate",
     "StartingRange", "EndingRange", "Unit", "PricePerUnit", "Currency", "Product Family",
-    "serviceCode", "Location", "Location Type", "Device Name", "DeviceName", "Region Code",
-    "Version", "usagetype", "operation", "serviceName",
+    "serviceCode", "Location", "Location Type", "Device Name", "DeviceName", "Instance Type",
+    "Region Code", "Version", "usagetype", "operation", "serviceName",
 )  # fmt: skip
 
 QPU_TASK = "Quantum Task"
@@ -62,6 +67,7 @@ JOB_QPU_TASK = "Braket Managed Jobs QPU Task"
 JOB_QPU_SHOT = "Braket Managed Jobs QPU Task Shot"
 SIMULATOR_TASK = "Simulator Task"
 JOB_SIMULATOR_TASK = "Braket Managed Jobs Simulator Task"
+JOB_INSTANCE = "Braket Managed Jobs Instance"
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,9 @@ class Offer:
 
     family: str
     region: str
-    device: str  # the offer file's device name (QPUs) or version (simulators)
+    device: str  # the offer file's device name (QPUs), version (simulators) or instance type
     unit: str
-    price: float
+    price: float | Decimal
     description: str
 
     @property
@@ -89,8 +95,9 @@ def offer_device_name(arn: str) -> str:
     return name.replace("Ibex", "IBEX")
 
 
-def _price(value: float) -> str:
-    return f"{value:.10f}"
+def _price(value: float | Decimal) -> str:
+    """10 decimal places, as AWS prints prices (0.00145 -> 0.0014500000)."""
+    return f"{value if isinstance(value, Decimal) else usd(value):.10f}"
 
 
 def offers(devices: Iterable[Device]) -> list[Offer]:
@@ -120,6 +127,16 @@ def offers(devices: Iterable[Device]) -> list[Offer]:
     return out
 
 
+def instance_offers() -> list[Offer]:
+    """The per-minute price of each priced hybrid-job instance type, in every Braket region."""
+    return [
+        Offer(JOB_INSTANCE, region, kind, "minutes", per_minute(kind),
+              f"{per_minute(kind)} USD per minute of {kind} (hybrid job instance)")
+        for kind in HOURLY_USD
+        for region in REGIONS
+    ]  # fmt: skip
+
+
 @cache
 def _locations() -> Mapping[str, str]:
     """Region code -> AWS's region name (``US East (N. Virginia)``), from botocore's data."""
@@ -135,6 +152,7 @@ def _locations() -> Mapping[str, str]:
 
 def _row(offer: Offer) -> dict[str, str]:
     qpu = offer.family in (QPU_TASK, QPU_SHOT, JOB_QPU_TASK, JOB_QPU_SHOT)
+    instance = offer.family == JOB_INSTANCE
     job = offer.family.startswith("Braket Managed Jobs")
     if qpu:
         operation = "Managed-Jobs" if job else "CreateQuantumTask"
@@ -158,8 +176,9 @@ def _row(offer: Offer) -> dict[str, str]:
         "Location Type": "AWS Region",
         "Device Name": offer.device if qpu and job else "",
         "DeviceName": offer.device if qpu and not job else "",
+        "Instance Type": offer.device if instance else "",
         "Region Code": offer.region,
-        "Version": "" if qpu else offer.device,
+        "Version": "" if qpu or instance else offer.device,
         "usagetype": f"{offer.region}-{offer.device}-{offer.family.replace(' ', '')}",
         "operation": operation,
         "serviceName": "Amazon Braket",
@@ -178,7 +197,7 @@ def offer_file() -> str:
     writer.writerow(["Version", PRICES_PUBLISHED.replace("-", "") + "000000"])
     writer.writerow(["OfferCode", OFFER_CODE])
     writer.writerow(HEADER)
-    for offer in offers(ALL_DEVICES.values()):
+    for offer in offers(ALL_DEVICES.values()) + instance_offers():
         row = _row(offer)
         writer.writerow([row[column] for column in HEADER])
     return out.getvalue()

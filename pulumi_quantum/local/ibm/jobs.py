@@ -24,6 +24,12 @@ from .programs import Programs
 from .sessions import Sessions
 from .validation import JOB_CREATE, MAX_TIME_LIMIT, TAGS_UPDATE, int_arg, validate
 
+PROGRAM_ERROR_REASON = "Error"
+"""``state.reason`` of a legacy-runtime job whose program raised. IBM's runtime said no more
+there: the detail is in the job's results (the program's log, ending with its traceback), and
+qiskit-ibm-provider 0.11's ``error_message()`` reads the results exactly when the reason is
+``"Error"``: the message of a ``JobError: '...'`` line, else ``"Unknown error; "`` and the last
+traceback (``IBMCircuitJob.error_message``; qiskit-ibm-provider#411, #388)."""
 BUILTIN_TIME_LIMIT = 300
 """Seconds allowed to the built-in circuit runner unless the job asks for less."""
 PENDING = ("Queued", "Running")
@@ -186,10 +192,14 @@ class Jobs:
         if instance and not is_crn(instance):
             hub, group, project = instance.split("/")
             doc.update(hub=hub, group=group, project=project)
+        reason = row["reason"]
+        program_raised = str(row["result"] or "").startswith("Traceback")
+        if row["status"] == "Failed" and program_raised and not is_crn(instance):
+            reason = PROGRAM_ERROR_REASON  # the traceback in the results says what happened
         doc.update(
             {
                 "status": row["status"],
-                "state": {"status": row["status"], "reason": row["reason"]},
+                "state": {"status": row["status"], "reason": reason},
                 "created": db.iso(row["created_at"]),
                 "session_id": row["session_id"],
                 "tags": json.loads(row["tags"]),

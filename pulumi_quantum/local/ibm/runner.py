@@ -60,9 +60,27 @@ def simulator() -> Any:
     return BasicSimulator()
 
 
+UNSUPPORTED_INSTRUCTION = "Instruction {} is not supported."
+"""IBM's wording of error 7001 (its error code registry), raised as qiskit's ``JobError`` as
+IBM's circuit runner did: qiskit-ibm-provider 0.11 reads ``JobError: '<message>'`` out of a
+failed job's results and shows just the message (``IBMCircuitJob._parse_result_for_errors``)."""
+
+
+def unsupported_instruction(circuit: Any, backend: Any) -> str | None:
+    """The first instruction the simulator cannot run and nothing can decompose (an opaque
+    gate: no definition), which IBM refuses as error 7001; None if every one can run."""
+    supported = set(backend.target.operation_names) | {"barrier", "measure", "reset", "delay"}
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name not in supported and getattr(operation, "definition", None) is None:
+            return str(operation.name)
+    return None
+
+
 def run_circuits(backend: Any, params: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The circuit path of ``IBMBackend.run``: simulate and answer a ``Result`` dict."""
     from qiskit import QuantumCircuit, transpile
+    from qiskit.providers import JobError
 
     circuits = params.get("circuits")
     if not isinstance(circuits, list):
@@ -73,6 +91,9 @@ def run_circuits(backend: Any, params: dict[str, Any], spec: dict[str, Any]) -> 
                 f"params.circuits[{index}] is a {type(circuit).__name__}, not a QuantumCircuit;"
                 " the local runtime executes QuantumCircuit objects only (no OpenQASM 3 text)"
             )
+        name = unsupported_instruction(circuit, backend)
+        if name is not None:
+            raise JobError(UNSUPPORTED_INSTRUCTION.format(name))
     shots = int(params.get("shots") or 4000)
     run_options: dict[str, Any] = {"shots": shots, "memory": bool(params.get("memory", False))}
     if params.get("seed_simulator") is not None:

@@ -22,6 +22,10 @@ local cloud was down is reported as such.
 * A job submitted to a session that no longer accepts jobs is rejected with
   400 ``Session has been closed.`` (IBM's error code 1217).
 
+``elapsed_time`` (what ``Session.usage()`` reads) is the session's usage as IBM bills it
+(:mod:`.billing`): a dedicated session's span from its first job's start to its last job's end,
+a batch's sum of its jobs' times, in whole seconds rounded up.
+
 ``state_reason`` (why a session is closed: ``closed`` | ``cancelled`` | ``max_ttl``) is a
 local addition for diagnostics; clients and pulumi-quantum's resources never rely on it.
 """
@@ -33,7 +37,7 @@ from typing import Any
 
 from ...durations import DurationError, parse_duration
 from ..store import Store
-from . import backends, db
+from . import backends, billing, db
 from .accounts import Accounts, IbmUser
 from .errors import ApiError, bad_request, not_found
 from .validation import MAX_TIME_LIMIT, SESSION_UPDATE, validate
@@ -126,12 +130,18 @@ class Sessions:
         return self._store.query_one(
             "SELECT MIN(started_at) AS activated, MAX(started_at) AS last_started,"
             " MAX(finished_at) AS last_completed,"
-            " SUM(CASE WHEN status IN ('Queued','Running') THEN 1 ELSE 0 END) AS pending,"
-            " SUM(CASE WHEN started_at IS NOT NULL"
-            "     THEN COALESCE(finished_at, ?) - started_at ELSE 0 END) AS elapsed"
+            " SUM(CASE WHEN status IN ('Queued','Running') THEN 1 ELSE 0 END) AS pending"
             " FROM ibm_jobs WHERE session_id = ?",
-            (db.now(), session_id),
+            (session_id,),
         )
+
+    def _billed(self, row: sqlite3.Row) -> int:
+        """The session's usage as IBM bills it (:mod:`.billing`): its span if dedicated, the
+        sum of its jobs' times if a batch."""
+        spans = self._store.query(
+            billing.SPANS_SQL + " AND j.session_id = ?", (db.now(), row["id"])
+        )
+        return billing.workload(row["mode"], ((r["started"], r["ended"]) for r in spans))
 
     @staticmethod
     def _closed(row: sqlite3.Row, jobs: sqlite3.Row, now: float) -> tuple[str, float] | None:
@@ -176,7 +186,7 @@ class Sessions:
             "closed_at": db.iso(closed[1]) if closed else None,
             "last_job_started": db.iso(jobs["last_started"]),
             "last_job_completed": db.iso(jobs["last_completed"]),
-            "elapsed_time": round(jobs["elapsed"] or 0),
+            "elapsed_time": self._billed(row),
             "user_id": row["owner"],
             "state_reason": closed[0] if closed else None,
         }

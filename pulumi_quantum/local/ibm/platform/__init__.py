@@ -19,6 +19,7 @@ from ..routes import host_of
 from ..sessions import Sessions
 from .api import PlatformApi
 from .iam import Iam
+from .usage import InstanceUsage, default_limit
 
 __all__ = ["Platform"]
 
@@ -37,7 +38,8 @@ class Platform:
     ) -> None:
         knobs = faults or Faults()  # iam_token_ttl: IBM's 3600 unless a test shortens it
         self.iam = Iam(store, accounts, lambda: knobs.iam_token_ttl)
-        self.api = PlatformApi(accounts, sessions, jobs)
+        usage = InstanceUsage(store, default_limit())  # PQ_IBM_INSTANCE_LIMIT, read at start
+        self.api = PlatformApi(accounts, sessions, jobs, usage)
         self._accounts = accounts
 
     @staticmethod

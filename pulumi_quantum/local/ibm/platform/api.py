@@ -24,6 +24,7 @@ from ..sessions import Sessions
 from ..validation import MAX_TIME_LIMIT, json_body, validate
 from . import job_budget, versions
 from .primitives import PROGRAMS
+from .usage import InstanceUsage
 
 JOB_CREATE = {
     "type": "object",
@@ -67,11 +68,18 @@ def _no_content() -> Response:
 
 
 class PlatformApi:
-    def __init__(self, accounts: Accounts, sessions: Sessions, jobs: Jobs) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        sessions: Sessions,
+        jobs: Jobs,
+        usage: InstanceUsage | None = None,
+    ) -> None:
         self.accounts = accounts
         self.sessions = sessions
         self.jobs = jobs
         self._store = jobs._store
+        self.usage = usage or InstanceUsage(self._store)
 
     def caller(self, request: Request) -> IbmUser:
         """The user behind ``Authorization`` (IAM bearer token or ``apikey``)."""
@@ -149,22 +157,20 @@ class PlatformApi:
         backends.require(name)
         return _json({})
 
-    # -- usage ---------------------------------------------------------------------------------
+    # -- instance, its configuration and usage (see .usage) --------------------------------------
     def _usage(self, request: Request, user: IbmUser, crn: str) -> Response:
-        """Quantum seconds used by the instance; the local cloud sets no limit."""
-        used = self._store.query_one(
-            "SELECT COALESCE(SUM(finished_at - started_at), 0) AS s FROM ibm_jobs "
-            "WHERE instance = ? AND started_at IS NOT NULL AND finished_at IS NOT NULL",
-            (crn,),
-        )["s"]
-        return _json(
-            {
-                "instance_id": crn,
-                "plan_id": "local-quantum-plan",
-                "usage_consumed_seconds": round(used),
-                "usage_limit_reached": False,
-            }
-        )
+        return _json(self.usage.report(crn))
+
+    def _instance(self, request: Request, user: IbmUser, crn: str) -> Response:
+        return _json(self.usage.instance(crn, list(backends.names())))
+
+    def _instance_configuration_get(self, request: Request, user: IbmUser, crn: str) -> Response:
+        limit = self.usage.limit(crn)
+        return _json({"instance_limit": None if limit is None else float(limit)})
+
+    def _instance_configuration_put(self, request: Request, user: IbmUser, crn: str) -> Response:
+        self.usage.configure(crn, json_body(request.get_data(), "instance configuration"))
+        return _no_content()
 
     # -- sessions ------------------------------------------------------------------------------
     def _session_create(self, request: Request, user: IbmUser, crn: str) -> Response:
@@ -203,6 +209,7 @@ class PlatformApi:
             raise not_found("program", program_id)
         backend = backends.require(body["backend"])
         job_budget.check(program_id, backend, body["params"])  # before anything is created
+        self.usage.admit(crn)  # past the instance's usage limit: refused, nothing queued
         job_id = db.new_id()
         session_id = body.get("session_id")
         if body.get("start_session"):
