@@ -9,6 +9,7 @@ QPU task, and the billed cost after it ran for a simulator task (docs/cost.md).
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import boto3
 import pytest
@@ -133,7 +134,36 @@ def test_a_spending_limit_reports_what_the_task_was_billed(cloud_env, results_bu
     billed = task.outs["billed_cost"]
     assert billed["exact"] and billed["usd"] == checked.inputs["estimated_cost"]["usd"]
     refreshed = limits.read(limit.id, dict(limit.outs))
-    assert refreshed.outs["total_spend"] == f"{billed['usd']:.2f}"
-    assert refreshed.outs["queued_spend"] in ("0", "0.0", "0.00")
+    assert Decimal(refreshed.outs["total_spend"]) == Decimal(str(billed["usd"]))  # Braket's text
+    assert Decimal(refreshed.outs["queued_spend"]) == 0
     limits.delete(limit.id, dict(refreshed.outs))
     tasks.delete(task.id, dict(task.outs))
+
+
+def test_a_jobs_estimate_uses_the_local_instance_price(cloud_env, tmp_path):
+    from pulumi_quantum.braket import JobProvider
+    from pulumi_quantum.pricing import braket_prices
+
+    script = tmp_path / "algo.py"
+    script.write_text("def main():\n    return 1\n")
+    checked = JobProvider().check(
+        {},
+        {
+            "source": str(script),
+            "device": SV1,
+            "output_data_config": {"s3Path": "s3://amzn-braket-results/jobs"},
+            "instance_config": {
+                "instanceType": "ml.m5.large",
+                "instanceCount": 2,
+                "volumeSizeInGb": 30,
+            },
+            "stopping_condition": {"maxRuntimeInSeconds": 600},
+            "urn_seed": "proj::stack::Job::algo",
+        },
+    )
+    assert checked.failures == []
+    url = cloud_env["BRAKET_PRICE_OFFERS_URL"]
+    price = braket_prices.instance_price(offers.load(url), "us-east-1", "ml.m5.large")
+    estimate = checked.inputs["estimated_cost"]
+    assert estimate["source"] == url and estimate["exact"] is False
+    assert estimate["usd"] == pytest.approx(float(price.per_second() * 600 * 2))
