@@ -95,9 +95,7 @@ POLICIES = [
         "quantum-device-allow-list",
         "Tasks, jobs, spending limits and sessions may use only the allowedDevices "
         "(Braket device ARNs or IBM backend names; shell-style patterns).",
-        lambda r, a: rules.device_allowed(
-            r, _config(a, "allowedDevices", DEFAULT_ALLOWED_DEVICES)
-        ),
+        lambda r, a: rules.device_allowed(r, _config(a, "allowedDevices", DEFAULT_ALLOWED_DEVICES)),
         {
             "allowedDevices": {
                 "type": "array",

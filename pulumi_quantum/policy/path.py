@@ -1,4 +1,8 @@
-"""Print the policy pack's directory, for ``--policy-pack "$(python -m pulumi_quantum.policy.path)"``."""
+"""Print the policy pack's directory.
+
+For ``pulumi preview --policy-pack "$(python -m pulumi_quantum.policy.path)"``: the pack ships
+inside the installed package, wherever pip put it.
+"""
 
 from __future__ import annotations
 
