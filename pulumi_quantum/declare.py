@@ -397,3 +397,20 @@ def package_exports(namespace: Mapping[str, Any]) -> dict[str, str]:
     for decl in declared_in(namespace):
         names.update(decl.exports())
     return dict(sorted(names.items()))
+
+
+ESTIMATED_COST = Prop(
+    "estimated_cost",
+    "object",
+    "What the resource is expected to cost, known at preview (``check`` computes it from the "
+    "inputs and the vendor's price list, so policy packs see it too): ``{usd, source, "
+    "price_date, basis, exact}``; ``usd`` is null when no price was found (``basis`` says "
+    "why). See docs/cost.md. Never a change by itself.",
+    "dict[str, Any]",
+    role="output",
+    items="any",
+)
+"""The one declaration of the cost estimate every priced resource carries (QuantumTask, Job,
+Session, Batch): an output that ``check`` fills in, so it is in the checked inputs (what a
+policy pack sees) and shown by ``pulumi preview``. Declared as an output, it is never compared
+by a diff (:attr:`ResourceDecl.never_a_change`) nor by :meth:`ResourceDecl.accepted`."""

@@ -54,6 +54,11 @@ os.environ.update(LOOPBACK_FALLBACKS)
 for _name in ("PQ_LOCAL_BRAKET_PORT", "PQ_LOCAL_S3_PORT", "PQ_LOCAL_IBM_PORT"):
     os.environ.pop(_name, None)
 os.environ["PQ_LOCAL_DATA_DIR"] = tempfile.mkdtemp(prefix="pq-no-local-cloud-")
+# Cost estimates read Braket's offer file (docs/cost.md); on the aws target that is AWS's public
+# file. Every test prices from a fixture in AWS's format unless it points elsewhere (a local
+# cloud's client_env() gives its own file).
+OFFER_FIXTURE = Path(__file__).parent / "data" / "braket-offer-index.csv"
+os.environ["BRAKET_PRICE_OFFERS_URL"] = OFFER_FIXTURE.as_uri()
 _AUDIT_LOG = pytest.StashKey[Path]()
 
 

@@ -135,6 +135,16 @@ class QuantumTaskBase(DeclaredResource):
     """Why the task failed, if it did."""
     measurement_counts: pulumi.Output[dict[str, int] | None]
     """Counts per measured bitstring, read from the task's results.json once COMPLETED."""
+    estimated_cost: pulumi.Output[dict[str, Any] | None]
+    """What the resource is expected to cost, known at preview (``check`` computes it from the
+    inputs and the vendor's price list, so policy packs see it too): ``{usd, source, price_date,
+    basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
+    Never a change by itself.
+    """
+    billed_cost: pulumi.Output[dict[str, Any] | None]
+    """What Braket bills for the task, as the SDK's Tracker computes it (device, shots, simulation
+    time): ``estimated_cost``'s shape, ``exact`` once the task is terminal; refresh updates it.
+    """
 
     def __init__(
         self,
@@ -286,6 +296,12 @@ class JobBase(DeclaredResource):
     """When Braket created the job (ISO 8601)."""
     ended_at: pulumi.Output[str | None]
     """When the job ended (ISO 8601), if it has."""
+    estimated_cost: pulumi.Output[dict[str, Any] | None]
+    """What the resource is expected to cost, known at preview (``check`` computes it from the
+    inputs and the vendor's price list, so policy packs see it too): ``{usd, source, price_date,
+    basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
+    Never a change by itself.
+    """
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..declare import (
+    ESTIMATED_COST,
     IMPORT_ID,
     URN_SEED,
     ObjectType,
@@ -290,6 +291,17 @@ QUANTUM_TASK = ResourceDecl(
             "dict[str, int]",
             role="output",
             items="integer",
+        ),
+        ESTIMATED_COST,
+        Prop(
+            "billed_cost",
+            "object",
+            "What Braket bills for the task, as the SDK's Tracker computes it (device, shots, "
+            "simulation time): ``estimated_cost``'s shape, ``exact`` once the task is terminal; "
+            "refresh updates it.",
+            "dict[str, Any]",
+            role="output",
+            items="any",
         ),
         URN_SEED,
         IMPORT_ID,
@@ -654,6 +666,7 @@ JOB = ResourceDecl(
             read="endedAt",
             convert=iso_time,
         ),
+        ESTIMATED_COST,
         URN_SEED,
         IMPORT_ID,
     ),

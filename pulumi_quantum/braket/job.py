@@ -25,6 +25,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
 from ..clients.braket import check_target
+from ..pricing import estimates
 from ..service_model import validate_request
 from . import _common
 from ._generated import JobArgs, JobBase
@@ -188,6 +189,7 @@ def check_job(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
         "algorithmSpecification": "entry_point",
     }
     errors.later(lambda: validate_request("CreateJob", request, errors, names=names, skip=skip))
+    inputs["estimated_cost"] = estimates.job(inputs)
     return errors.result(inputs, accepted_before=JOB.accepted(olds, inputs))
 
 
@@ -412,13 +414,15 @@ class JobProvider(QuantumProvider):
         client = braket_client()
         _common.update_tags(client, id_, olds.get("tags"), news.get("tags"))
         outs = {k: v for k, v in {**olds, **news}.items() if k not in OUTPUTS}
-        outs["source_hash"] = news.get("source_hash", olds.get("source_hash"))
+        checked = ("source_hash", "estimated_cost")  # check's outputs: the new inputs' own
+        for name in checked:
+            outs[name] = news.get(name, olds.get(name))
         if news.get("wait_for_completion") and olds.get("status") not in TERMINAL:
             job = wait_for_terminal(client, id_, float(news["wait_timeout_seconds"]))
         else:
             job = get_job(client, id_)
         if job is None:
-            return UpdateResult({**outs, **{k: olds.get(k) for k in OUTPUTS if k != "source_hash"}})
+            return UpdateResult({**outs, **{k: olds.get(k) for k in OUTPUTS if k not in checked}})
         return UpdateResult({**outs, **outputs_of(client, job, olds)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

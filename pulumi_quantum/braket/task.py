@@ -35,6 +35,7 @@ from .._provider import (
 )
 from ..clients.braket import check_target
 from ..durations import go_duration_seconds
+from ..pricing import estimates
 from ..qasm import BRAKET_GATES
 from ..qasm import openqasm_problem as simulator_openqasm_problem
 from ..rules import (
@@ -237,6 +238,7 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
             "CreateQuantumTask", request, errors, names={"action": action_prop}, skip=skip
         )
     )
+    inputs["estimated_cost"] = estimates.quantum_task(inputs)
     return errors.result(inputs, accepted_before=QUANTUM_TASK.accepted(olds, inputs))
 
 
@@ -277,8 +279,8 @@ def count_measurements(result: Mapping[str, Any], shots: int | None) -> dict[str
     return None
 
 
-def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
-    """Read ``<outputS3Directory>/results.json`` from the task's bucket and count shots."""
+def read_result(task: Mapping[str, Any]) -> dict[str, Any]:
+    """Read ``<outputS3Directory>/results.json`` (a GateModelTaskResult) from the task's bucket."""
     from ..clients.braket import s3_client
 
     key = f"{task['outputS3Directory'].rstrip('/')}/results.json"
@@ -290,22 +292,42 @@ def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
         raise ProviderError(
             f"results.json of {task['quantumTaskArn']} is not JSON: {exc}"
         ) from None
-    return count_measurements(result, task.get("shots"))
+    return result if isinstance(result, dict) else {}
+
+
+def read_counts(task: Mapping[str, Any]) -> dict[str, int] | None:
+    """Read the task's results.json and count shots."""
+    return count_measurements(read_result(task), task.get("shots"))
+
+
+def execution_duration_ms(result: Mapping[str, Any]) -> float | None:
+    """A simulator's execution time (ms) in its result, which is what Braket bills (the SDK's
+    Tracker reads the same field)."""
+    metadata = (result.get("additionalMetadata") or {}).get("simulatorMetadata") or {}
+    duration = metadata.get("executionDuration")
+    return float(duration) if isinstance(duration, int | float) else None
 
 
 def outputs_of(task: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict:
-    """The outputs: what the declaration reads from GetQuantumTask, plus the counts from S3
-    (read once, when the task is first seen COMPLETED)."""
+    """The outputs: what the declaration reads from GetQuantumTask, plus the counts and the
+    simulation time from S3 (read once, when the task is first seen COMPLETED) and what Braket
+    bills for the task (:func:`..pricing.estimates.billed_task`)."""
+    from ..pricing.estimates import billed_task
+
     outs = QUANTUM_TASK.outputs_from(task)
-    counts = None
+    previous = previous or {}
+    counts = billed = None
     if outs["status"] == "COMPLETED":
-        previous = previous or {}
-        counts = (
-            previous.get("measurement_counts") if previous.get("status") == "COMPLETED" else None
-        )
-        if counts is None:
-            counts = read_counts(task)
+        if previous.get("status") == "COMPLETED":
+            counts, billed = previous.get("measurement_counts"), previous.get("billed_cost")
+        if counts is None or not (billed or {}).get("exact"):
+            result = read_result(task)
+            counts = count_measurements(result, task.get("shots"))
+            billed = billed_task(task, execution_duration_ms(result))
+    else:
+        billed = billed_task(task, None)
     outs["measurement_counts"] = counts
+    outs["billed_cost"] = billed
     return outs
 
 
@@ -473,7 +495,9 @@ class QuantumTaskProvider(QuantumProvider):
             task = wait_for_terminal(client, id_, float(news["wait_timeout_seconds"]))
         else:
             task = get_task(client, id_)
-        return UpdateResult({**outs, **(outputs_of(task, olds) if task else _outs_of(olds))})
+        outs.update(outputs_of(task, olds) if task else _outs_of(olds))
+        outs["estimated_cost"] = news.get("estimated_cost", olds.get("estimated_cost"))
+        return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from ..clients.braket import braket_client

@@ -112,9 +112,16 @@ def check_target() -> list[tuple[str, str]]:
     return targets.check_failures("braket", _aws_credentials_visible())
 
 
+def configured_region() -> str:
+    """``quantum:awsRegion``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1."""
+    return str(
+        config_value("awsRegion", "AWS_REGION", "AWS_DEFAULT_REGION", default=DEFAULT_REGION)
+    )
+
+
 def settings() -> ClientSettings:
     """Resolve region, endpoints and retry policy from stack config and the environment."""
-    region = config_value("awsRegion", "AWS_REGION", "AWS_DEFAULT_REGION", default=DEFAULT_REGION)
+    region = configured_region()
     braket_endpoint = config_value("braketEndpoint", "AWS_ENDPOINT_URL_BRAKET")
     s3_endpoint = config_value("s3Endpoint", "AWS_ENDPOINT_URL_S3")
     retry_mode = (config_value("awsRetryMode", "AWS_RETRY_MODE", default="standard") or "").lower()

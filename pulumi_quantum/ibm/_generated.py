@@ -161,6 +161,12 @@ class SessionBase(DeclaredResource):
     """``ibm_quantum_platform`` or ``ibm_quantum`` (legacy)."""
     active: pulumi.Output[bool | None]
     """Whether the session still accepts jobs."""
+    estimated_cost: pulumi.Output[dict[str, Any] | None]
+    """What the resource is expected to cost, known at preview (``check`` computes it from the
+    inputs and the vendor's price list, so policy packs see it too): ``{usd, source, price_date,
+    basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
+    Never a change by itself.
+    """
     state: pulumi.Output[str | None]
     """IBM's state: open, active, inactive or closed."""
     accepting_jobs: pulumi.Output[bool | None]
@@ -256,6 +262,12 @@ class BatchBase(DeclaredResource):
     """``ibm_quantum_platform`` or ``ibm_quantum`` (legacy)."""
     active: pulumi.Output[bool | None]
     """Whether the session still accepts jobs."""
+    estimated_cost: pulumi.Output[dict[str, Any] | None]
+    """What the resource is expected to cost, known at preview (``check`` computes it from the
+    inputs and the vendor's price list, so policy packs see it too): ``{usd, source, price_date,
+    basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
+    Never a change by itself.
+    """
     state: pulumi.Output[str | None]
     """IBM's state: open, active, inactive or closed."""
     accepting_jobs: pulumi.Output[bool | None]

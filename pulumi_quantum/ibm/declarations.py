@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..declare import IMPORT_ID, URN_SEED, Prop, ResourceDecl, boolean, or_field
+from ..declare import ESTIMATED_COST, IMPORT_ID, URN_SEED, Prop, ResourceDecl, boolean, or_field
 
 #: Key of the marker a create puts in the program's ``spec``: which resource uploaded it. The
 #: runtime API has no tags or idempotency token; the spec is the one free-form field it returns,
@@ -207,6 +207,7 @@ _SESSION_OUTPUTS = (
         role="output",
     ),
     Prop("active", "boolean", "Whether the session still accepts jobs.", "bool", role="output"),
+    ESTIMATED_COST,
 )
 _SESSION_DETAILS = tuple(
     Prop(name, kind, doc, py, role="output", read=name)

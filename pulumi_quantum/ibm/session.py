@@ -38,6 +38,7 @@ from pulumi.dynamic import (
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
 from ..declare import ResourceDecl
 from ..durations import DurationError, parse_duration
+from ..pricing import estimates
 from ._generated import BatchArgs, BatchBase, SessionArgs, SessionBase
 from .declarations import BATCH, SESSION
 
@@ -128,6 +129,7 @@ class SessionProvider(QuantumProvider):
             checked[key] = value
         if news.get("import_id"):
             checked["import_id"] = news["import_id"]
+        checked["estimated_cost"] = estimates.ibm_session(checked)
         return errors.result(checked)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -174,9 +176,9 @@ class SessionProvider(QuantumProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only on_delete updates in place, and it is ours alone: no remote call.
-        return UpdateResult(
-            {**{k: olds.get(k) for k in OUTPUTS}, **{k: news.get(k) for k in INPUTS}}
-        )
+        outs = {**{k: olds.get(k) for k in OUTPUTS}, **{k: news.get(k) for k in INPUTS}}
+        outs["estimated_cost"] = news.get("estimated_cost", olds.get("estimated_cost"))
+        return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from ..clients.ibm import session_client
@@ -216,6 +218,7 @@ def _outputs(
     alive = not _is_over(info)
     return {
         **{k: desired.get(k) for k in INPUTS},
+        "estimated_cost": desired.get("estimated_cost"),  # check's, from the inputs
         "session_id": session_id,
         "channel": getattr(client, "channel", "ibm_quantum"),
         "active": bool(alive and (accepting if accepting is not None else True)),

@@ -195,8 +195,12 @@ def secret_keys(props: Mapping[str, PropertyValue]) -> set[str]:
 
 
 def _preview_unknowns(served: Served, props: dict[str, Any]) -> dict[str, Any]:
-    """During preview every provider-set output is unknown (what a create or update will say)."""
-    return {**props, **{p.name: UNKNOWN for p in served.decl.outputs}}
+    """During preview every provider-set output is unknown (what a create will say), except
+    those ``check`` computed from the inputs (the cost estimate, a source hash): the props of a
+    preview are the checked inputs, and :meth:`QuantumPlugin.check` lets no output in from the
+    program, so an output set here is ``check``'s."""
+    unknown = {p.name: UNKNOWN for p in served.decl.outputs if props.get(p.name) is None}
+    return {**props, **unknown}
 
 
 # ------------------------------------------------------------------------------ the provider

@@ -77,6 +77,16 @@ CONFIG: tuple[ConfigKey, ...] = (
         "ibmInstance",
         "IBM instance: a CRN (platform) or hub/group/project (legacy). Env: QISKIT_IBM_INSTANCE.",
     ),
+    ConfigKey(
+        "priceOffersUrl",
+        "Braket's price list (AWS offer-file CSV) for cost estimates. Env: "
+        "BRAKET_PRICE_OFFERS_URL; else the local cloud's, or AWS's public file (docs/cost.md).",
+    ),
+    ConfigKey(
+        "ibmPricePerSecond",
+        "IBM Qiskit Runtime price in USD per second for cost estimates. Env: "
+        "PULUMI_QUANTUM_IBM_PRICE_PER_SECOND; else the documented table (docs/cost.md).",
+    ),
 )
 
 _PRIMITIVES = {"string", "integer", "number", "boolean"}

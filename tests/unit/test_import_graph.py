@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pulumi_quantum.target",
         ),
     ),
-    ("clients", ("pulumi_quantum.clients",)),
+    ("clients", ("pulumi_quantum.clients", "pulumi_quantum.pricing")),
     ("resources", ("pulumi_quantum.braket", "pulumi_quantum.ibm", "pulumi_quantum.storage")),
     ("catalogue", ("pulumi_quantum.catalogue",)),
     (
