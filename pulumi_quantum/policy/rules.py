@@ -121,8 +121,16 @@ def estimated_usd(resource: QuantumResource) -> float | None:
         return None
     usd = estimate.get("usd")
     if isinstance(usd, bool) or not isinstance(usd, int | float) or not math.isfinite(usd):
-        raise ValueError(f"its estimated_cost has no usable usd figure ({usd!r})")
+        # The provider leaves usd null when it finds no price (basis says why): a cap cannot
+        # pass what it cannot price, so the cost rules report it (advisory config to let it by).
+        why = estimate.get("basis") or f"usd is {usd!r}"
+        raise ValueError(f"its estimated cost is not known ({why})")
     return float(usd)
+
+
+def usd_text(amount: float) -> str:
+    """``12.50``, ``0.00375``: cents for a dollar and up, the figure itself below."""
+    return f"{amount:,.2f}" if amount >= 1 or amount == 0 else f"{amount:.6f}".rstrip("0")
 
 
 def _basis(resource: QuantumResource) -> str:
@@ -140,8 +148,8 @@ def max_resource_cost(resource: QuantumResource, max_usd: float) -> list[str]:
     if usd is None or usd <= max_usd:
         return []
     return [
-        f"{resource.kind} is estimated at {usd:.2f} USD{_basis(resource)}, above the "
-        f"{max_usd:.2f} USD allowed per resource (policy config maxUsd)"
+        f"{resource.kind} is estimated at {usd_text(usd)} USD{_basis(resource)}, above the "
+        f"{usd_text(max_usd)} USD allowed per resource (policy config maxUsd)"
     ]
 
 
@@ -209,8 +217,8 @@ class Ledger:
         if total <= max_usd:
             return []
         return [
-            f"{resource.kind} ({usd:.2f} USD) brings the stack's estimated cost to "
-            f"{total:.2f} USD, above the {max_usd:.2f} USD allowed per stack "
+            f"{resource.kind} ({usd_text(usd)} USD) brings the stack's estimated cost to "
+            f"{usd_text(total)} USD, above the {usd_text(max_usd)} USD allowed per stack "
             "(policy config maxUsd)"
         ]
 

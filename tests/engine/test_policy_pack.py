@@ -23,7 +23,14 @@ from ._stacks import all_spending_limits, tasks_tagged
 
 pytestmark = pytest.mark.engine
 
-FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
+GARNET = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
+"""A QPU whose price is per task and per shot: its estimate is exact (0.30 + 1000 x 0.00145 USD
+at Braket's published prices, 1.75 USD)."""
+ANY_DEVICE_NO_LIMIT = {
+    # Only the rule under test decides: any device, and no SpendingLimit demanded.
+    "quantum-device-allow-list": {"allowedDevices": ["*"]},
+    "quantum-qpu-spending-limit": {"enforcementLevel": "disabled"},
+}
 
 PROGRAM = """
 import pulumi
@@ -40,21 +47,26 @@ if {limit!r}:
             tags={{"cost-centre": "physics-42"}},
         ),
     ))
-task = QuantumTask(
-    "bell",
-    QuantumTaskArgs(
-        source=BELL,
-        device_arn={device!r},
-        output_s3_bucket={bucket!r},
-        output_s3_key_prefix="bell",
-        shots={shots},
-        tags={tags!r},
-        wait_for_completion=True,
-        wait_timeout_seconds=120,
-    ),
-    opts=pulumi.ResourceOptions(depends_on=depends_on),
-)
+tasks = [
+    QuantumTask(
+        "bell" if i == 0 else f"bell-{{i}}",
+        QuantumTaskArgs(
+            source=BELL,
+            device_arn={device!r},
+            output_s3_bucket={bucket!r},
+            output_s3_key_prefix="bell",
+            shots={shots},
+            tags={tags!r},
+            wait_for_completion={wait},
+            wait_timeout_seconds=120,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=depends_on),
+    )
+    for i in range({count})
+]
+task = tasks[0]
 pulumi.export("arn", task.quantum_task_arn)
+pulumi.export("estimate", task.estimated_cost)
 """
 
 
@@ -65,6 +77,8 @@ def program(bucket: str, marker: str, **overrides) -> str:
         "shots": 100,
         "tags": {"marker": marker, "cost-centre": "physics-42"},
         "limit": False,
+        "wait": True,
+        "count": 1,
     }
     values.update(overrides)
     return PROGRAM.format(**values)
@@ -77,7 +91,59 @@ def pack_config(tmp_path: Path, config: dict) -> list[str]:
     return [str(path)]
 
 
-def test_compliant_up_passes_and_a_refused_up_creates_nothing(
+def test_an_over_budget_up_is_refused_and_creates_nothing_a_within_budget_one_passes(
+    engine_project, local_cloud, cloud_env, results_bucket, tmp_path
+):
+    marker = uuid.uuid4().hex[:10]
+    config = pack_config(
+        tmp_path, {**ANY_DEVICE_NO_LIMIT, "quantum-max-resource-cost": {"maxUsd": 1}}
+    )
+    project = engine_project(
+        program(results_bucket, marker, device=GARNET, shots=1000, wait=False),
+        env=local_cloud.client_env(),
+    )
+    with pytest.raises(auto.CommandError) as refused:
+        project.up(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
+    text = str(refused.value)
+    assert "quantum-max-resource-cost" in text
+    assert "above the 1.00 USD allowed per resource" in text and "1000 shots x" in text
+    assert tasks_tagged(cloud_env, marker) == []
+    assert project.resources() == []
+
+    # A simulator task of the same stack is estimated within the budget: the same pack passes it.
+    project.write_program(program(results_bucket, marker))
+    up = project.up(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
+    assert 0 < up.outputs["estimate"].value["usd"] <= 1
+    assert [t["quantumTaskArn"] for t in tasks_tagged(cloud_env, marker)] == [
+        up.outputs["arn"].value
+    ]
+
+
+def test_the_stack_budget_counts_every_resource(
+    engine_project, local_cloud, results_bucket, tmp_path
+):
+    """Two QPU tasks each within the per-resource cap, together over the stack's (>= 0.30 USD a
+    task at Braket's per-task price): the second is refused at preview."""
+    marker = uuid.uuid4().hex[:10]
+    project = engine_project(
+        program(results_bucket, marker, device=GARNET, wait=False, count=2),
+        env=local_cloud.client_env(),
+    )
+    config = pack_config(
+        tmp_path, {**ANY_DEVICE_NO_LIMIT, "quantum-max-stack-cost": {"maxUsd": 0.5}}
+    )
+    with pytest.raises(auto.CommandError) as refused:
+        project.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
+    text = str(refused.value)
+    assert "quantum-max-stack-cost" in text and "above the 0.5 USD allowed per stack" in text
+    relaxed = pack_config(
+        tmp_path, {**ANY_DEVICE_NO_LIMIT, "quantum-max-stack-cost": {"maxUsd": 5}}
+    )
+    preview = project.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=relaxed)
+    assert preview.change_summary.get("create") == 3  # stack and two tasks
+
+
+def test_the_device_allow_list_refuses_an_up(
     engine_project, local_cloud, cloud_env, results_bucket, tmp_path
 ):
     marker = uuid.uuid4().hex[:10]
@@ -92,13 +158,6 @@ def test_compliant_up_passes_and_a_refused_up_creates_nothing(
     assert "quantum-device-allow-list" in text and SV1_ARN in text
     assert tasks_tagged(cloud_env, marker) == []
     assert project.resources() == []
-
-    # The same program under the pack's defaults (simulators allowed, 100 shots, tagged) passes.
-    up = project.up(policy_packs=[str(PACK_DIR)])
-    assert up.outputs["arn"].value.startswith("arn:aws:braket:")
-    assert [t["quantumTaskArn"] for t in tasks_tagged(cloud_env, marker)] == [
-        up.outputs["arn"].value
-    ]
 
 
 def test_max_shots_refuses_the_stack(engine_project, local_cloud, results_bucket, tmp_path):
@@ -122,21 +181,23 @@ def test_a_qpu_task_without_a_spending_limit_is_refused(
     engine_project, local_cloud, cloud_env, results_bucket, tmp_path
 ):
     marker = uuid.uuid4().hex[:10]
-    allow_forte = pack_config(tmp_path, {"quantum-device-allow-list": {"allowedDevices": [FORTE]}})
+    allow_garnet = pack_config(
+        tmp_path, {"quantum-device-allow-list": {"allowedDevices": [GARNET]}}
+    )
     bare = engine_project(
-        program(results_bucket, marker, device=FORTE), env=local_cloud.client_env()
+        program(results_bucket, marker, device=GARNET), env=local_cloud.client_env()
     )
     with pytest.raises(auto.CommandError) as refused:
-        bare.up(policy_packs=[str(PACK_DIR)], policy_pack_configs=allow_forte)
+        bare.up(policy_packs=[str(PACK_DIR)], policy_pack_configs=allow_garnet)
     text = str(refused.value)
-    assert "quantum-qpu-spending-limit" in text and FORTE in text
+    assert "quantum-qpu-spending-limit" in text and GARNET in text
     assert tasks_tagged(cloud_env, marker) == [] and all_spending_limits(cloud_env) == []
 
     # With a SpendingLimit on the device, which the task depends on, the rule is met.
     limited = engine_project(
-        program(results_bucket, marker, device=FORTE, limit=True), env=local_cloud.client_env()
+        program(results_bucket, marker, device=GARNET, limit=True), env=local_cloud.client_env()
     )
-    preview = limited.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=allow_forte)
+    preview = limited.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=allow_garnet)
     assert "quantum-qpu-spending-limit" not in preview.stdout
     assert preview.change_summary.get("create") == 3  # stack, limit, task
 

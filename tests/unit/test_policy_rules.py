@@ -60,10 +60,24 @@ def test_max_resource_cost_reads_the_estimate_in_either_spelling(make):
     assert rules.max_resource_cost(make(), 10) == []
 
 
-def test_an_estimate_without_a_number_is_reported_not_passed():
-    broken = dynamic_task(estimated_cost={"usd": "lots", "basis": "?"})
-    (message,) = rules.max_resource_cost(broken, 10)
-    assert "no usable usd figure" in message
+def test_an_estimate_without_a_price_is_reported_not_passed():
+    unpriced = dynamic_task(
+        estimated_cost={"usd": None, "basis": "unknown: no price for Forte-1", "exact": False}
+    )
+    (message,) = rules.max_resource_cost(unpriced, 10)
+    assert "not known (unknown: no price for Forte-1)" in message
+    (message,) = rules.max_resource_cost(dynamic_task(estimated_cost={"usd": "lots"}), 10)
+    assert "not known (usd is 'lots')" in message
+
+
+def test_amounts_read_as_money():
+    assert [rules.usd_text(x) for x in (12.5, 1234.5, 0.00375, 0, 0.5)] == [
+        "12.50",
+        "1,234.50",
+        "0.00375",
+        "0.00",
+        "0.5",
+    ]
 
 
 def test_stack_cost_totals_the_deployment_once_per_urn():
