@@ -220,14 +220,24 @@ resources:
 def test_the_pack_recognises_the_plugins_resources(
     yaml_project, local_cloud, results_bucket, tmp_path
 ):
+    """The plugin's types (``quantum:braket:QuantumTask``) and camelCase inputs, its
+    ``estimatedCost`` included, are judged like the dynamic resources'."""
     if shutil.which("pulumi-language-yaml") is None:
         raise AssertionError("no pulumi-language-yaml: run scripts/bootstrap --yaml")
     project = yaml_project(
-        YAML_PROGRAM.format(device=SV1_ARN, bucket=results_bucket, shots=5000),
+        YAML_PROGRAM.format(device=GARNET, bucket=results_bucket, shots=5000),
         env=local_cloud.client_env(),
     )
-    config = pack_config(tmp_path, {"quantum-max-shots": {"maxShots": 1000}})
+    config = pack_config(
+        tmp_path,
+        {
+            **ANY_DEVICE_NO_LIMIT,
+            "quantum-max-shots": {"maxShots": 1000},
+            "quantum-max-resource-cost": {"maxUsd": 1},
+        },
+    )
     with pytest.raises(auto.CommandError) as refused:
         project.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
     text = str(refused.value)
     assert "quantum:braket:QuantumTask" in text and "5000 shots, above the 1000" in text
+    assert "quantum-max-resource-cost" in text and "5000 shots x" in text
