@@ -3,7 +3,8 @@
 Subcommands are registered by the modules that own them, so each stays small:
 ``local`` (run the local quantum cloud: :mod:`pulumi_quantum.local.cli`, which belongs to the
 local cloud's layer), ``validate`` / ``schema`` (GitOps review of runtime-program metadata:
-:mod:`.validate`) and ``results`` (show a task's measurement counts: :mod:`.results`). Modules
+:mod:`.validate`), ``results`` (show a task's measurement counts: :mod:`.results`) and ``cost``
+(a stack's estimated cost: :mod:`.cost`). Modules
 are imported lazily so ``pulumi-quantum validate`` never pays for importing the simulators.
 """
 
@@ -24,6 +25,7 @@ _COMMAND_PROVIDERS: tuple[tuple[str, str], ...] = (
     ("pulumi_quantum.local.cli", "add_local_commands"),
     ("pulumi_quantum.cli.validate", "add_validate_commands"),
     ("pulumi_quantum.cli.results", "add_results_commands"),
+    ("pulumi_quantum.cli.cost", "add_cost_commands"),
 )
 
 

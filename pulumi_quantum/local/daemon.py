@@ -122,6 +122,7 @@ AWS_EXPORTS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_DEFAULT_REGION",
+    "BRAKET_PRICE_OFFERS_URL",  # the local offer file, for the Braket SDK's Tracker
     "PQ_LOCAL_DATA_DIR",
 )
 LEGACY_IBM_EXPORTS = ("QISKIT_IBM_URL", "QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE")
@@ -193,7 +194,10 @@ def _client_env_for(endpoints: dict[str, str], data_dir: Path | None = None) -> 
     }
     env.update({mapping[k]: v for k, v in endpoints.items() if k in mapping})
     if "braket" in endpoints:
+        from .braket.offers import offers_url
+
         env["AWS_ENDPOINT_URL_STS"] = endpoints["braket"]  # the local STS shares the port
+        env["BRAKET_PRICE_OFFERS_URL"] = offers_url(endpoints["braket"])
         for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # and hybrid jobs' IAM, ECR and Logs
             env[f"AWS_ENDPOINT_URL_{service}"] = endpoints["braket"]
     if "gateway" in endpoints:

@@ -435,10 +435,13 @@ class LocalCloud:
         }
         urls: Mapping[str, str] = self.endpoints
         if "braket" in urls:
+            from .braket.offers import offers_url
+
             env["AWS_ENDPOINT_URL_BRAKET"] = urls["braket"]
             env["AWS_ENDPOINT_URL_STS"] = urls["braket"]  # the local STS shares the port
             for service in ("IAM", "ECR", "CLOUDWATCH_LOGS"):  # and hybrid jobs' IAM/ECR/Logs
                 env[f"AWS_ENDPOINT_URL_{service}"] = urls["braket"]
+            env["BRAKET_PRICE_OFFERS_URL"] = offers_url(urls["braket"])  # the SDK's Tracker
         if "s3" in urls:
             env["AWS_ENDPOINT_URL_S3"] = urls["s3"]
         if "ibm" in urls:

@@ -53,6 +53,8 @@ def test_local_start_without_flags_uses_the_variables(env, monkeypatch) -> None:
     assert endpoints["ibm"] == f"http://127.0.0.1:{ports['IBM']}"
     exported = dict(re.findall(r"^export (\w+)=(\S+)$", cli("env", env=env).stdout, re.M))
     assert exported["AWS_ENDPOINT_URL_BRAKET"] == endpoints["braket"]
+    offers = "/offers/v1.0/aws/AmazonBraket/current/index.csv"  # the SDK Tracker's price list
+    assert exported["BRAKET_PRICE_OFFERS_URL"] == endpoints["braket"] + offers
     assert exported["PQ_LOCAL_DATA_DIR"] == str(data_dir)
 
     # The local cloud's state holds its endpoints and keys, for its owner only ...

@@ -28,6 +28,9 @@ def test_env_sh_exports_the_local_cloud_but_not_the_ibm_proxy(tmp_path, local_cl
     )
     exported = dict(line.split("=", 1) for line in shell.stdout.splitlines() if "=" in line)
     assert exported["AWS_ENDPOINT_URL_BRAKET"] == cloud.endpoints["braket"]
+    assert exported["BRAKET_PRICE_OFFERS_URL"] == (
+        cloud.endpoints["braket"] + "/offers/v1.0/aws/AmazonBraket/current/index.csv"
+    )
     assert exported["QISKIT_IBM_CHANNEL"] == "ibm_quantum_platform"  # today's platform
     proxies = {k for k in exported if k.lower() in ("http_proxy", "https_proxy")}
     assert not proxies, f"env.sh exported the IBM platform proxy: {proxies}"

@@ -1,7 +1,8 @@
 """The local Braket as a WSGI application.
 
 Request pipeline: admin endpoints (``/_local/health``, ``/_local/faults``,
-``/_local/reservations``, unauthenticated on loopback) -> route by the model -> SigV4 check (its
+``/_local/reservations``, unauthenticated on loopback) and Braket's public offer file
+(``offers.OFFER_PATH``, unauthenticated as AWS's is) -> route by the model -> SigV4 check (its
 credential scope's region becomes the request's region) -> fault knobs -> parse + validate by the
 model -> the backend rule -> serialise by the model. Every failure on the way is the error AWS
 sends for it (modelled Braket errors, or AWS's SigV4 errors).
@@ -35,6 +36,7 @@ from .exceptions import (
     ValidationException,
 )
 from .models import BraketBackend
+from .offers import OFFER_PATH, offer_file
 from .pulse import CALIBRATIONS_PATH, REQUEST_ENDPOINT, native_gate_calibrations
 from .urls import resolve
 
@@ -118,6 +120,8 @@ class BraketApp:
             return Response(json.dumps(self.faults.as_dict()), mimetype="application/json")
         if request.path == "/_local/reservations":
             return self._reservations(request)
+        if request.path == OFFER_PATH and request.method in ("GET", "HEAD"):
+            return Response(offer_file(), mimetype="text/csv")
         if request.path.startswith(CALIBRATIONS_PATH) and request.method == "GET":
             return self._calibrations(request.path[len(CALIBRATIONS_PATH) :])
         if request.path == "/_local/runner" and self.runner is not None:

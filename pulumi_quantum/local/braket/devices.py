@@ -48,6 +48,10 @@ RETIRED_QPU_ARN = "arn:aws:braket:us-east-1::device/qpu/local/retired-qpu"
 
 MAX_SHOTS = 100_000
 MIN_BILLED_SECONDS = 3.0  # AWS bills simulator tasks for at least 3 seconds
+PRICES_PUBLISHED = "2026-11-22"
+"""The date of every price here (simulators' ``cost_per_minute``, QPUs' per-task and per-shot
+prices in ``qpus.py``): the day they were recorded from Braket's pricing page. The offer file
+(``offers.py``) publishes it; change it with any price."""
 OPENQASM_ACTION = "braket.ir.openqasm.program"
 # The regions Braket runs in (the SDK's ``AwsDevice.REGIONS``); SV1 and DM1 are served in all of
 # them, TN1 only in three (AWS Braket Developer Guide, "Amazon Braket supported regions and
