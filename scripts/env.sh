@@ -5,7 +5,15 @@
 PQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PQ_ENGINE_VERSION="$(sed -n 's/^ *"pulumi==\([0-9.]*\)".*/\1/p' "$PQ_ROOT/pyproject.toml" | head -n1)"
 PQ_CACHE="${PQ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-quantum}"
-PQ_ENGINE_BIN="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/bin"
+# The pinned engine as built (or linked) once per version ...
+PQ_ENGINE_BASE="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/bin"
+# ... and the directory the tools run it from: the same files beside the Python language host built
+# from this checkout's tools/pulumi/cmd/pulumi-language-python (the engine looks for language hosts
+# beside `pulumi` only). One directory per hash of the host's sources, so a changed host is rebuilt
+# and checkouts with different hosts never replace each other's (scripts/bootstrap, step 2a).
+PQ_PYHOST_HASH="$(cat "$PQ_ROOT"/tools/pulumi/cmd/pulumi-language-python/*.go \
+  "$PQ_ROOT/tools/pulumi/go.mod" "$PQ_ROOT/tools/pulumi/go.sum" | sha256sum | cut -c1-16)"
+PQ_ENGINE_BIN="$PQ_CACHE/engine/v$PQ_ENGINE_VERSION/python-host-$PQ_PYHOST_HASH/bin"
 # The Pulumi YAML language host, at the pulumi-yaml tag required in tools/pulumi-yaml/go.mod, and
 # the SDK generators of the pkg/v3 release required in tools/pulumi-codegen/go.mod (older than the
 # engine: the newest that still has .NET's); both built by scripts/bootstrap.
@@ -18,7 +26,7 @@ PQ_CODEGEN_BIN="$PQ_CACHE/codegen/$PQ_CODEGEN_VERSION/bin"
 # Always this checkout's own virtualenv: one inherited from another checkout's environment
 # would run that checkout's code.
 PQ_VENV="$PQ_ROOT/.venv"
-export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BIN PQ_VENV PQ_YAML_VERSION PQ_YAML_BIN
+export PQ_ROOT PQ_ENGINE_VERSION PQ_CACHE PQ_ENGINE_BASE PQ_PYHOST_HASH PQ_ENGINE_BIN PQ_VENV PQ_YAML_VERSION PQ_YAML_BIN
 export PQ_CODEGEN_VERSION PQ_CODEGEN_BIN
 
 # The engine's plugins (and our language host) find Python through these.

@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pulumi_quantum.plugin",
             "pulumi_quantum.codegen",
             "pulumi_quantum.cli",  # the command line: its entry point and each subcommand
+            "pulumi_quantum.policy",  # the CrossGuard policy pack: its rules read the catalogue
         ),
     ),
 )

@@ -9,6 +9,7 @@ real one and a ``go`` that records what it is asked to build.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import tomllib
@@ -109,6 +110,33 @@ def test_the_provider_plugin_goes_to_pulumis_plugin_cache_not_path(bootstrap, tm
     assert "export PULUMI_IGNORE_AMBIENT_PLUGINS=true" in env_sh
     again = run()  # installed once: a second run leaves it alone
     assert "plugin cache" not in again.stderr, again.stderr
+
+
+def test_the_python_language_host_is_built_once_per_hash_of_its_sources(bootstrap, tmp_path):
+    """The engine finds language hosts beside `pulumi` only: the tools run it from a directory
+    per hash of the host's sources (hard links of the engine plus the host built from this
+    checkout), so a changed host (RunPlugin for policy packs) is rebuilt and an unchanged one
+    is not."""
+    run, log = bootstrap
+    base = next((tmp_path / "cache" / "engine").glob("v*/bin"))
+    for linked in base.iterdir():  # a built engine, not links to a user's own
+        if linked.is_symlink() and linked.name.startswith("pulumi") and "yaml" not in linked.name:
+            target = linked.resolve()
+            linked.unlink()
+            os.link(target, linked)
+    done = run()
+    assert done.returncode == 0, done.stderr
+    host_dir = REPO / "tools" / "pulumi"
+    sources = sorted((host_dir / "cmd" / "pulumi-language-python").glob("*.go"))
+    sources += [host_dir / "go.mod", host_dir / "go.sum"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    bin_dir = base.parent / f"python-host-{digest}" / "bin"
+    assert (bin_dir / "pulumi-language-python").is_file(), done.stderr
+    assert os.path.samefile(bin_dir / "pulumi", base / "pulumi")
+    assert log.read_text().count("./cmd/pulumi-language-python") == 1
+    again = run()
+    assert again.returncode == 0, again.stderr
+    assert log.read_text().count("./cmd/pulumi-language-python") == 1
 
 
 def test_bootstrap_yaml_builds_the_yaml_host_only(bootstrap):

@@ -7,6 +7,11 @@
 // against the pinned sdk/v3 release: the engine starts it, calls Run, and it launches the SDK's own
 // `pulumi-language-python-exec` shim with the arguments and PULUMI_CONFIG environment the upstream
 // host uses. Where a real `pulumi-language-python` is on PATH, scripts/bootstrap uses that instead.
+//
+// RunPlugin (runplugin.go) runs Python plugins the engine launches from a directory: a CrossGuard
+// policy pack (`pulumi preview --policy-pack DIR`, PulumiPolicy.yaml) and a PulumiPlugin.yaml
+// provider. Without it the engine could start no Python policy pack at all: finding this host, it
+// never falls back to the retired pulumi-analyzer-policy-python shim.
 package main
 
 import (
