@@ -1,4 +1,4 @@
-"""The policy pack the engine runs: the rules of :mod:`pulumi_quantum.policy.rules` as CrossGuard
+"""The policy pack the engine runs: the rules of :mod:`pulumi_quantum.policy.checks` as CrossGuard
 resource policies, each configurable and with an enforcement level.
 
 The engine starts this file through the language host (``python -m pulumi.policy ENGINE DIR``
@@ -24,7 +24,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from pulumi_quantum.policy import rules
+from pulumi_quantum.policy import checks as rules
 
 PACK_NAME = "pulumi-quantum"
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_quantum.policy import PACK_DIR, rules
+from pulumi_quantum.policy import PACK_DIR
+from pulumi_quantum.policy import checks as rules
 
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
