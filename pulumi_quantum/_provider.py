@@ -7,7 +7,8 @@ enforces come from how Pulumi dynamic providers work:
   credentials and endpoints are read at call time from stack config (``configure``) or from the
   vendors' own environment variables;
 * with nothing secret captured, ``serialize_as_secret_always = False`` keeps state small;
-* ``check`` runs at preview and must return *all* failures at once without touching a remote API;
+* ``check`` runs at preview and must return *all* failures at once without changing anything
+  remote (its only reads, a price list and an IBM instance's usage, failing never fail it);
 * ``diff`` decides update vs replace per property.
 """
 

@@ -111,6 +111,24 @@ def string_map(value: Any, prop: str, errors: CheckErrors) -> Any:
     return dict(value)
 
 
+SPENDING_LIMIT_REFUSAL = "Attempted to spend over the spending limit"
+"""How Braket's ValidationException begins when a spending limit refuses a task: "Attempted to
+spend over the spending limit or outside the spending limit time window. Spending limit: …,
+current spend: …, estimated cost: …, start time: …, end time: …"."""
+
+
+def _over_spending_limit(message: str, ctx: Mapping[str, Any]) -> str:
+    """A task refused by a spending limit: name the limit, the task's shots and the fixes."""
+    device = ctx.get("deviceArn") or "the device"
+    shots = ctx.get("shots")
+    asked = f" (this task asks for {shots})" if shots is not None else ""
+    return (
+        f"the spending limit on {device} refuses this task: {message}. Raise the limit "
+        "(spending_limit of its braket.SpendingLimit, or UpdateSpendingLimit), make sure its "
+        f"time period covers now, or lower shots{asked}; no task was created"
+    )
+
+
 _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "DeviceOfflineException": lambda msg, ctx: (
         f"device_arn: {ctx.get('deviceArn')} is OFFLINE ({msg}); choose an ONLINE device "
@@ -120,9 +138,14 @@ _HINTS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
         f"device_arn: {ctx.get('deviceArn')} is RETIRED ({msg}); it will not come back, "
         "choose another device"
     ),
-    "ValidationException": lambda msg, ctx: f"Braket rejected the request: {msg}",
+    "ValidationException": lambda msg, ctx: (
+        _over_spending_limit(msg, ctx)
+        if msg.startswith(SPENDING_LIMIT_REFUSAL)
+        else f"Braket rejected the request: {msg}"
+    ),
     "ServiceQuotaExceededException": lambda msg, ctx: (
-        f"Braket quota exceeded ({msg}); wait for running tasks to finish or raise the quota"
+        f"Braket quota exceeded ({msg}); wait for running tasks to finish or raise the "
+        "service quota (Service Quotas console); a spending limit is not a quota"
     ),
     "AccessDeniedException": lambda msg, ctx: (
         f"access denied ({msg}); check the AWS credentials boto3 finds and quantum:target"

@@ -31,7 +31,7 @@ target uses the local cloud of ``$PQ_LOCAL_DATA_DIR``: its URL and its own accou
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .. import target as targets
@@ -205,12 +205,18 @@ def runtime_client() -> IBMRuntimeClient:
     return IBMRuntimeClient(ibm_url(), ibm_token() or "", instance=instance)
 
 
-def session_client(instance: str | None = None) -> IBMPlatformClient | IBMRuntimeClient:
-    """The client sessions use on the configured channel. ``instance`` overrides config."""
+def session_client(
+    instance: str | None = None, **options: Any
+) -> IBMPlatformClient | IBMRuntimeClient:
+    """The client sessions use on the configured channel. ``instance`` overrides config;
+    ``options`` (``timeout``, ``retry``) go to the platform's client (a preview's usage read
+    asks for a short one)."""
     channel = CHANNELS[PLATFORM] if is_crn(instance) else ibm_channel()
     if channel == LEGACY:
         return runtime_client()
     from .ibm_platform import IBMPlatformClient
 
     key, crn = platform_account(instance)
-    return IBMPlatformClient(platform_api_url(crn), key, crn, iam_url=platform_iam_url(crn))
+    return IBMPlatformClient(
+        platform_api_url(crn), key, crn, iam_url=platform_iam_url(crn), **options
+    )

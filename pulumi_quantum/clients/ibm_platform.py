@@ -11,7 +11,10 @@ in every provider process, and no REST surface of its own for sessions by id):
   ``IBM-API-Version``;
 * sessions: ``POST /sessions {mode, backend, instance, max_ttl}``, ``GET /sessions/{id}``,
   close = ``PATCH /sessions/{id} {"accepting_jobs": false}``, cancel =
-  ``DELETE /sessions/{id}/close``.
+  ``DELETE /sessions/{id}/close``;
+* usage: ``GET /instances/usage`` (IBM's ``GetUsageResponse``: ``usage_consumed_seconds``,
+  ``usage_limit_seconds`` when the instance has a limit, ``usage_limit_reached``,
+  ``usage_period``), what ``QiskitRuntimeService.usage()`` reads.
 
 Retries, errors and redaction are the IBM clients' shared transport (:mod:`.ibm_http`: urllib3
 ``Retry``; typed errors whose text never contains the API key or the bearer token).
@@ -184,3 +187,9 @@ class IBMPlatformClient(TransportClient):
         except NotFoundError:
             return False
         return True
+
+    # -- the instance's usage -----------------------------------------------------------------
+    def usage(self) -> dict[str, Any]:
+        """The instance's usage and limit, as IBM reports them (``GET /instances/usage``)."""
+        what = f"read the usage of instance {self.instance}"
+        return json_object(self._request("GET", "/instances/usage", what=what), what)

@@ -167,6 +167,11 @@ class SessionBase(DeclaredResource):
     basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
     Never a change by itself.
     """
+    instance_usage: pulumi.Output[dict[str, Any] | None]
+    """The instance's usage as read at preview, before the session was opened (platform channel):
+    ``{instance, consumed_seconds, limit_seconds, remaining_seconds, limit_reached}``; null when it
+    could not be read or the channel has no usage API. See docs/cost.md. Never a change by itself.
+    """
     state: pulumi.Output[str | None]
     """IBM's state: open, active, inactive or closed."""
     accepting_jobs: pulumi.Output[bool | None]
@@ -267,6 +272,11 @@ class BatchBase(DeclaredResource):
     inputs and the vendor's price list, so policy packs see it too): ``{usd, source, price_date,
     basis, exact}``; ``usd`` is null when no price was found (``basis`` says why). See docs/cost.md.
     Never a change by itself.
+    """
+    instance_usage: pulumi.Output[dict[str, Any] | None]
+    """The instance's usage as read at preview, before the session was opened (platform channel):
+    ``{instance, consumed_seconds, limit_seconds, remaining_seconds, limit_reached}``; null when it
+    could not be read or the channel has no usage API. See docs/cost.md. Never a change by itself.
     """
     state: pulumi.Output[str | None]
     """IBM's state: open, active, inactive or closed."""

@@ -208,6 +208,17 @@ _SESSION_OUTPUTS = (
     ),
     Prop("active", "boolean", "Whether the session still accepts jobs.", "bool", role="output"),
     ESTIMATED_COST,
+    Prop(
+        "instance_usage",
+        "object",
+        "The instance's usage as read at preview, before the session was opened (platform "
+        "channel): ``{instance, consumed_seconds, limit_seconds, remaining_seconds, "
+        "limit_reached}``; null when it could not be read or the channel has no usage API. "
+        "See docs/cost.md. Never a change by itself.",
+        "dict[str, Any]",
+        role="output",
+        items="any",
+    ),
 )
 _SESSION_DETAILS = tuple(
     Prop(name, kind, doc, py, role="output", read=name)

@@ -39,6 +39,7 @@ from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_di
 from ..declare import ResourceDecl
 from ..durations import DurationError, parse_duration
 from ..pricing import estimates
+from . import usage
 from ._generated import BatchArgs, BatchBase, SessionArgs, SessionBase
 from .declarations import BATCH, SESSION
 
@@ -75,7 +76,7 @@ class SessionProvider(QuantumProvider):
 
     DECL: ClassVar[ResourceDecl] = SESSION
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         from ..clients.ibm import check_target
 
         errors = CheckErrors()
@@ -130,6 +131,14 @@ class SessionProvider(QuantumProvider):
         if news.get("import_id"):
             checked["import_id"] = news["import_id"]
         checked["estimated_cost"] = estimates.ibm_session(checked)
+        checked[usage.OUTPUT] = None
+        if not errors:  # the instance's remaining usage vs max_time (one read; see .usage)
+            verdict = usage.at_preview(self.DECL.name, olds, checked)
+            checked[usage.OUTPUT] = verdict.output
+            for warning in verdict.warnings:
+                pulumi.log.warn(warning)
+            if verdict.failure:
+                errors.add("instance", verdict.failure)
         return errors.result(checked)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -177,7 +186,8 @@ class SessionProvider(QuantumProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only on_delete updates in place, and it is ours alone: no remote call.
         outs = {**{k: olds.get(k) for k in OUTPUTS}, **{k: news.get(k) for k in INPUTS}}
-        outs["estimated_cost"] = news.get("estimated_cost", olds.get("estimated_cost"))
+        for key in ("estimated_cost", usage.OUTPUT):
+            outs[key] = news.get(key, olds.get(key))
         return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -219,6 +229,7 @@ def _outputs(
     return {
         **{k: desired.get(k) for k in INPUTS},
         "estimated_cost": desired.get("estimated_cost"),  # check's, from the inputs
+        usage.OUTPUT: desired.get(usage.OUTPUT),  # check's, as read at preview
         "session_id": session_id,
         "channel": getattr(client, "channel", "ibm_quantum"),
         "active": bool(alive and (accepting if accepting is not None else True)),

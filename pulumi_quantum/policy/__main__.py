@@ -38,6 +38,7 @@ DEFAULT_ALLOWED_DEVICES = [
     "ibmq_qasm_simulator",
 ]
 DEFAULT_REQUIRED_TAGS = ["cost-centre"]
+DEFAULT_MAX_SESSION_SECONDS = 3600
 
 _ledger = rules.Ledger()
 
@@ -109,6 +110,21 @@ POLICIES = [
         "A quantum task must not ask for more than maxShots shots.",
         lambda r, a: rules.max_shots(r, int(_config(a, "maxShots", DEFAULT_MAX_SHOTS))),
         {"maxShots": {"type": "integer", "minimum": 0, "default": DEFAULT_MAX_SHOTS}},
+    ),
+    _policy(
+        "quantum-max-session-time",
+        "An IBM session or batch must not be held longer than maxSeconds (its max_time; "
+        "unset, IBM's 8 h system maximum).",
+        lambda r, a: rules.max_session_time(
+            r, int(_config(a, "maxSeconds", DEFAULT_MAX_SESSION_SECONDS))
+        ),
+        {
+            "maxSeconds": {
+                "type": "integer",
+                "minimum": 0,
+                "default": DEFAULT_MAX_SESSION_SECONDS,
+            }
+        },
     ),
     _policy(
         "quantum-qpu-spending-limit",

@@ -44,6 +44,10 @@ DEVICE_INPUT = {
     "Batch": "backend",
 }
 SHOTS_INPUT = {"QuantumTask": "shots"}
+HELD = ("Session", "Batch")
+"""IBM's leases: their ``max_time`` (seconds once checked) bounds the QPU time they can use."""
+IBM_MAX_TIME_SECONDS = 8 * 3600
+"""IBM's system maximum: what a session or batch without ``max_time`` may hold."""
 TAGGED = ("QuantumTask", "Job", "SpendingLimit")
 ESTIMATE = "estimated_cost"
 """The output (known at preview, carried in the checked inputs) holding a resource's estimate."""
@@ -94,6 +98,11 @@ class QuantumResource:
             return None
         tags = self.get("tags")
         return tags if isinstance(tags, Mapping) else {}
+
+    @property
+    def max_time(self) -> Any:
+        """A session's or batch's ``max_time``, or None for other resources."""
+        return self.get("max_time") if self.kind in HELD else None
 
     @property
     def estimate(self) -> Mapping[str, Any] | None:
@@ -173,6 +182,27 @@ def max_shots(resource: QuantumResource, limit: int) -> list[str]:
     return [
         f"{resource.kind} asks for {int(shots)} shots, above the {limit} allowed "
         "(policy config maxShots)"
+    ]
+
+
+def max_session_time(resource: QuantumResource, max_seconds: int) -> list[str]:
+    """A session's or batch's ``max_time`` must not exceed ``max_seconds``; unset, it is IBM's
+    8 h system maximum. A value ``check`` has not turned into seconds is left to ``check``."""
+    if resource.kind not in HELD:
+        return []
+    held = resource.max_time
+    if held is None:
+        held, what = IBM_MAX_TIME_SECONDS, "max_time is not set, so IBM's 8 h system maximum"
+        what += f" ({IBM_MAX_TIME_SECONDS} s) applies"
+    elif isinstance(held, bool) or not isinstance(held, int | float):
+        return []  # unknown at preview, or text check refuses anyway
+    else:
+        what = f"max_time is {int(held)} s"
+    if held <= max_seconds:
+        return []
+    return [
+        f"{resource.kind} on {resource.device or 'its backend'}: {what}, above the "
+        f"{max_seconds} s allowed (policy config maxSeconds); set a shorter max_time"
     ]
 
 

@@ -241,3 +241,34 @@ def test_the_pack_recognises_the_plugins_resources(
     text = str(refused.value)
     assert "quantum:braket:QuantumTask" in text and "5000 shots, above the 1000" in text
     assert "quantum-max-resource-cost" in text and "5000 shots x" in text
+
+
+SESSION_PROGRAM = """
+from pulumi_quantum.ibm import Session
+
+Session("held", backend="ibm_loopback_5q", max_time={max_time!r})
+"""
+ONLY_SESSION_TIME = {
+    # Sessions are priced per second (docs/cost.md): only the rule under test decides here.
+    "quantum-max-resource-cost": {"enforcementLevel": "disabled"},
+    "quantum-max-stack-cost": {"enforcementLevel": "disabled"},
+    "quantum-device-allow-list": {"allowedDevices": ["*"]},
+}
+
+
+def test_a_session_held_longer_than_allowed_is_refused(engine_project, local_cloud, tmp_path):
+    project = engine_project(SESSION_PROGRAM.format(max_time="2h"), env=local_cloud.client_env())
+    config = pack_config(
+        tmp_path, {**ONLY_SESSION_TIME, "quantum-max-session-time": {"maxSeconds": 3600}}
+    )
+    with pytest.raises(auto.CommandError) as refused:
+        project.up(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
+    text = str(refused.value)
+    assert "quantum-max-session-time" in text
+    assert "max_time is 7200 s, above the 3600 s allowed" in text
+    assert project.resources() == []
+
+    project.write_program(SESSION_PROGRAM.format(max_time="30m"))
+    preview = project.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=config)
+    assert "quantum-max-session-time" not in preview.stdout
+    assert preview.change_summary.get("create") == 1  # the session (the stack exists now)

@@ -191,3 +191,52 @@ def test_a_task_in_a_reservation_is_outside_every_limit(
     assert _spend(braket, arn) == (Decimal(0), Decimal(0))
     with pytest.raises(braket.exceptions.ValidationException, match="over the spending limit"):
         _task(braket, results_bucket, 100)  # the same task outside the reservation is refused
+
+
+def test_the_task_provider_names_the_spending_limit_and_the_fix(braket, results_bucket):
+    """The provider's QuantumTask create against the limit: Braket's refusal, explained."""
+    from pulumi_quantum import _provider
+    from pulumi_quantum.braket import QuantumTaskProvider, SpendingLimitProvider
+
+    _provider.remember_stack_config({})
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    window = {
+        "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_at": (start + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    seed = f"proj::stack::{uuid.uuid4().hex}"
+    limits = SpendingLimitProvider()
+    checked = limits.check(
+        {},
+        {
+            "device_arn": FORTE1,
+            "spending_limit": "5",
+            "time_period": window,
+            "urn_seed": f"{seed}::SpendingLimit::budget",
+        },
+    )
+    assert checked.failures == []
+    limits.create(checked.inputs)
+    tasks = QuantumTaskProvider()
+    task = tasks.check(
+        {},
+        {
+            "source": ONE_QUBIT,
+            "device_arn": FORTE1,
+            "output_s3_bucket": results_bucket,
+            "output_s3_key_prefix": "cost",
+            "shots": 100,  # 0.30 + 100 x 0.08 = 8.30 USD, over the 5 USD limit
+            "wait_for_completion": False,
+            "urn_seed": f"{seed}::QuantumTask::over",
+        },
+    )
+    assert task.failures == []
+    before = _tasks_on_forte(braket)
+    with pytest.raises(_provider.ProviderError) as refused:
+        tasks.create(task.inputs)
+    message = str(refused.value)
+    assert f"the spending limit on {FORTE1} refuses this task" in message
+    assert "Spending limit: 5, current spend: 0" in message  # Braket's own figures
+    assert "Raise the limit (spending_limit of its braket.SpendingLimit" in message
+    assert "lower shots (this task asks for 100)" in message and "quota" not in message
+    assert _tasks_on_forte(braket) == before

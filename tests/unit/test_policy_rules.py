@@ -126,3 +126,27 @@ def test_a_qpu_task_needs_a_spending_limit_on_its_device_registered_before_it():
     assert ledger.spending_limit(plugin_task(deviceArn=other)) == []
     job = rules.view("pulumi-python:dynamic/quantum/braket:Job", {"device": FORTE})
     assert ledger.spending_limit(job) != []
+
+
+@pytest.mark.parametrize(
+    ("token", "key"),
+    [
+        ("pulumi-python:dynamic/quantum/ibm:Session", "max_time"),
+        ("quantum:ibm:Batch", "maxTime"),
+    ],
+    ids=["dynamic-session", "plugin-batch"],
+)
+def test_max_session_time_in_either_spelling(token, key):
+    def held(**props):
+        return rules.view(token, {"backend": "ibm_kyiv", **props})
+
+    assert rules.max_session_time(held(**{key: 3600}), 3600) == []  # inclusive
+    assert rules.max_session_time(held(**{key: 1800.0}), 3600) == []  # the engine's float
+    (message,) = rules.max_session_time(held(**{key: 7200}), 3600)
+    assert "max_time is 7200 s, above the 3600 s allowed" in message
+    assert "ibm_kyiv" in message and "maxSeconds" in message
+    (unset,) = rules.max_session_time(held(), 3600)
+    assert "IBM's 8 h system maximum (28800 s)" in unset
+    assert rules.max_session_time(held(), 28800) == []
+    assert rules.max_session_time(held(**{key: "2h"}), 3600) == []  # check's to refuse
+    assert rules.max_session_time(dynamic_task(), 0) == []  # not a session
