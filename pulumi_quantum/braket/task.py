@@ -245,15 +245,9 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
 # ------------------------------------------------------------------------------ remote side
 def get_task(client: Any, arn: str) -> dict[str, Any] | None:
     """GetQuantumTask, or None when Braket says the task does not exist."""
-    from botocore.exceptions import ClientError
-
-    with _common.braket_errors("GetQuantumTask"):
-        try:
-            return client.get_quantum_task(quantumTaskArn=arn)
-        except ClientError as exc:
-            if _common.error_code(exc) == "ResourceNotFoundException":
-                return None
-            raise
+    return _common.unless_missing(
+        "GetQuantumTask", lambda: client.get_quantum_task(quantumTaskArn=arn)
+    )
 
 
 def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
@@ -351,19 +345,15 @@ def _raise_if_unsuccessful(task: Mapping[str, Any], skipped: Sequence[str] = ())
 
 def results_present(task: Mapping[str, Any]) -> bool:
     """Whether a COMPLETED task's results.json is still in S3 (a destroyed bucket takes it)."""
-    from botocore.exceptions import ClientError
-
     from ..clients.braket import s3_client
 
     key = f"{(task.get('outputS3Directory') or '').rstrip('/')}/results.json"
-    with _common.braket_errors(f"reading s3://{task.get('outputS3Bucket')}/{key}"):
-        try:
-            s3_client().head_object(Bucket=task["outputS3Bucket"], Key=key)
-        except ClientError as exc:
-            if _common.error_code(exc) in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}:
-                return False
-            raise
-    return True
+    head = _common.unless_missing(
+        f"reading s3://{task.get('outputS3Bucket')}/{key}",
+        lambda: s3_client().head_object(Bucket=task["outputS3Bucket"], Key=key),
+        _common.S3_NOT_FOUND | {"NotFound"},
+    )
+    return head is not None
 
 
 def spent_reason(client: Any, arn: str) -> str | None:
