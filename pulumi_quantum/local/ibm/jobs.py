@@ -373,12 +373,7 @@ class Jobs:
 
 
 def _parse_time(name: str, value: str) -> float:
-    from datetime import UTC, datetime
-
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return db.epoch_of_iso(value)
     except ValueError:
         raise bad_request(f"invalid query parameter {name}: {value!r} is not ISO 8601") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
