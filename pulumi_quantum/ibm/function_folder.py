@@ -5,12 +5,12 @@ deploying the folder) and ``pulumi-quantum validate`` (GitOps review of it), so 
 disagree on the fields. The manifest holds the resource's inputs (``title``, ``entrypoint``,
 ``dependencies``, ``description``, ``version``, ``arguments_schema``, ``runner``,
 ``provider``); not ``source`` (the folder itself) nor ``env_vars`` (secrets: from stack config).
-Nothing here imports Pulumi, so the CLI reads manifests without it.
+Manifests are read as program metadata files are (:func:`.metadata.read_metadata_file`), so
+a JSON error points at its line and column the same way.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -47,28 +47,32 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The settings in ``folder``'s manifest, its field names checked (values are checked by the
     resource at preview, as ``pulumi-quantum validate`` checks them).
 
-    Raises :class:`ManifestError` naming the file and every unknown field at once.
+    Raises :class:`ManifestError` naming the file, with the line and column of the problem (a
+    JSON error, or every unknown field at once), as ``validate`` reports it.
     """
+    from .metadata import MetadataFileError, read_metadata_file
+
     manifest = folder / MANIFEST
-    try:
-        text = manifest.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not manifest.is_file():
         raise ManifestError(
             f"{manifest}: no such file; a function folder holds its settings (title, "
             f"entrypoint, ...) in {MANIFEST}"
-        ) from None
+        )
     try:
-        values = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"{manifest}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        document = read_metadata_file(manifest)
+    except MetadataFileError as exc:
+        raise ManifestError(str(exc)) from None
+    values = document.document
     if not isinstance(values, dict):
-        raise ManifestError(f"{manifest}: must be a JSON object of the function's settings")
+        raise ManifestError(f"{manifest}:1:1: must be a JSON object of the function's settings")
     fields = manifest_fields()
     unknown = [
-        f"unknown field {name!r}{unknown_field_hint(name, fields)}"
+        "{}:{}:{}: unknown field {!r}{}".format(
+            manifest, *document.position((name,)), name, unknown_field_hint(name, fields)
+        )
         for name in values
         if name not in fields
     ]
     if unknown:
-        raise ManifestError(f"{manifest}: " + "; ".join(unknown))
+        raise ManifestError("; ".join(unknown))
     return values

@@ -85,13 +85,21 @@ def test_a_bad_manifest_is_refused_naming_the_file_and_field(tmp_path, manifest,
     path = folder(tmp_path, manifest)
     with pytest.raises(ManifestError) as raised:
         Function.from_folder(path)
-    assert str(raised.value).startswith(f"{path / 'function.json'}: ")
+    assert str(raised.value).startswith(f"{path / 'function.json'}:")
     assert message in str(raised.value)
+
+
+def test_an_unknown_field_is_shown_at_its_line_and_column(tmp_path):
+    path = folder(tmp_path, {**MANIFEST, "titel": "x"})
+    column = (path / "function.json").read_text().index('"titel"') + 1
+    with pytest.raises(ManifestError) as raised:
+        Function.from_folder(path)
+    assert str(raised.value).startswith(f"{path / 'function.json'}:1:{column}: unknown field")
 
 
 def test_a_folder_without_a_manifest_or_with_broken_json_is_refused(tmp_path):
     with pytest.raises(ManifestError, match=r"function\.json: no such file"):
         Function.from_folder(tmp_path)
     (tmp_path / "function.json").write_text('{"title": ')
-    with pytest.raises(ManifestError, match=r"function\.json:1:\d+: not JSON"):
+    with pytest.raises(ManifestError, match=r"function\.json:1:\d+: invalid JSON"):
         Function.from_folder(tmp_path)
