@@ -4,6 +4,7 @@ background daemon."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -24,3 +25,9 @@ def local_cli(
     return subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
+
+
+def operator_env() -> dict[str, str]:
+    """This process's environment without the ``PQ_LOCAL_*`` settings a test run may carry, so
+    the daemon starts as from an operator's shell."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}

@@ -6,7 +6,6 @@ Driven through the unmodified Braket SDK / boto3 (docs/braket-devices.md, "Catal
 
 from __future__ import annotations
 
-import os
 import re
 
 import boto3
@@ -14,7 +13,7 @@ import pytest
 
 from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN
 from pulumi_quantum.local.server import LocalCloud
-from tests.daemon import local_cli
+from tests.daemon import local_cli, operator_env
 from tests.fixtures import braket_client
 
 STATUSES = ["ONLINE", "OFFLINE", "RETIRED"]
@@ -75,8 +74,7 @@ def test_local_start_test_devices_serves_them(tmp_path):
 
 
 def _cli(data_dir, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
-    return local_cli(data_dir, *args, env=env)
+    return local_cli(data_dir, *args, env=operator_env())
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("", False)])
