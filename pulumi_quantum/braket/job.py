@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
@@ -30,7 +29,6 @@ from ..service_model import validate_request
 from . import _common
 from ._generated import JobArgs, JobBase
 from .declarations import DEFAULT_INSTANCE_CONFIG, JOB, JOB_LOG_GROUP
-from .task import create_timeout_seconds
 
 __all__ = ["Job", "JobArgs", "JobProvider"]
 
@@ -444,10 +442,4 @@ class Job(JobBase):
     """
 
     PROVIDER = JobProvider
-
-    def _prepare(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
-        if props["wait_timeout_seconds"] is None:
-            props["wait_timeout_seconds"] = create_timeout_seconds(opts)
-        return super()._prepare(resource_name, props, opts)
+    WAIT_INPUT = "wait_timeout_seconds"

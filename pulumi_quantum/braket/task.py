@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .. import verdicts
@@ -34,7 +33,6 @@ from .._provider import (
     is_unknown,
 )
 from ..clients.braket import check_target
-from ..durations import go_duration_seconds
 from ..pricing import estimates
 from ..qasm import BRAKET_GATES
 from ..qasm import openqasm_problem as simulator_openqasm_problem
@@ -517,13 +515,6 @@ def _outs_of(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: props.get(k) for k in OUTPUTS}
 
 
-def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
-    """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
-    timeouts = opts.custom_timeouts if opts is not None else None
-    create = getattr(timeouts, "create", None)
-    return go_duration_seconds(create) if create else None
-
-
 class QuantumTask(QuantumTaskBase):
     """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
 
@@ -532,10 +523,4 @@ class QuantumTask(QuantumTaskBase):
     """
 
     PROVIDER = QuantumTaskProvider
-
-    def _prepare(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
-        if props["wait_timeout_seconds"] is None:
-            props["wait_timeout_seconds"] = create_timeout_seconds(opts)
-        return super()._prepare(resource_name, props, opts)
+    WAIT_INPUT = "wait_timeout_seconds"
