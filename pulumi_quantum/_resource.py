@@ -19,6 +19,14 @@ from pulumi.dynamic import Resource
 
 from ._provider import resolve_args
 from .declare import ResourceDecl
+from .durations import go_duration_seconds
+
+
+def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
+    """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the resource."""
+    timeouts = opts.custom_timeouts if opts is not None else None
+    create = getattr(timeouts, "create", None)
+    return go_duration_seconds(create) if create else None
 
 
 class DeclaredResource(Resource):
@@ -30,6 +38,11 @@ class DeclaredResource(Resource):
 
     TYPE: ClassVar[str]
     """The dynamic resource's full type token (``pulumi-python:dynamic/quantum/...``)."""
+
+    WAIT_INPUT: ClassVar[str | None] = None
+    """For a resource ``up`` waits on (a task, a hybrid job): the input holding how long, in
+    seconds; not given, it is the resource's ``customTimeouts.create``, else the declared
+    default."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         decl = getattr(cls, "DECL", None)
@@ -65,6 +78,8 @@ class DeclaredResource(Resource):
         import story of the dynamic resources — ``ResourceOptions(import_=id)`` becomes this
         input and ``create`` adopts the existing resource (see :func:`take_import`).
         """
+        if self.WAIT_INPUT and props.get(self.WAIT_INPUT) is None:
+            props[self.WAIT_INPUT] = create_timeout_seconds(opts)
         hidden = {p.name for p in self.DECL.hidden}
         secret = [p.name for p in self.DECL.props if p.secret]
         if secret:  # never in state in plain text: the input, and the output of the same name

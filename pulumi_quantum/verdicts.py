@@ -35,6 +35,8 @@ import os
 import sys
 from pathlib import Path
 
+from .caches import cache_root
+
 _SEPARATOR = b"\0"
 
 MAX_PER_DIRECTORY = 256
@@ -45,11 +47,7 @@ def cache_dir() -> Path | None:
     """The verdict directory, or None when remembering is turned off."""
     if os.environ.get("PQ_VERDICTS", "").lower() in {"0", "off", "false", "no"}:
         return None
-    base = os.environ.get("PQ_CACHE")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        base = str(Path(xdg) / "pulumi-quantum")
-    return Path(base) / "verdicts"
+    return cache_root() / "verdicts"
 
 
 def _normalise(name: str) -> str:

@@ -123,6 +123,18 @@ def cloud_env(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> dict[
 
 
 @pytest.fixture
+def pause_runner(local_cloud: LocalCloud) -> Iterator[Callable[[bool], Any]]:
+    """Pause / resume ``local_cloud``'s Braket runner (held tasks stay QUEUED); resumed after."""
+    from tests.fixtures import pause_local_runner
+
+    def pause(paused: bool) -> Any:
+        return pause_local_runner(local_cloud.endpoints["braket"], paused)
+
+    yield pause
+    pause(False)
+
+
+@pytest.fixture
 def results_bucket(cloud_env: dict[str, str]) -> str:
     """A fresh S3 bucket on the local cloud for task results."""
     import boto3

@@ -118,3 +118,14 @@ def cloud_clients(env: Mapping[str, str]) -> tuple[Any, Any]:
 def sts_client(env: Mapping[str, str], *, config: Any = None, **overrides: Any) -> Any:
     """boto3 ``sts`` for the cloud of ``env`` (see :func:`aws_client`)."""
     return aws_client("sts", env, config=config, **overrides)
+
+
+# -- The local cloud's admin endpoints --------------------------------------------------------
+def pause_local_runner(braket_url: str, paused: bool, *, timeout: float = 5) -> dict[str, Any]:
+    """Hold new Braket tasks QUEUED (``paused``) or let them run: ``POST /_local/runner`` of the
+    local Braket at ``braket_url``. Answers the runner's state."""
+    import requests
+
+    answer = requests.post(f"{braket_url}/_local/runner", json={"paused": paused}, timeout=timeout)
+    answer.raise_for_status()
+    return answer.json()

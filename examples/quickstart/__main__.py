@@ -18,7 +18,6 @@ it). The same program runs against real accounts through config only; see
 working directory of the engine is.
 """
 
-import json
 from pathlib import Path
 
 import pulumi
@@ -41,17 +40,11 @@ bucket_name = (
 
 
 # -- IBM Qiskit Functions and Qiskit Runtime -------------------------------------------------
-def function(folder: Path) -> Function:
-    """The function of a folder holding a ``function.json`` (its title, entrypoint, version,
-    dependencies, arguments schema, ...)."""
-    settings = json.loads((folder / "function.json").read_text())
-    # Titles are unique per account: one per project and stack, like the program names.
-    title = f"{pulumi.get_project()}-{pulumi.get_stack()}-{settings.pop('title')}"
-    return Function(folder.name.replace("_", "-"), source=str(folder), title=title, **settings)
-
-
+# Titles are unique per account: one per project and stack, like the program names.
 functions = {
-    manifest.parent.name: function(manifest.parent)
+    manifest.parent.name: Function.from_folder(
+        manifest.parent, title_prefix=f"{pulumi.get_project()}-{pulumi.get_stack()}-"
+    )
     for manifest in sorted(FUNCTIONS.glob("*/function.json"))
 }
 programs = {

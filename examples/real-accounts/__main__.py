@@ -6,7 +6,6 @@ credential chains. See README.md for the exact ``pulumi config set`` lines. Not 
 vendor cloud is reachable from this project's machines.
 """
 
-import json
 from pathlib import Path
 
 import pulumi
@@ -25,15 +24,11 @@ config = pulumi.Config()
 # function.json is one Function. Programs live on the legacy runtime (quantum:ibmToken / ibmUrl,
 # retired by IBM: keep them only while that service is yours); the session and the batch on
 # whichever channel the stack config names (see README.md).
-def function(folder: Path) -> Function:
-    settings = json.loads((folder / "function.json").read_text())
-    # Titles are unique per account: one per project and stack.
-    title = f"{pulumi.get_project()}-{pulumi.get_stack()}-{settings.pop('title')}"
-    return Function(folder.name.replace("_", "-"), source=str(folder), title=title, **settings)
-
-
+# Titles are unique per account: one per project and stack.
 functions = {
-    manifest.parent.name: function(manifest.parent)
+    manifest.parent.name: Function.from_folder(
+        manifest.parent, title_prefix=f"{pulumi.get_project()}-{pulumi.get_stack()}-"
+    )
     for manifest in sorted(FUNCTIONS.glob("*/function.json"))
 }
 programs = {

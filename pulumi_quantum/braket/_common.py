@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .._provider import CheckErrors, ProviderError, canonical_json, is_unknown, sha256_text
 from ..clients.aws_errors import NO_CREDENTIALS_HINT
@@ -230,6 +230,29 @@ def braket_errors(action: str, context: Mapping[str, Any] | None = None) -> Iter
         raise ProviderError(f"{action} failed: {NO_CREDENTIALS_HINT}") from None
     except BotoCoreError as exc:
         raise ProviderError(f"{action} failed: {type(exc).__name__}: {exc}") from None
+
+
+T = TypeVar("T")
+NOT_FOUND = frozenset({"ResourceNotFoundException"})
+"""Braket's error code for an ARN it does not know."""
+S3_NOT_FOUND = frozenset({"404", "NoSuchKey", "NoSuchBucket"})
+"""S3's error codes for an object or bucket that is not there."""
+
+
+def unless_missing(
+    action: str, call: Callable[[], T], missing: Collection[str] = NOT_FOUND
+) -> T | None:
+    """``call()`` with :func:`braket_errors`, or None when the service answers one of the
+    ``missing`` error codes: what a read takes as "gone" and a delete as "already gone"."""
+    from botocore.exceptions import ClientError
+
+    with braket_errors(action):
+        try:
+            return call()
+        except ClientError as exc:
+            if error_code(exc) in missing:
+                return None
+            raise
 
 
 def update_tags(

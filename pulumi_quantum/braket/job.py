@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_diff, is_unknown
@@ -30,7 +29,6 @@ from ..service_model import validate_request
 from . import _common
 from ._generated import JobArgs, JobBase
 from .declarations import DEFAULT_INSTANCE_CONFIG, JOB, JOB_LOG_GROUP
-from .task import create_timeout_seconds
 
 __all__ = ["Job", "JobArgs", "JobProvider"]
 
@@ -196,15 +194,11 @@ def check_job(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
 # ------------------------------------------------------------------------------ remote side
 def get_job(client: Any, arn: str) -> dict[str, Any] | None:
     """GetJob (with tags), or None when Braket says the job does not exist."""
-    from botocore.exceptions import ClientError
-
-    with _common.braket_errors("GetJob"):
-        try:
-            return client.get_job(jobArn=arn, additionalAttributeNames=["QueueInfo"])
-        except ClientError as exc:
-            if _common.error_code(exc) in {"ResourceNotFoundException", "ValidationException"}:
-                return None
-            raise
+    return _common.unless_missing(
+        "GetJob",
+        lambda: client.get_job(jobArn=arn, additionalAttributeNames=["QueueInfo"]),
+        _common.NOT_FOUND | {"ValidationException"},
+    )
 
 
 def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
@@ -255,19 +249,17 @@ def upload_source(props: Mapping[str, Any]) -> str:
 def read_result(job: Mapping[str, Any]) -> dict[str, Any] | None:
     """The saved result, as the SDK's ``job.result()``: ``<s3Path>/output/model.tar.gz`` holds
     ``results.json``; a plaintext ``dataDictionary`` is the result (pickled data: None)."""
-    from botocore.exceptions import ClientError
-
     from ..clients.braket import s3_client
 
     bucket, prefix = _split_s3(job["outputDataConfig"]["s3Path"])
     key = "/".join(p for p in (prefix, "output", "model.tar.gz") if p)
-    with _common.braket_errors(f"reading s3://{bucket}/{key}"):
-        try:
-            body = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if _common.error_code(exc) in {"404", "NoSuchKey", "NoSuchBucket"}:
-                return None
-            raise
+    body = _common.unless_missing(
+        f"reading s3://{bucket}/{key}",
+        lambda: s3_client().get_object(Bucket=bucket, Key=key)["Body"].read(),
+        _common.S3_NOT_FOUND,
+    )
+    if body is None:
+        return None
     with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
         member = next((m for m in tar.getmembers() if m.name.endswith("results.json")), None)
         if member is None:
@@ -450,10 +442,4 @@ class Job(JobBase):
     """
 
     PROVIDER = JobProvider
-
-    def _prepare(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
-        if props["wait_timeout_seconds"] is None:
-            props["wait_timeout_seconds"] = create_timeout_seconds(opts)
-        return super()._prepare(resource_name, props, opts)
+    WAIT_INPUT = "wait_timeout_seconds"

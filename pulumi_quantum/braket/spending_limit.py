@@ -209,16 +209,12 @@ class SpendingLimitProvider(QuantumProvider):
         return ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from botocore.exceptions import ClientError
-
         from ..clients.braket import braket_client
 
-        with _common.braket_errors("DeleteSpendingLimit"):
-            try:
-                braket_client().delete_spending_limit(spendingLimitArn=id_)
-            except ClientError as exc:
-                if _common.error_code(exc) != "ResourceNotFoundException":
-                    raise
+        _common.unless_missing(  # already gone: deleted
+            "DeleteSpendingLimit",
+            lambda: braket_client().delete_spending_limit(spendingLimitArn=id_),
+        )
 
 
 class SpendingLimit(SpendingLimitBase):

@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .. import verdicts
@@ -34,7 +33,6 @@ from .._provider import (
     is_unknown,
 )
 from ..clients.braket import check_target
-from ..durations import go_duration_seconds
 from ..pricing import estimates
 from ..qasm import BRAKET_GATES
 from ..qasm import openqasm_problem as simulator_openqasm_problem
@@ -245,15 +243,9 @@ def check_task(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
 # ------------------------------------------------------------------------------ remote side
 def get_task(client: Any, arn: str) -> dict[str, Any] | None:
     """GetQuantumTask, or None when Braket says the task does not exist."""
-    from botocore.exceptions import ClientError
-
-    with _common.braket_errors("GetQuantumTask"):
-        try:
-            return client.get_quantum_task(quantumTaskArn=arn)
-        except ClientError as exc:
-            if _common.error_code(exc) == "ResourceNotFoundException":
-                return None
-            raise
+    return _common.unless_missing(
+        "GetQuantumTask", lambda: client.get_quantum_task(quantumTaskArn=arn)
+    )
 
 
 def wait_for_terminal(client: Any, arn: str, timeout: float) -> dict[str, Any]:
@@ -351,19 +343,15 @@ def _raise_if_unsuccessful(task: Mapping[str, Any], skipped: Sequence[str] = ())
 
 def results_present(task: Mapping[str, Any]) -> bool:
     """Whether a COMPLETED task's results.json is still in S3 (a destroyed bucket takes it)."""
-    from botocore.exceptions import ClientError
-
     from ..clients.braket import s3_client
 
     key = f"{(task.get('outputS3Directory') or '').rstrip('/')}/results.json"
-    with _common.braket_errors(f"reading s3://{task.get('outputS3Bucket')}/{key}"):
-        try:
-            s3_client().head_object(Bucket=task["outputS3Bucket"], Key=key)
-        except ClientError as exc:
-            if _common.error_code(exc) in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}:
-                return False
-            raise
-    return True
+    head = _common.unless_missing(
+        f"reading s3://{task.get('outputS3Bucket')}/{key}",
+        lambda: s3_client().head_object(Bucket=task["outputS3Bucket"], Key=key),
+        _common.S3_NOT_FOUND | {"NotFound"},
+    )
+    return head is not None
 
 
 def spent_reason(client: Any, arn: str) -> str | None:
@@ -527,13 +515,6 @@ def _outs_of(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: props.get(k) for k in OUTPUTS}
 
 
-def create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> int | None:
-    """customTimeouts.create (a Go duration such as "30m") → seconds to wait for the task."""
-    timeouts = opts.custom_timeouts if opts is not None else None
-    create = getattr(timeouts, "create", None)
-    return go_duration_seconds(create) if create else None
-
-
 class QuantumTask(QuantumTaskBase):
     """An Amazon Braket quantum task (``braket.create_quantum_task``) managed by Pulumi.
 
@@ -542,10 +523,4 @@ class QuantumTask(QuantumTaskBase):
     """
 
     PROVIDER = QuantumTaskProvider
-
-    def _prepare(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None
-    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None]:
-        if props["wait_timeout_seconds"] is None:
-            props["wait_timeout_seconds"] = create_timeout_seconds(opts)
-        return super()._prepare(resource_name, props, opts)
+    WAIT_INPUT = "wait_timeout_seconds"

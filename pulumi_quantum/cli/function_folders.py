@@ -4,28 +4,22 @@ A Qiskit Function deployed from GitOps is a folder of code plus the settings ``i
 uploads with it. The folder holds them in ``function.json``: the resource's inputs (``title``,
 ``entrypoint``, ``dependencies``, ``description``, ``version``, ``arguments_schema``,
 ``runner``, ``provider``; not ``env_vars``, which are secrets and belong in stack config). A
-program deploys it with ``Function(name, source=<folder>, **manifest)``.
+program deploys it with ``Function.from_folder(folder)``.
 
-The manifest's shape comes from the resource's declaration, and its values are checked by the
-resource's own preview rules (:func:`pulumi_quantum.ibm.function.input_problems`), so review
-and ``pulumi preview`` never disagree. Problems point at the manifest field they are about.
+The manifest's fields come from the resource's declaration (one definition, in
+:mod:`pulumi_quantum.ibm.function_folder`, shared with ``Function.from_folder``), and its values
+are checked by the resource's own preview rules
+(:func:`pulumi_quantum.ibm.function.input_problems`), so review and ``pulumi preview`` never
+disagree. Problems point at the manifest field they are about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-MANIFEST = "function.json"
-"""The file that makes a folder a function folder."""
-NOT_IN_MANIFEST = frozenset({"source", "env_vars", "import_id"})
-"""Inputs a manifest does not hold: the folder itself, secrets, bookkeeping."""
-OUT_OF_MANIFEST = {
-    "source": " — the folder holding function.json is the source",
-    "env_vars": " — env_vars are secrets: give them in the program (from stack config), not "
-    "in a committed file",
-}
+from ..ibm.function_folder import MANIFEST, manifest_fields, unknown_field_hint
+
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "array": (list,),
@@ -41,13 +35,6 @@ class Finding:
     column: int
     pointer: str | None
     message: str
-
-
-def manifest_fields() -> dict[str, Any]:
-    """The manifest's fields: the Function's declared inputs a folder can hold."""
-    from ..ibm.declarations import FUNCTION
-
-    return {p.name: p for p in FUNCTION.inputs if p.name not in NOT_IN_MANIFEST}
 
 
 def is_function_manifest(path: Path) -> bool:
@@ -71,7 +58,6 @@ def check_function_folder(manifest: Path) -> list[Finding]:
     """Every problem of the folder ``manifest`` describes, as preview would report them."""
     from ..ibm.function import input_problems
     from ..ibm.metadata import MetadataFileError, read_metadata_file
-    from ..values import did_you_mean
 
     try:
         document = read_metadata_file(manifest)
@@ -90,8 +76,7 @@ def check_function_folder(manifest: Path) -> list[Finding]:
     for name in values:
         if name in fields:
             continue
-        hint = OUT_OF_MANIFEST.get(name) or did_you_mean(name, fields)
-        findings.append(at(name, f"unknown field {name!r}{hint}"))
+        findings.append(at(name, f"unknown field {name!r}{unknown_field_hint(name, fields)}"))
     for name, prop in fields.items():
         value = values.get(name)
         if value is None:

@@ -35,12 +35,12 @@ from .ibm_http import (
     BadRequestError,
     IBMTransport,
     NotAuthorizedError,
-    NotFoundError,
     ServerError,
     TransportClient,
     json_object,
     server_message,
 )
+from .ibm_sessions import SessionCalls
 
 API_VERSION = "2025-05-01"
 """The ``IBM-API-Version`` qiskit-ibm-runtime 0.44 sends."""
@@ -52,7 +52,7 @@ _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
-class IBMPlatformClient(TransportClient):
+class IBMPlatformClient(SessionCalls, TransportClient):
     """Sessions of one instance (CRN) on the current platform."""
 
     channel = "ibm_quantum_platform"
@@ -146,6 +146,9 @@ class IBMPlatformClient(TransportClient):
             method, f"{self.url}{path}", what=what, headers=headers, **kwargs
         )
 
+    def _api(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
+        return self._request(method, path, what=what, **kwargs)  # paths: under the API URL
+
     # -- sessions -----------------------------------------------------------------------------
     def create_session(
         self,
@@ -162,31 +165,6 @@ class IBMPlatformClient(TransportClient):
             payload["max_ttl"] = max_time
         what = f"open {payload['mode']} session on {backend!r}"
         return json_object(self._request("POST", "/sessions", what=what, json=payload), what)
-
-    def get_session(self, session_id: str) -> dict[str, Any]:
-        what = f"read session {session_id!r}"
-        return json_object(self._request("GET", f"/sessions/{session_id}", what=what), what)
-
-    def close_session(self, session_id: str) -> bool:
-        try:
-            self._request(
-                "PATCH",
-                f"/sessions/{session_id}",
-                what=f"close session {session_id!r}",
-                json={"accepting_jobs": False},
-            )
-        except NotFoundError:
-            return False
-        return True
-
-    def cancel_session(self, session_id: str) -> bool:
-        try:
-            self._request(
-                "DELETE", f"/sessions/{session_id}/close", what=f"cancel session {session_id!r}"
-            )
-        except NotFoundError:
-            return False
-        return True
 
     # -- the instance's usage -----------------------------------------------------------------
     def usage(self) -> dict[str, Any]:

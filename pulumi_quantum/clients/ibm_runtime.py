@@ -43,6 +43,7 @@ from .ibm_http import (
     json_object,
     make_retry,
 )
+from .ibm_sessions import SessionCalls
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -70,7 +71,7 @@ _LOGINS: dict[tuple[str, str], tuple[str, str | None]] = {}
 _LOGINS_LOCK = threading.Lock()
 
 
-class IBMRuntimeClient(TransportClient):
+class IBMRuntimeClient(SessionCalls, TransportClient):
     """Programs and sessions of one account on one runtime service.
 
     ``url`` is the authentication URL (``QISKIT_IBM_URL``), exactly what ``IBMProvider(url=...)``
@@ -162,6 +163,9 @@ class IBMRuntimeClient(TransportClient):
             with _LOGINS_LOCK:
                 _LOGINS[self._cache_key] = (self._access_token, None)
         return self._access_token
+
+    def _api(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
+        return self._request(method, self._runtime(path), what=what, **kwargs)
 
     def _runtime(self, path: str) -> str:
         if self._runtime_url is None:
@@ -284,37 +288,6 @@ class IBMRuntimeClient(TransportClient):
         return json_object(
             self._request("POST", self._runtime("/sessions"), what=what, json=payload), what
         )
-
-    def get_session(self, session_id: str) -> dict[str, Any]:
-        what = f"read session {session_id!r}"
-        return json_object(
-            self._request("GET", self._runtime(f"/sessions/{session_id}"), what=what), what
-        )
-
-    def close_session(self, session_id: str) -> bool:
-        """Stop accepting jobs; running jobs finish. False if already gone."""
-        try:
-            self._request(
-                "PATCH",
-                self._runtime(f"/sessions/{session_id}"),
-                what=f"close session {session_id!r}",
-                json={"accepting_jobs": False},
-            )
-        except NotFoundError:
-            return False
-        return True
-
-    def cancel_session(self, session_id: str) -> bool:
-        """Close now and cancel queued/running jobs. False if already gone."""
-        try:
-            self._request(
-                "DELETE",
-                self._runtime(f"/sessions/{session_id}/close"),
-                what=f"cancel session {session_id!r}",
-            )
-        except NotFoundError:
-            return False
-        return True
 
 
 def program_data_sha256(program: Mapping[str, Any]) -> str | None:

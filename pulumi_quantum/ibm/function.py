@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .. import rules
@@ -40,6 +41,7 @@ from .._provider import CheckErrors, ProviderError, QuantumProvider, declared_di
 from ..hints import adopt_option
 from ._generated import FunctionArgs, FunctionBase
 from .declarations import FUNCTION
+from .function_folder import read_manifest
 
 __all__ = ["Function", "FunctionArgs", "FunctionProvider", "input_problems"]
 
@@ -355,3 +357,37 @@ class Function(FunctionBase):
     """
 
     PROVIDER = FunctionProvider
+
+    @classmethod
+    def from_folder(
+        cls,
+        folder: str | os.PathLike[str],
+        *,
+        resource_name: str | None = None,
+        title_prefix: str = "",
+        opts: pulumi.ResourceOptions | None = None,
+        **inputs: Any,
+    ) -> Function:
+        """The function of a folder holding a ``function.json`` (its title, entrypoint,
+        version, dependencies, arguments schema, ...), the folder itself being ``source``.
+
+        The manifest is the one ``pulumi-quantum validate`` reviews, so a program deploys
+        exactly what was reviewed. ``resource_name`` defaults to the folder's name with ``_``
+        as ``-``; ``title_prefix`` goes before the title (titles are unique per account: a
+        ``f"{project}-{stack}-"`` prefix lets stacks deploy side by side); ``inputs`` (e.g.
+        ``env_vars`` from stack config, which a committed manifest never holds) override the
+        manifest's. A missing or malformed manifest, or an unknown field in it, raises
+        :class:`~.function_folder.ManifestError` naming the file and field; the values are
+        checked at preview like any other input.
+        """
+        path = Path(folder)
+        settings = {**read_manifest(path), **inputs}
+        title = settings.get("title")
+        if title_prefix and title is not None:  # none: check says the title is required
+            settings["title"] = (
+                title_prefix + title
+                if isinstance(title, str)
+                else pulumi.Output.concat(title_prefix, title)
+            )
+        name = resource_name or path.name.replace("_", "-")
+        return cls(name, opts=opts, source=str(path), **settings)

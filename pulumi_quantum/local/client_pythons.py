@@ -16,11 +16,11 @@ will fail and how to fix it. A variable the operator set always wins.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..caches import cache_root
 from .gateway.executor import FUNCTION_PYTHON
 from .ibm.executor import PRIMITIVES_PYTHON
 
@@ -74,11 +74,7 @@ class Choice:
 
 def venv_root(environ: Mapping[str, str]) -> Path:
     """``<cache>/client-venvs``, by the rule ``scripts/env.sh`` uses for ``PQ_CACHE``."""
-    cache = environ.get("PQ_CACHE") or os.path.join(
-        environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "~", ".cache"),
-        "pulumi-quantum",
-    )
-    return Path(os.path.expanduser(cache)) / "client-venvs"
+    return cache_root(environ) / "client-venvs"
 
 
 def _has(venv: Path, package: str) -> bool:

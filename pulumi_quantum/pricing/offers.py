@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ..caches import cache_root
+
 OFFER_PATH = "/offers/v1.0/aws/AmazonBraket/current/index.csv"
 """The path of Braket's offer file, on AWS's price list host and on the local Braket."""
 PUBLIC_OFFERS_URL = "https://pricing.us-east-1.amazonaws.com" + OFFER_PATH
@@ -134,11 +136,7 @@ def fetch_text(url: str) -> str:
 
 def cache_dir() -> Path:
     """``$PQ_CACHE/prices`` (``PQ_CACHE`` defaults to ``$XDG_CACHE_HOME/pulumi-quantum``)."""
-    base = os.environ.get("PQ_CACHE")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        base = str(Path(xdg) / "pulumi-quantum")
-    return Path(base) / "prices"
+    return cache_root() / "prices"
 
 
 def _cached_on_disk(url: str) -> bool:

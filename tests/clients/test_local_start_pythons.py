@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.clients.test_qiskit_serverless import run_client
 from tests.clients.venvs import ensure_venv
+from tests.daemon import local_cli
 
 CHOSEN = ("PQ_IBM_PRIMITIVES_PYTHON", "PQ_LOCAL_GATEWAY_PYTHON")
 
@@ -22,10 +22,7 @@ CHOSEN = ("PQ_IBM_PRIMITIVES_PYTHON", "PQ_LOCAL_GATEWAY_PYTHON")
 def local(data_dir: Path, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in CHOSEN and not k.startswith("PQ_LOCAL")}
     env["PQ_CACHE"] = str(cache)
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=180, env=env,
-    )  # fmt: skip
+    return local_cli(data_dir, *args, env=env, timeout=180)
 
 
 @pytest.fixture

@@ -37,10 +37,9 @@ class ClientVenv:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("PQ_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pulumi-quantum"
-    )
-    return Path(base) / "client-venvs"
+    from pulumi_quantum.caches import cache_root as pq_cache
+
+    return pq_cache() / "client-venvs"
 
 
 def venv_key(requirements: Path) -> str:

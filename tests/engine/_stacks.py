@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures import BELL, SV1, braket_client, s3_client
+from tests.fixtures import BELL, SV1, braket_client, pause_local_runner, s3_client
 
 from .harness import EngineProject
 
@@ -58,13 +58,9 @@ def set_faults(env: Mapping[str, str], **knobs: Any) -> None:
 
 def pause_runner(env: Mapping[str, str], paused: bool) -> None:
     """Hold Braket tasks QUEUED (``paused``) or let them run: the runner's admin endpoint."""
-    import requests
-
-    answer = requests.post(
-        f"{env['AWS_ENDPOINT_URL_BRAKET']}/_local/runner", json={"paused": paused}, timeout=10
-    )
-    answer.raise_for_status()
-    assert answer.json() == {"paused": paused}
+    assert pause_local_runner(env["AWS_ENDPOINT_URL_BRAKET"], paused, timeout=10) == {
+        "paused": paused
+    }
 
 
 # -- IBM runtime (qiskit-ibm-provider's authenticated requests session) ---------------------------

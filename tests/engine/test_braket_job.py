@@ -15,6 +15,8 @@ import pytest
 
 from pulumi_quantum.local.braket.devices import SV1_ARN
 
+from ._stacks import changes
+
 pytestmark = pytest.mark.engine
 
 ALGORITHM = """
@@ -80,10 +82,6 @@ def program(source, bucket: str, marker: str, **overrides) -> str:
     }
     values.update(overrides)
     return PROGRAM.format(**values)
-
-
-def changes(result) -> dict[str, int]:
-    return {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
 
 
 def jobs_tagged(marker: str) -> list[dict]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ._stacks import changes
+
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 FORTE_ENTERPRISE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-Enterprise-1"
 
@@ -47,10 +49,6 @@ def live_limit(arn: str) -> dict | None:
             if summary["spendingLimitArn"] == arn:
                 return summary
     return None
-
-
-def changes(result) -> dict[str, int]:
-    return {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
 
 
 def test_spending_limit_create_update_in_place_refresh_destroy(

@@ -16,6 +16,8 @@ from pulumi import automation as auto
 from pulumi_quantum.local.braket.devices import SV1_ARN
 from tests.holds import runner_held
 
+from ._stacks import changes, tasks_tagged
+
 pytestmark = pytest.mark.engine
 
 PROGRAM = """
@@ -55,16 +57,6 @@ def program(bucket: str, marker: str, **overrides) -> str:
     return PROGRAM.format(**values)
 
 
-def tasks_tagged(marker: str) -> list[dict]:
-    return boto3.client("braket").search_quantum_tasks(
-        filters=[{"name": "tag:marker", "operator": "EQUAL", "values": [marker]}]
-    )["quantumTasks"]
-
-
-def changes(result) -> dict[str, int]:
-    return {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
-
-
 def test_bell_task_lifecycle(engine_project, local_cloud, cloud_env, results_bucket):
     marker = uuid.uuid4().hex[:10]
     project = engine_project(program(results_bucket, marker), env=local_cloud.client_env())
@@ -100,7 +92,8 @@ def test_bell_task_lifecycle(engine_project, local_cloud, cloud_env, results_buc
 
     project.destroy()
     assert project.resources() == []
-    assert len(tasks_tagged(marker)) == 2  # Braket keeps terminal tasks; destroy forgets them
+    # Braket keeps terminal tasks; destroy forgets them
+    assert len(tasks_tagged(cloud_env, marker)) == 2
 
 
 def test_refresh_then_destroy_of_long_running_task_cancels(
@@ -140,11 +133,11 @@ def test_interrupted_create_rerun_submits_exactly_one_task(
     with runner_held(local_cloud), pytest.raises(auto.CommandError, match="still QUEUED"):
         project.up()  # submitted, then the create gave up waiting: nothing in state
     assert project.resources(":QuantumTask") == []
-    assert len(tasks_tagged(marker)) == 1
+    assert len(tasks_tagged(cloud_env, marker)) == 1
 
     up = project.up()
     assert up.outputs["status"].value == "COMPLETED"
-    [task] = tasks_tagged(marker)
+    [task] = tasks_tagged(cloud_env, marker)
     assert task["quantumTaskArn"] == up.outputs["arn"].value
 
 
@@ -159,7 +152,7 @@ def test_throttling_30_percent_up_succeeds_without_duplicates(
     finally:
         local_cloud.faults.update({"throttle_rate": 0.0})
     assert up.outputs["status"].value == "COMPLETED"
-    assert len(tasks_tagged(marker)) == 1
+    assert len(tasks_tagged(cloud_env, marker)) == 1
 
 
 def test_import_by_arn(engine_project, local_cloud, cloud_env, results_bucket):
@@ -182,7 +175,7 @@ def test_import_by_arn(engine_project, local_cloud, cloud_env, results_bucket):
     assert up.outputs["arn"].value == arn
     assert up.outputs["status"].value == "COMPLETED"
     assert sum(up.outputs["counts"].value.values()) == 100
-    assert len(tasks_tagged(marker)) == 1
+    assert len(tasks_tagged(cloud_env, marker)) == 1
     assert changes(adopting.up()) == {}
 
     mismatch = engine_project(

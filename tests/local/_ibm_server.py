@@ -13,9 +13,11 @@ from __future__ import annotations
 import sqlite3
 import ssl
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from werkzeug.serving import make_server
 
@@ -94,3 +96,16 @@ class IbmServer:
         session = requests.Session()
         session.headers["X-Access-Token"] = response.json()["id"]
         return session
+
+
+def server_fixture(name: str) -> Any:
+    """A module-scoped ``server`` fixture: an :class:`IbmServer` over a fresh data directory
+    named ``name``, stopped after the module (``server = server_fixture("ibm-jobs")``)."""
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
+        srv = IbmServer(tmp_path_factory.mktemp(name)).start()
+        yield srv
+        srv.stop()
+
+    return server

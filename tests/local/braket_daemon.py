@@ -8,24 +8,20 @@ nobody listens on, so that no client call can fall through to AWS. ``local stop`
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.daemon import local_cli, operator_env
+
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    return local_cli(data_dir, *args, env=operator_env())
 
 
 def dead_loopback_url() -> str:

@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.fixtures import SV1
+from tests.fixtures import SV1, pause_local_runner
 from tests.fixtures import create_task as create
 from tests.fixtures import task_status as status_of
 
@@ -36,7 +36,7 @@ def knobs(local_cloud):
         return r.json()
 
     def pause(paused: bool):
-        requests.post(f"{url}/_local/runner", json={"paused": paused}, timeout=5).raise_for_status()
+        pause_local_runner(url, paused)
 
     yield set_faults, pause
     set_faults(throttle_rate=0.0, latency_ms=0, max_concurrent_tasks=0, error_rate=0.0)

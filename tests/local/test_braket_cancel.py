@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 
 import boto3
 import pytest
 
+from tests.daemon import local_cli as cli
 from tests.local.test_braket_tasks import SV1, TERMINAL, create, program, status_of
 
 CANCEL_DEADLINE = 15.0
@@ -121,13 +120,6 @@ def test_a_cancelled_task_is_not_run_again_when_workers_die(cloud, wait_until):
     after = create(braket, "no-rerun", shots=10)  # the dead workers were replaced
     wait_until(lambda: status_of(braket, after) in TERMINAL, timeout=60)
     assert status_of(braket, after) == "COMPLETED"
-
-
-def cli(data_dir, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -6,16 +6,14 @@ Driven through the unmodified Braket SDK / boto3 (docs/braket-devices.md, "Catal
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import boto3
 import pytest
 
 from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN
 from pulumi_quantum.local.server import LocalCloud
+from tests.daemon import local_cli, operator_env
 from tests.fixtures import braket_client
 
 STATUSES = ["ONLINE", "OFFLINE", "RETIRED"]
@@ -76,11 +74,7 @@ def test_local_start_test_devices_serves_them(tmp_path):
 
 
 def _cli(data_dir, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_LOCAL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    return local_cli(data_dir, *args, env=operator_env())
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("", False)])

@@ -36,18 +36,6 @@ ONE_QUBIT = "OPENQASM 3.0;\nqubit[1] q;\nbit[1] c;\nh q[0];\nc = measure q;\n"
 
 
 @pytest.fixture
-def runner(local_cloud):
-    """Pause / resume the local runner (held tasks stay QUEUED); always resumed after."""
-    url = f"{local_cloud.endpoints['braket']}/_local/runner"
-
-    def pause(paused: bool) -> None:
-        requests.post(url, json={"paused": paused}, timeout=5).raise_for_status()
-
-    yield pause
-    pause(False)
-
-
-@pytest.fixture
 def braket(cloud_env):
     client = boto3.client("braket")
     yield client
@@ -82,10 +70,10 @@ def _tasks_on_forte(braket) -> set[str]:
 
 
 def test_spend_moves_from_queued_to_total_and_cancelled_tasks_drop_out(
-    braket, cloud_env, results_bucket, runner, wait_until
+    braket, cloud_env, results_bucket, pause_runner, wait_until
 ):
     rows = offer_rows(cloud_env["BRAKET_PRICE_OFFERS_URL"])
-    runner(True)
+    pause_runner(True)
     before = _task(braket, results_bucket, 100)  # created before the limit: never counted,
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)  # though inside its period
     limit = braket.create_spending_limit(
@@ -100,7 +88,7 @@ def test_spend_moves_from_queued_to_total_and_cancelled_tasks_drop_out(
     assert _spend(braket, arn) == (kept_price + dropped_price, Decimal(0))
 
     braket.cancel_quantum_task(quantumTaskArn=dropped, clientToken=str(uuid.uuid4()))
-    runner(False)
+    pause_runner(False)
     wait_until(lambda: {_status(braket, a) for a in (kept, dropped, before)} <= TERMINAL)
     assert _status(braket, kept) == "COMPLETED"
     assert _status(braket, dropped) == "CANCELLED"

@@ -18,8 +18,6 @@ import datetime as dt
 from decimal import Decimal
 
 import boto3
-import pytest
-import requests
 
 from tests.fixtures import FORTE1, SV1, TERMINAL
 from tests.local.test_braket_cost_offers import offer_rows, qpu_task_price
@@ -51,17 +49,6 @@ def _spend(client, arn: str) -> tuple[Decimal, Decimal]:
         if s["spendingLimitArn"] == arn
     ]  # fmt: skip
     return Decimal(limit["queuedSpend"]), Decimal(limit["totalSpend"])
-
-
-@pytest.fixture
-def pause_runner(local_cloud):
-    url = f"{local_cloud.endpoints['braket']}/_local/runner"
-
-    def pause(paused: bool) -> None:
-        requests.post(url, json={"paused": paused}, timeout=5).raise_for_status()
-
-    yield pause
-    pause(False)
 
 
 def test_sdk_tracker_prices_local_tasks_as_the_offer_file_and_the_spending_limits_do(

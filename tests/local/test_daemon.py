@@ -11,14 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.daemon import local_cli as cli
 from tests.fixtures import braket_client, sts_client
-
-
-def cli(data_dir, *args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
 
 
 @pytest.fixture

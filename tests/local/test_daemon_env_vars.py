@@ -12,12 +12,12 @@ import re
 import socket
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_quantum import _provider
+from tests.daemon import local_cli
 
 
 def free_port() -> int:
@@ -27,10 +27,7 @@ def free_port() -> int:
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    return local_cli(None, *args, env=env)
 
 
 @pytest.fixture

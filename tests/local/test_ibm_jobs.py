@@ -7,13 +7,12 @@ import base64
 import json
 import os
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from tests import loopback
-from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.local._ibm_server import ALICE, BOB, IbmServer, server_fixture
 from tests.polling import wait_until
 
 HUB, GROUP, PROJECT = ALICE[1].split("/")
@@ -60,11 +59,7 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibm-jobs")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibm-jobs")
 
 
 def upload(srv: IbmServer, who: requests.Session, name: str, source: str, cost: int) -> str:

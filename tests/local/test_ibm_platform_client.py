@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from pulumi_quantum.clients import ibm as config
@@ -15,7 +13,7 @@ from pulumi_quantum.clients.ibm_runtime import (
     NotFoundError,
 )
 from pulumi_quantum.local.ibm.accounts import local_crn
-from tests.local._ibm_server import IbmServer
+from tests.local._ibm_server import IbmServer, server_fixture
 
 KEY = "local-ibm-apikey-alice"
 CRN = local_crn("alice")
@@ -29,11 +27,7 @@ _ENV = (
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibm-platform-unit")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibm-platform-unit")
 
 
 def client(server: IbmServer, key: str = KEY, crn: str = CRN) -> IBMPlatformClient:

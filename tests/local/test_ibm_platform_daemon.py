@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon import local_cli as cli
+
 REPO = Path(__file__).resolve().parents[2]
 
 USER_CODE = """
@@ -38,13 +40,6 @@ assert loopback.outside() == [], loopback.outside()
 result = {"counts": counts, "mode": details["mode"], "instance": service.active_instance()}
 print(json.dumps(result))
 """
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_quantum.local", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.local._ibm_server import ALICE, BOB, IbmServer, server_fixture
 
 SOURCE = "def main(backend, user_messenger, **kwargs):\n    return kwargs\n"
 
@@ -22,11 +21,7 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibm-programs")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibm-programs")
 
 
 @pytest.fixture(scope="module")

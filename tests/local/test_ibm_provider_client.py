@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.local._ibm_server import ALICE, BOB, IbmServer, server_fixture
 from tests.local.test_ibm_jobs import submit, upload
 from tests.polling import wait_until
 
@@ -25,11 +24,7 @@ def main(backend, user_messenger, release=None):
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibm-client")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibm-client")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ built from it, and a host name answers only the APIs IBM serves under it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,9 @@ from werkzeug.wrappers import Request
 from pulumi_quantum.local.ibm import app as ibm_app
 from pulumi_quantum.local.ibm import routes
 from pulumi_quantum.local.ibm.routes import ROUTES, Api, Auth, Router
-from tests.local._ibm_server import IbmServer
+from tests.local._ibm_server import IbmServer, server_fixture
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibm-routes")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibm-routes")
 
 
 def _request(

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from simple_websocket import Client, ConnectionClosed
 
 from pulumi_quantum.local.ibm import backends
-from tests.local._ibm_server import ALICE, BOB, IbmServer
+from tests.local._ibm_server import ALICE, BOB, IbmServer, server_fixture
 from tests.polling import wait_until
 
 HGP = "/Network/{}/Groups/{}/Projects/{}".format(*ALICE[1].split("/"))
@@ -35,11 +33,7 @@ def main(backend, user_messenger, gate, count=3):
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IbmServer]:
-    srv = IbmServer(tmp_path_factory.mktemp("ibmq-legacy")).start()
-    yield srv
-    srv.stop()
+server = server_fixture("ibmq-legacy")
 
 
 def _job(srv: IbmServer, who: requests.Session, gate: Path, name: str) -> str:

@@ -44,6 +44,32 @@ def failures(result) -> dict[str, str]:
     return {f.property: f.reason for f in result.failures}
 
 
+def refused_create(braket, bucket: str, source: str, shots=10) -> dict[str, str]:
+    """CreateQuantumTask of ``source`` on SV1, which the server must refuse: its error, once
+    the search by the request's tag has shown that nothing was created (nor coerced)."""
+    mark = uuid.uuid4().hex[:10]
+    with pytest.raises(ClientError) as refused:
+        braket.create_quantum_task(
+            clientToken=mark,
+            deviceArn=SV1_ARN,
+            outputS3Bucket=bucket,
+            outputS3KeyPrefix="p",
+            shots=shots,
+            action=json.dumps(
+                {
+                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                    "source": source,
+                }
+            ),
+            tags={"mark": mark},
+        )
+    found = boto3.client("braket").search_quantum_tasks(
+        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
+    )["quantumTasks"]
+    assert found == []  # nothing created, nothing coerced
+    return refused.value.response["Error"]
+
+
 # --------------------------------------------------------------------------- programs
 @pytest.mark.parametrize(("field", "value"), PROGRAM_ROWS)
 def test_program_fields_refused_by_preview_and_server(cloud_env, tmp_path, field, value):
@@ -101,28 +127,9 @@ def test_shots_not_whole_numbers_refused_by_preview_and_server(cloud_env, result
     # botocore's own parameter validation would stop it client-side; turn it off so the
     # request reaches the server exactly as a hand-written client could send it.
     raw = boto3.client("braket", config=Config(parameter_validation=False))
-    mark = uuid.uuid4().hex[:10]
-    with pytest.raises(ClientError) as refused:
-        raw.create_quantum_task(
-            clientToken=mark,
-            deviceArn=SV1_ARN,
-            outputS3Bucket=results_bucket,
-            outputS3KeyPrefix="p",
-            shots=shots,
-            action=json.dumps(
-                {
-                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-                    "source": BELL,
-                }
-            ),
-            tags={"mark": mark},
-        )
-    assert refused.value.response["Error"]["Code"] == "ValidationException"
-    assert "shots" in refused.value.response["Error"]["Message"]
-    found = boto3.client("braket").search_quantum_tasks(
-        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
-    )["quantumTasks"]
-    assert found == []  # nothing created, nothing coerced
+    error = refused_create(raw, results_bucket, BELL, shots=shots)
+    assert error["Code"] == "ValidationException"
+    assert "shots" in error["Message"]
 
 
 def task_news(**overrides):
@@ -150,31 +157,12 @@ def test_qubits_above_the_advertised_count_refused_by_the_server(cloud_env, resu
     advertised = json.loads(device["deviceCapabilities"])["paradigm"]["qubitCount"]
     too_many = advertised + 1
     source = f"OPENQASM 3.0;\nqubit[{too_many}] q;\nbit[{too_many}] c;\nh q[0];\nc = measure q;\n"
-    mark = uuid.uuid4().hex[:10]
     task = QuantumTaskProvider().check({}, task_news(source=source))
     assert task.failures == []  # nothing preview can know without the device
-    with pytest.raises(ClientError) as refused:
-        braket.create_quantum_task(
-            clientToken=mark,
-            deviceArn=SV1_ARN,
-            outputS3Bucket=results_bucket,
-            outputS3KeyPrefix="p",
-            shots=10,
-            action=json.dumps(
-                {
-                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-                    "source": source,
-                }
-            ),
-            tags={"mark": mark},
-        )
-    message = refused.value.response["Error"]["Message"]
-    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    error = refused_create(braket, results_bucket, source)
+    message = error["Message"]
+    assert error["Code"] == "ValidationException"
     assert f"{too_many} qubits" in message and str(advertised) in message
-    found = braket.search_quantum_tasks(
-        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
-    )["quantumTasks"]
-    assert found == []
 
 
 # --------------------------------------------------------------------------- OpenQASM
@@ -193,28 +181,9 @@ def test_openqasm_refused_by_preview_and_server(cloud_env, results_bucket, sourc
     assert named in failures(task).get("source", ""), task.failures
 
     braket = boto3.client("braket")
-    mark = uuid.uuid4().hex[:10]
-    with pytest.raises(ClientError) as refused:
-        braket.create_quantum_task(
-            clientToken=mark,
-            deviceArn=SV1_ARN,
-            outputS3Bucket=results_bucket,
-            outputS3KeyPrefix="p",
-            shots=10,
-            action=json.dumps(
-                {
-                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-                    "source": source,
-                }
-            ),
-            tags={"mark": mark},
-        )
-    assert refused.value.response["Error"]["Code"] == "ValidationException"
-    assert named in refused.value.response["Error"]["Message"]
-    found = braket.search_quantum_tasks(
-        filters=[{"name": "tag:mark", "operator": "EQUAL", "values": [mark]}]
-    )["quantumTasks"]
-    assert found == []
+    error = refused_create(braket, results_bucket, source)
+    assert error["Code"] == "ValidationException"
+    assert named in error["Message"]
 
 
 def test_the_gate_table_is_the_simulators():

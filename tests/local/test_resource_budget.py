@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -28,6 +27,7 @@ from pulumi_quantum.local import budget
 from pulumi_quantum.local.limits import MAX_ADMIN_BODY
 from tests import loopback
 from tests.conftest import LocalCloudProcess
+from tests.fixtures import braket_client, s3_client
 from tests.polling import wait_until
 
 GiB, MiB = 1024**3, 1024**2
@@ -61,26 +61,14 @@ def env(daemon: LocalCloudProcess) -> dict[str, str]:
 
 
 def _braket(env: dict[str, str], region: str = "us-east-1") -> Any:
-    return boto3.client(
-        "braket",
-        region_name=region,
-        endpoint_url=env["AWS_ENDPOINT_URL_BRAKET"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=120),
-    )
+    retries_once = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=120)
+    return braket_client(env, config=retries_once, region_name=region)
 
 
 @pytest.fixture(scope="module")
 def bucket(env: dict[str, str]) -> str:
     name = f"amzn-braket-budget-{uuid.uuid4().hex[:8]}"
-    boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    ).create_bucket(Bucket=name)
+    s3_client(env, region_name="us-east-1").create_bucket(Bucket=name)
     return name
 
 
@@ -279,13 +267,7 @@ def test_a_simulation_too_large_for_its_worker_fails_the_task_not_the_server(tmp
     try:
         env = proc.client_env()
         name = f"amzn-braket-budget-{uuid.uuid4().hex[:8]}"
-        boto3.client(
-            "s3",
-            region_name="us-east-1",
-            endpoint_url=env["AWS_ENDPOINT_URL_S3"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        ).create_bucket(Bucket=name)
+        s3_client(env, region_name="us-east-1").create_bucket(Bucket=name)
         client = _braket(env)
 
         def finished(arn: str) -> Any:

@@ -253,7 +253,7 @@ def test_spending_limit_diff_device_replaces_the_rest_updates():
 def test_custom_timeouts_create_becomes_the_wait_deadline():
     import pulumi
 
-    from pulumi_quantum.braket.task import create_timeout_seconds as _create_timeout
+    from pulumi_quantum._resource import create_timeout_seconds as _create_timeout
 
     opts = pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="30m"))
     assert _create_timeout(opts) == 1800

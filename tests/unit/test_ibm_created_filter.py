@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+import pytest
+
 from pulumi_quantum.local.ibm import db
 
 
@@ -31,3 +33,14 @@ def test_a_job_matches_filters_on_its_own_shown_creation_time():
     after = db.created_clauses(shown + 1e-6, None)
     later = rows.execute(f"SELECT COUNT(*) FROM jobs WHERE {after[0][0]}", [after[0][1]])
     assert later.fetchone()[0] == 0
+
+
+def test_both_ibm_apis_read_a_filter_time_as_clients_send_it():
+    """``epoch_of_iso`` (the legacy and the platform job lists' one parser) inverts ``db.iso``;
+    no offset means UTC; what is not ISO 8601 is a ValueError each API words as its own 400."""
+    ts = 1_765_000_000.25
+    assert db.epoch_of_iso(db.iso(ts)) == ts
+    assert db.epoch_of_iso("2025-12-06T05:46:40.25") == ts
+    assert db.epoch_of_iso("2025-12-06T06:46:40.250+01:00") == ts
+    with pytest.raises(ValueError):
+        db.epoch_of_iso("yesterday")

@@ -9,20 +9,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from tests.pulumi_mocks import Recorder
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "real-accounts"
-
-
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
 
 CONFIG = {
     "real-accounts:resultsBucket": "amazon-braket-team-results",

@@ -22,11 +22,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from botocore.utils import parse_timestamp
-
 from ..store import Store
 from .devices import REQUEST_REGION
 from .exceptions import ConflictException, ResourceNotFoundException, ValidationException
+from .search import search, time_filter
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 DEFAULT_MAX_RUNTIME = 5 * 24 * 3600
@@ -258,8 +257,6 @@ class JobsBackend:
         return {"queue": "JOBS_QUEUE", "position": str(position) if position <= 15 else ">15"}
 
     def search_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
-        from .models import _page
-
         where, args = [], []
         columns = {
             "jobArn": "arn",
@@ -267,7 +264,6 @@ class JobsBackend:
             "deviceArn": "device",
             "status": "status",
         }
-        ops = {"LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
         for f in params.get("filters") or []:
             name, op, values = f["name"], f["operator"], f["values"]
             if name in columns:
@@ -282,35 +278,15 @@ class JobsBackend:
                     )
                 args.extend(values)
             elif name == "createdAt":
-                try:
-                    stamps = [parse_timestamp(v).timestamp() for v in values]
-                except (ValueError, TypeError):
-                    raise ValidationException(
-                        f"filters: createdAt values must be RFC 3339 timestamps, got {values}"
-                    ) from None
-                if op == "BETWEEN":
-                    if len(stamps) != 2:
-                        raise ValidationException("filters: BETWEEN on createdAt needs 2 values")
-                    where.append("created_at BETWEEN ? AND ?")
-                    args.extend(stamps)
-                elif op == "EQUAL":
-                    where.append(f"created_at IN ({','.join('?' * len(stamps))})")
-                    args.extend(stamps)
-                elif op in ops:
-                    where.append(f"created_at {ops[op]} ?")
-                    args.append(stamps[0])
-                else:
-                    raise ValidationException(f"filters: createdAt does not support {op}")
+                clause, stamps = time_filter(name, "created_at", op, values, "RFC 3339")
+                where.append(clause)
+                args.extend(stamps)
             else:
                 raise ValidationException(
                     f"filters.name: {name!r} is not a job filter; use one of "
                     f"{[*columns, 'createdAt']}"
                 )
-        sql = "SELECT * FROM braket_jobs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.store.query(sql + " ORDER BY created_at DESC, rowid DESC", args)
-        page, token = _page(rows, params)
+        page, token = search(self.store, "braket_jobs", where, args, params)
         return {
             "jobs": [
                 {

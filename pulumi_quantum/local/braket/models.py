@@ -13,7 +13,6 @@ task twice for one clientToken.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -23,8 +22,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from botocore.utils import parse_timestamp
 
 from ...qasm import openqasm_problem
 from ...rules import (  # one truth with the preview
@@ -53,6 +50,8 @@ from .exceptions import (
 from .program_sets import PROGRAM_SET_ACTION
 from .queue_info import device_queue_counts, task_queue_info
 from .reservations import Reservations
+from .search import page as search_page
+from .search import search, time_filter
 from .spending import ACTIVE
 
 ACCOUNT_ID = "123456789012"
@@ -109,17 +108,6 @@ def params_hash(params: dict[str, Any]) -> str:
     clientToken."""
     relevant = {k: v for k, v in params.items() if k != "clientToken"}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str | None]:
-    try:
-        start = int(base64.urlsafe_b64decode(params["nextToken"])) if "nextToken" in params else 0
-    except (ValueError, TypeError):
-        raise ValidationException("nextToken: not a token this service issued") from None
-    size = params.get("maxResults") or 100
-    end = start + size
-    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], token
 
 
 def validate_tags(tags: dict[str, str], field: str = "tags") -> None:
@@ -217,7 +205,7 @@ class BraketBackend:
                     "SearchDevices (filter other fields on the returned devices)"
                 )
             summaries = [s for s in summaries if s["deviceArn"] in f["values"]]
-        page, token = _page(summaries, params)
+        page, token = search_page(summaries, params)
         return {"devices": page, "nextToken": token}
 
     # ------------------------------------------------------------------- tasks
@@ -506,7 +494,6 @@ class BraketBackend:
         where, args = [], []
         columns = {"quantumTaskArn": "arn", "deviceArn": "device_arn", "status": "status"}
         times = {"createdAt": "created_at", "endedAt": "ended_at"}
-        ops = {"LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
         for f in params.get("filters", []):
             name, op, values = f["name"], f["operator"], f["values"]
             if name == "jobArn":  # the tasks a hybrid job created (AwsQuantumJob.get_tasks)
@@ -533,33 +520,15 @@ class BraketBackend:
                     where.append(f"{columns[name]} IN ({marks})")
                 args.extend(values)
             elif name in times:
-                try:
-                    stamps = [parse_timestamp(v).timestamp() for v in values]
-                except (ValueError, TypeError):
-                    raise ValidationException(
-                        f"filters: {name} values must be ISO 8601 timestamps, got {values}"
-                    ) from None
-                if op == "BETWEEN":
-                    if len(stamps) != 2:
-                        raise ValidationException(f"filters: BETWEEN on {name} needs 2 values")
-                    where.append(f"{times[name]} BETWEEN ? AND ?")
-                    args.extend(stamps)
-                elif op == "EQUAL":
-                    where.append(f"{times[name]} IN ({','.join('?' * len(stamps))})")
-                    args.extend(stamps)
-                else:
-                    where.append(f"{times[name]} {ops[op]} ?")
-                    args.append(stamps[0])
+                clause, stamps = time_filter(name, times[name], op, values, "ISO 8601")
+                where.append(clause)
+                args.extend(stamps)
             else:
                 raise ValidationException(
                     f"filters.name: {name!r} is not a task filter; use one of "
                     f"{[*columns, *times, 'jobArn', 'tag:<key>']}"
                 )
-        sql = "SELECT * FROM braket_tasks"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.store.query(sql + " ORDER BY created_at DESC, rowid DESC", args)
-        page, token = _page(rows, params)
+        page, token = search(self.store, "braket_tasks", where, args, params)
         return {
             "quantumTasks": [self._summary(r, self._tags(r["arn"])) for r in page],
             "nextToken": token,
@@ -790,11 +759,9 @@ class BraketBackend:
                 )
             where.append(f"device_arn IN ({','.join('?' * len(f['values']))})")
             args.extend(f["values"])
-        sql = "SELECT * FROM braket_spending_limits"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.store.query(sql + " ORDER BY created_at", args)
-        page, token = _page(rows, params)
+        page, token = search(
+            self.store, "braket_spending_limits", where, args, params, order="created_at"
+        )
         limits = []
         for row in page:
             spent = spending.spend(_Reader(self.store), row)

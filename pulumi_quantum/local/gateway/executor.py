@@ -27,12 +27,10 @@ import io
 import json
 import logging
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,16 +74,7 @@ class FunctionExecutor(JobProcesses):
         self._platform_env = platform_env
         self._public_url = public_url
         self._event = event
-        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._workers = [
-            threading.Thread(target=self._work, name=f"gateway-job-{i}", daemon=True)
-            for i in range(max_parallel)
-        ]
-        for worker in self._workers:
-            worker.start()
+        self._start_workers("gateway-job", max_parallel)  # last: they read the state above
 
     def job_dir(self, job_id: str) -> Path:
         return gateway_root(self._store) / "jobs" / job_id

@@ -102,6 +102,16 @@ def iso(ts: float | None) -> str | None:
 HALF_MICROSECOND = 5e-7
 
 
+def epoch_of_iso(text: str) -> float:
+    """An ISO 8601 date-time as the clients send it (``Z``, an offset, or none: UTC) in epoch
+    seconds, the inverse of :func:`iso`; ValueError when it is not one. Each API words its own
+    error."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
 def created_clauses(after: float | None, before: float | None) -> list[tuple[str, float]]:
     """SQL conditions for ``created_after`` / ``created_before`` on a ``created_at`` column.
 

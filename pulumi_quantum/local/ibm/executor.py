@@ -106,6 +106,25 @@ class JobProcesses:
     _lock: threading.Lock
     _closing: threading.Event
 
+    def _start_workers(self, name: str, max_parallel: int) -> None:
+        """The queue, the process table and ``max_parallel`` worker threads running ``_work``
+        (named ``name-0``, ...). Daemon threads, not a ThreadPoolExecutor: an interpreter exiting
+        without close() must not wait for a long job; its orphaned process is killed by
+        ``recover()``. Call it last in ``__init__``: the workers read the state set before."""
+        self._queue = queue.Queue()
+        self._procs = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._workers = [
+            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
+            for i in range(max_parallel)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
     def kill(self, job_id: str) -> None:
         with self._lock:
             proc = self._procs.get(job_id)
@@ -134,18 +153,7 @@ class JobExecutor(JobProcesses):
     ) -> None:
         self._store = store
         self._on_finished = on_finished
-        # Daemon threads, not a ThreadPoolExecutor: an interpreter exiting without close()
-        # must not wait for a long job; its orphaned process is killed by recover().
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._workers = [
-            threading.Thread(target=self._work, name=f"ibm-job-{i}", daemon=True)
-            for i in range(max_parallel)
-        ]
-        for worker in self._workers:  # last: they read the state above
-            worker.start()
+        self._start_workers("ibm-job", max_parallel)  # last: they read the state above
 
     def job_dir(self, job_id: str) -> Path:
         return jobs_root(self._store) / job_id

@@ -128,45 +128,28 @@ class Jobs:
 
         If the insert cannot be committed (StorageUnavailable) the prepared files go too."""
         try:
-            self._insert(
-                job_id, user, instance, program_id, backend, session_id, params_text, body,
-                time_limit,
-            )  # fmt: skip
+            self._store.execute(
+                "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id,"
+                " params, tags, time_limit, log_level, status, created_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,'Queued',?)",
+                (
+                    job_id,
+                    user.name,
+                    instance,
+                    program_id,
+                    backend,
+                    session_id,
+                    params_text,
+                    json.dumps(body.get("tags", [])),
+                    time_limit,
+                    body.get("log_level"),
+                    db.now(),
+                ),
+            )
         except BaseException:
             self.executor.discard(job_id)
             raise
         self.executor.submit(job_id)
-
-    def _insert(
-        self,
-        job_id: str,
-        user: IbmUser,
-        instance: str | None,
-        program_id: str,
-        backend: str,
-        session_id: str | None,
-        params_text: str,
-        body: dict[str, Any],
-        time_limit: float,
-    ) -> None:
-        self._store.execute(
-            "INSERT INTO ibm_jobs (id, owner, instance, program_id, backend, session_id, params,"
-            " tags, time_limit, log_level, status, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,'Queued',?)",
-            (
-                job_id,
-                user.name,
-                instance,
-                program_id,
-                backend,
-                session_id,
-                params_text,
-                json.dumps(body.get("tags", [])),
-                time_limit,
-                body.get("log_level"),
-                db.now(),
-            ),
-        )
 
     # -- reads ---------------------------------------------------------------------------------
     def _row(self, user: IbmUser, job_id: str) -> sqlite3.Row:
@@ -373,12 +356,7 @@ class Jobs:
 
 
 def _parse_time(name: str, value: str) -> float:
-    from datetime import UTC, datetime
-
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return db.epoch_of_iso(value)
     except ValueError:
         raise bad_request(f"invalid query parameter {name}: {value!r} is not ISO 8601") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()

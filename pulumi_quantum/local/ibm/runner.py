@@ -18,11 +18,9 @@ so circuits arrive as QuantumCircuit objects exactly as in IBM's runtime.
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import sys
 import time
-import traceback
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,52 +104,43 @@ def run_circuits(backend: Any, params: dict[str, Any], spec: dict[str, Any]) -> 
     return result
 
 
-def _write_outcome(job_dir: Path, outcome: dict[str, Any]) -> None:
-    tmp = job_dir / "outcome.json.tmp"
-    tmp.write_text(json.dumps(outcome), encoding="utf-8")
-    os.replace(tmp, job_dir / "outcome.json")
-
-
 def main(argv: list[str]) -> int:
     from ..budget import limit_address_space
+    from .platform.primitives import finish
+    from .platform.primitives import main as run_primitive_job
 
     limit_address_space()  # a job larger than the machine fails itself, not the machine
     job_dir = Path(argv[1]).resolve()
     spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
-    try:
-        if spec.get("platform"):  # the current platform's V2 primitives (platform/)
-            from .platform.primitives import main as run_primitive_job
+    if spec.get("platform"):  # the current platform's V2 primitives (platform/)
+        return run_primitive_job(argv)
+    return finish(job_dir, lambda: _run_program(job_dir, spec))
 
-            return run_primitive_job(argv)
-        with warnings.catch_warnings():  # the runner's own imports: not the program's log
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
 
-        params = json.loads(spec["params"], cls=RuntimeDecoder)
-        backend = simulator()
-        messenger = UserMessenger(job_dir, RuntimeEncoder)
-        (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
-        if spec["program_id"] in BUILTIN_PROGRAMS:
-            result = run_circuits(backend, params, spec)
-        else:
-            namespace = runpy.run_path(str(job_dir / "program.py"), run_name="__runtime__")
-            entry = namespace.get("main")
-            if not callable(entry):
-                raise AttributeError(
-                    "the program defines no main(backend, user_messenger, **kwargs) function"
-                )
-            result = entry(backend, messenger, **params)
-            if result is None and messenger.has_final:
-                result = messenger.final
-        text = json.dumps(result, cls=RuntimeEncoder)
-    except BaseException as exc:  # report everything, including SystemExit from user code
-        detail = traceback.format_exc()
-        sys.stderr.write(detail)
-        reason = f"{type(exc).__name__}: {exc}"
-        _write_outcome(job_dir, {"status": "Failed", "reason": reason, "error": detail})
-        return 1
-    _write_outcome(job_dir, {"status": "Completed", "result": text})
-    return 0
+def _run_program(job_dir: Path, spec: dict[str, Any]) -> str:
+    """Run a legacy runtime job (a built-in program or the uploaded ``program.py``); answer its
+    result in the vendor's encoding."""
+    with warnings.catch_warnings():  # the runner's own imports: not the program's log
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from qiskit_ibm_provider.utils.json import RuntimeDecoder, RuntimeEncoder
+
+    params = json.loads(spec["params"], cls=RuntimeDecoder)
+    backend = simulator()
+    messenger = UserMessenger(job_dir, RuntimeEncoder)
+    (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
+    if spec["program_id"] in BUILTIN_PROGRAMS:
+        result = run_circuits(backend, params, spec)
+    else:
+        namespace = runpy.run_path(str(job_dir / "program.py"), run_name="__runtime__")
+        entry = namespace.get("main")
+        if not callable(entry):
+            raise AttributeError(
+                "the program defines no main(backend, user_messenger, **kwargs) function"
+            )
+        result = entry(backend, messenger, **params)
+        if result is None and messenger.has_final:
+            result = messenger.final
+    return json.dumps(result, cls=RuntimeEncoder)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ run the V2 primitives (:mod:`.primitives`).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -55,12 +54,9 @@ def _json(data: Any, status: int = 200) -> Response:
 def _timestamp(field: str, text: str) -> float:
     """An ISO 8601 query value (the client sends UTC, ``…+00:00``) as epoch seconds."""
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return db.epoch_of_iso(text)
     except ValueError:
         raise bad_request(f"{field} must be an ISO 8601 date-time, got {text!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def _no_content() -> Response:

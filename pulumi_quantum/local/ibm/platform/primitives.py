@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,14 @@ def _write_outcome(job_dir: Path, outcome: dict[str, Any]) -> None:
     os.replace(tmp, job_dir / "outcome.json")
 
 
-def main(argv: list[str]) -> int:
-    """Run the job in ``argv[1]`` with the runner's file protocol (see ``runner.py``)."""
-    job_dir = Path(argv[1]).resolve()
-    spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+def finish(job_dir: Path, work: Callable[[], str]) -> int:
+    """Run a job's ``work`` and write ``outcome.json`` (the runner's file protocol): its result
+    text, or whatever it raised (SystemExit from user code too) with the traceback, which also
+    goes to stderr (the job's log). Shared with ``runner.py``; here so this script stays
+    standalone. Answers the process's exit status."""
     try:
-        (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
-        text = run(spec["program_id"], spec["params"])
-    except BaseException as exc:
+        text = work()
+    except BaseException as exc:  # report everything, including SystemExit from user code
         detail = traceback.format_exc()
         sys.stderr.write(detail)
         reason = f"{type(exc).__name__}: {exc}"
@@ -97,6 +98,18 @@ def main(argv: list[str]) -> int:
         return 1
     _write_outcome(job_dir, {"status": "Completed", "result": text})
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run the job in ``argv[1]`` with the runner's file protocol (see ``runner.py``)."""
+    job_dir = Path(argv[1]).resolve()
+    spec = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+
+    def work() -> str:
+        (job_dir / "started").write_text(str(time.time()), encoding="utf-8")
+        return run(spec["program_id"], spec["params"])
+
+    return finish(job_dir, work)
 
 
 if __name__ == "__main__":
