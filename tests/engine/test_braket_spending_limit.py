@@ -93,3 +93,70 @@ def test_spending_limit_create_update_in_place_refresh_destroy(
     project.destroy()
     assert project.resources() == []
     assert live_limit(replaced.outputs["arn"].value) is None
+
+
+CAPPED_TASK = """
+import pulumi
+from pulumi_quantum.braket import QuantumTask, QuantumTaskArgs, SpendingLimit, SpendingLimitArgs
+
+limit = SpendingLimit(
+    "forte-cap",
+    SpendingLimitArgs(
+        device_arn={device!r}, spending_limit={amount!r}, tags={{"marker": {marker!r}}}
+    ),
+)
+task = QuantumTask(
+    "forte-bell",
+    QuantumTaskArgs(
+        source="OPENQASM 3.0; qubit[2] q; bit[2] c; h q[0]; cnot q[0], q[1]; c = measure q;",
+        device_arn={device!r},
+        output_s3_bucket={bucket!r},
+        output_s3_key_prefix="capped",
+        shots=100,
+        tags={{"marker": {marker!r}}},
+        wait_for_completion=False,
+    ),
+    opts=pulumi.ResourceOptions(depends_on=[limit]),
+)
+pulumi.export("limit", limit.spending_limit_arn)
+pulumi.export("estimate", task.estimated_cost)
+pulumi.export("task", task.quantum_task_arn)
+"""
+
+
+def test_a_spending_limit_refuses_a_task_that_would_exceed_it(
+    engine_project, local_cloud, cloud_env, results_bucket
+):
+    """The local Braket refuses, as Braket does, a QPU task whose price would pass an active
+    limit; the provider names the limit and the fix, and no task exists. Raising the limit in
+    the same stack lets the same task through."""
+    import uuid
+
+    from pulumi import automation as auto
+
+    from ._stacks import tasks_tagged
+
+    marker = uuid.uuid4().hex[:10]
+
+    def capped(amount: str) -> str:
+        return CAPPED_TASK.format(device=FORTE, amount=amount, marker=marker, bucket=results_bucket)
+
+    project = engine_project(capped("5"), env=local_cloud.client_env())
+    preview = project.preview()
+    assert "forte-bell" in preview.stdout  # the estimate is known; Braket has not been asked yet
+    with pytest.raises(auto.CommandError) as refused:
+        project.up()
+    text = str(refused.value)
+    assert "Attempted to spend over the spending limit" in text  # Braket's own words
+    assert "Raise the limit" in text and "no task was created" in text
+    assert tasks_tagged(cloud_env, marker) == []
+
+    project.write_program(capped("10"))
+    up = project.up()
+    estimate = up.outputs["estimate"].value
+    assert 5 < estimate["usd"] <= 10 and estimate["exact"] is True
+    assert [t["quantumTaskArn"] for t in tasks_tagged(cloud_env, marker)] == [
+        up.outputs["task"].value
+    ]
+    live = live_limit(up.outputs["limit"].value)
+    assert float(live["queuedSpend"]) + float(live["totalSpend"]) == pytest.approx(estimate["usd"])
