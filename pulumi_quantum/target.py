@@ -249,11 +249,16 @@ def _disagreement(vendor: str, target: str, endpoints: Sequence[Endpoint]) -> st
 
 
 def check_failures(vendor: str, real_credentials: bool = False) -> list[tuple[str, str]]:
-    """[(config key, message)] for ``check``: the target problems a preview must report."""
+    """[("", message)] for ``check``: the target problems a preview must report.
+
+    The property is empty because the problem is the stack's configuration, not an input: the
+    engine then prints "<type> resource '<name>' has a problem: <message>" instead of
+    "property quantum:target value {<nil>} has a problem", and the message names the key.
+    """
     try:
         resolve(vendor, real_credentials)
     except ProviderError as exc:
-        return [(_fix_key(vendor), str(exc))]
+        return [("", str(exc))]
     return []
 
 

@@ -52,6 +52,8 @@ def test_target_aws_with_the_local_clouds_exports_fails_at_preview(
     braket = env["AWS_ENDPOINT_URL_BRAKET"]
     assert f"quantum:target is aws but AWS_ENDPOINT_URL_BRAKET is {braket}" in text
     assert "unset AWS_ENDPOINT_URL_BRAKET" in text and "quantum:target local" in text
+    assert "has a problem: quantum:target is aws" in text  # the resource's problem, in words
+    assert "{<nil>}" not in text  # not an input property "with no value"
     assert env["AWS_SECRET_ACCESS_KEY"] not in text
 
     with pytest.raises(auto.errors.CommandError):

@@ -109,7 +109,8 @@ IBM_CHECKS = {
 
 
 def target_failures(result) -> list[str]:
-    return [f.reason for f in result.failures if "arget" in f.property]
+    """The target rule's failures: about the stack's configuration, so on no input property."""
+    return [f.reason for f in result.failures if f.property == "" and "arget" in f.reason]
 
 
 # -- point 1: Braket ------------------------------------------------------------------------
