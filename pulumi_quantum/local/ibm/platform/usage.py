@@ -26,6 +26,7 @@ from typing import Any
 from ...store import Store
 from .. import billing, db
 from ..errors import ApiError, bad_request
+from ..sessions import hold
 
 LIMIT_ENV = "PQ_IBM_INSTANCE_LIMIT"
 """Seconds: the usage limit of every instance that has none of its own (unset: no limit)."""
@@ -116,15 +117,26 @@ class InstanceUsage:
         rows = self._store.query(
             billing.SPANS_SQL + " AND j.instance = ? AND j.started_at >= ?", (now, crn, since)
         )
-        sessions: dict[str, list[tuple[float, float]]] = {}
+        sessions: dict[str, list[Any]] = {}
         total = 0
         for row in rows:
-            span = (row["started"], row["ended"])
             if row["session_id"] and row["mode"] == billing.DEDICATED:
-                sessions.setdefault(row["session_id"], []).append(span)
+                sessions.setdefault(row["session_id"], []).append(row)
             else:
-                total += billing.billed(span[1] - span[0])
-        return total + sum(billing.workload(billing.DEDICATED, s) for s in sessions.values())
+                total += billing.billed(row["ended"] - row["started"])
+        for jobs in sessions.values():
+            spans = [(r["started"], r["ended"]) for r in jobs]
+            first = jobs[0]
+            held = hold(
+                billing.DEDICATED,
+                first["interactive_ttl"],
+                first["closed_at"],
+                first["max_time"],
+                min(start for start, _ in spans),
+                now,
+            )
+            total += billing.workload(billing.DEDICATED, spans, held)
+        return total
 
     def report(self, crn: str) -> dict[str, Any]:
         """``GET /instances/usage`` (IBM's ``GetUsageResponse``)."""
