@@ -64,7 +64,7 @@ def _set_limit(platform: dict[str, Any], limit: int | None, key: str, crn: str) 
 
 
 def test_jobs_consume_usage_and_a_job_past_the_limit_is_refused(platform: dict[str, Any]) -> None:
-    from qiskit_ibm_runtime import SamplerV2
+    from qiskit_ibm_runtime import SamplerV2, Session
     from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
     service = _service()
@@ -109,6 +109,16 @@ def test_jobs_consume_usage_and_a_job_past_the_limit_is_refused(platform: dict[s
     assert "This instance has met its usage limit" in message and "1 s limit" in message
     assert _job_count(platform, ALICE_CRN) == jobs_before  # nothing queued, nothing stored
     assert [j.job_id() for j in service.jobs(pending=True)] == []
+
+    # IBM documents no refusal of POST /sessions past the limit: the session opens, its job is
+    # refused as any other, and a session that never ran a job bills nothing.
+    session = Session(backend=backend)
+    assert session.session_id
+    with pytest.raises(IBMRuntimeError, match=str(USAGE_LIMIT_CODE)):
+        SamplerV2(mode=session).run([circuit], shots=20)
+    session.close()
+    assert session.usage() == 0 and session.details()["state"] == "closed"
+    assert _job_count(platform, ALICE_CRN) == jobs_before
 
     # A limit equal to the usage is allowed (and still reached); bad values name the field.
     assert _set_limit(platform, billed, ALICE_KEY, ALICE_CRN).status_code == 204
