@@ -1,7 +1,7 @@
 """Instance usage and usage limits of the IBM Quantum Platform, as IBM meters and enforces them.
 
 What is counted is :mod:`..billing`'s rule (jobs and batches their quantum time, dedicated
-sessions their span, whole seconds rounded up), summed over the instance's workloads that
+sessions the time they hold the QPU, idle interactive waits included, whole seconds rounded up), summed over the instance's workloads that
 started in IBM's rolling 28-day window (the Open and Premium plans' usage period), reported as
 ``usage_period``.
 
@@ -14,7 +14,10 @@ live in SQLite, so a restart keeps them.
 Once ``usage_consumed_seconds >= usage_limit_seconds`` a new job is refused at ``POST /jobs``
 before anything is created (400, IBM's error code 4317, the platform's "This instance has met
 its usage limit" wording, with the figures); jobs already queued or running go on, as IBM lets
-active workloads finish.
+active workloads finish. The caller runs :meth:`InstanceUsage.admit` in the transaction that
+inserts the job, so the decision and the job it admits are one write. Queued jobs reserve
+nothing (IBM documents no reservation), and ``POST /sessions`` is not refused: IBM documents
+refusing jobs past the limit, not sessions or batches.
 """
 
 from __future__ import annotations
