@@ -1,9 +1,9 @@
 """Instance usage and usage limits of the IBM Quantum Platform, as IBM meters and enforces them.
 
 What is counted is :mod:`..billing`'s rule (jobs and batches their quantum time, dedicated
-sessions the time they hold the QPU, idle interactive waits included, whole seconds rounded up), summed over the instance's workloads that
-started in IBM's rolling 28-day window (the Open and Premium plans' usage period), reported as
-``usage_period``.
+sessions the time they hold the QPU, idle interactive waits included, whole seconds rounded
+up), summed over the instance's workloads that started in IBM's rolling 28-day window (the Open
+and Premium plans' usage period), reported as ``usage_period``.
 
 The limit (``instance_limit`` in IBM's instance configuration, ``usage_limit_seconds`` in
 ``GET /instances/usage``) is per instance (CRN). It is set the way an IBM administrator sets
