@@ -18,8 +18,9 @@ from scenario_common import error_of, main
 
 
 def limit(cfg: dict[str, Any]) -> dict[str, Any]:
-    """``usage()`` before and after a job, then a job past the limit."""
-    from qiskit_ibm_runtime import SamplerV2
+    """``usage()`` before and after a job, then a job past the limit, then a session opened
+    past the limit and its job."""
+    from qiskit_ibm_runtime import SamplerV2, Session
 
     service = service_for(cfg, cfg["crn"])
     backend = service.backend(cfg["backend"])
@@ -33,6 +34,11 @@ def limit(cfg: dict[str, Any]) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out["refused"] = error_of(lambda: SamplerV2(mode=backend).run([circuit], shots=20))
+        session = Session(backend=backend)  # POST /sessions past the limit
+        out["session_id"] = session.session_id
+        out["session_refused"] = error_of(lambda: SamplerV2(mode=session).run([circuit]))
+        session.close()
+        out["session_usage"] = session.usage()
     out["warnings"] = [str(w.message) for w in caught]
     out["jobs_after"] = sorted(j.job_id() for j in service.jobs(limit=100))
     out["pending"] = [j.job_id() for j in service.jobs(pending=True)]

@@ -1,6 +1,8 @@
 """Instance usage limits driven by the unmodified newest qiskit-ibm-runtime (0.51, qiskit 2.x,
 its own virtualenv): ``usage()`` before and after a job, the job past the limit refused as IBM
-refuses it (the client's own warning first, then error 4317), nothing queued.
+refuses it (the client's own warning first, then error 4317), nothing queued; a session opened
+past the limit is accepted (IBM documents no refusal of ``POST /sessions``) but its job is
+refused the same way, and the session bills nothing.
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ def test_latest_client_usage_and_the_limit(
     assert "400" in refused["message"] and str(USAGE_LIMIT_CODE) in refused["message"]
     assert "This instance has met its usage limit" in refused["message"]
     assert any("met its usage limit" in w for w in out["warnings"])  # the client's pre-flight
+    assert isinstance(out["session_id"], str) and out["session_id"]
+    session_refused = out["session_refused"]
+    assert session_refused is not None and session_refused["type"] == "IBMRuntimeError"
+    assert str(USAGE_LIMIT_CODE) in session_refused["message"]
+    assert out["session_usage"] == 0  # no job ever started in it: the QPU was never held
     assert out["jobs_after"] == out["jobs_before"]  # nothing created
     assert out["pending"] == []  # nothing queued
     assert out["final"]["usage_consumed_seconds"] == billed

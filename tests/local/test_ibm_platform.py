@@ -132,10 +132,11 @@ def test_sampler_in_session_matches_reference_and_joins(platform: dict[str, Any]
     assert after["state"] == "active" and after["activated_at"] is not None
     assert after["last_job_completed"] is not None
     assert session.status() == "In progress, accepting new jobs"  # the client's own mapping
-    assert session.usage() == after["usage_time"] >= 0
     session.close()
     closed = session.details()
     assert closed["state"] == "closed" and closed["accepting_jobs"] is False
+    # Billed while active (idle waits included), so compared once closed, when it is fixed.
+    assert session.usage() == closed["usage_time"] >= after["usage_time"] >= 1
     with pytest.raises(Exception, match="closed"):
         SamplerV2(mode=Session.from_id(session.session_id, service=service)).run([circuit])
 

@@ -23,8 +23,10 @@ local cloud was down is reported as such.
   400 ``Session has been closed.`` (IBM's error code 1217).
 
 ``elapsed_time`` (what ``Session.usage()`` reads) is the session's usage as IBM bills it
-(:mod:`.billing`): a dedicated session's span from its first job's start to its last job's end,
-a batch's sum of its jobs' times, in whole seconds rounded up.
+(:mod:`.billing`): a dedicated session the time it held the QPU - from its first job's start
+while it is active, idle ``interactive_ttl`` waits included, until it goes inactive, is closed
+or reaches ``max_ttl`` (or its last job ends, if later) - a batch the sum of its jobs' times,
+in whole seconds rounded up.
 
 ``state_reason`` (why a session is closed: ``closed`` | ``cancelled`` | ``max_ttl``) is a
 local addition for diagnostics; clients and pulumi-quantum's resources never rely on it.
@@ -64,6 +66,27 @@ SESSION_CREATE = {
     },
     "additionalProperties": False,
 }
+
+
+def interactive_ttl(mode: str | None, stored: int | None) -> int:
+    """A session's interactive TTL: its own, else its mode's default."""
+    return stored or DEFAULT_INTERACTIVE_TTL.get(mode or "dedicated", 60)
+
+
+def hold(
+    mode: str | None,
+    stored_ttl: int | None,
+    closed_at: float | None,
+    max_time: float,
+    activated: float,
+    now: float,
+) -> billing.Hold:
+    """How a session holds the QPU beyond its jobs (:class:`.billing.Hold`): ``interactive_ttl``
+    after each job, until it was closed or cancelled (``closed_at``) or its ``max_ttl``, counted
+    from its first job's start (``activated``), ran out."""
+    deadline = activated + max_time
+    stop = deadline if closed_at is None else min(closed_at, deadline)
+    return billing.Hold(interactive_ttl(mode, stored_ttl), stop, now)
 
 
 def _seconds(name: str, value: Any) -> int:
@@ -138,10 +161,20 @@ class Sessions:
     def _billed(self, row: sqlite3.Row) -> int:
         """The session's usage as IBM bills it (:mod:`.billing`): its span if dedicated, the
         sum of its jobs' times if a batch."""
-        spans = self._store.query(
-            billing.SPANS_SQL + " AND j.session_id = ?", (db.now(), row["id"])
+        now = db.now()
+        rows = self._store.query(billing.SPANS_SQL + " AND j.session_id = ?", (now, row["id"]))
+        spans = [(r["started"], r["ended"]) for r in rows]
+        if not spans:
+            return 0
+        held = hold(
+            row["mode"],
+            row["interactive_ttl"],
+            row["closed_at"],
+            row["max_time"],
+            min(start for start, _ in spans),
+            now,
         )
-        return billing.workload(row["mode"], ((r["started"], r["ended"]) for r in spans))
+        return billing.workload(row["mode"], spans, held)
 
     @staticmethod
     def _closed(row: sqlite3.Row, jobs: sqlite3.Row, now: float) -> tuple[str, float] | None:
@@ -160,7 +193,7 @@ class Sessions:
         now = db.now()
         jobs = self._jobs(row["id"])
         closed = self._closed(row, jobs, now)
-        interactive = row["interactive_ttl"] or DEFAULT_INTERACTIVE_TTL.get(row["mode"], 60)
+        interactive = interactive_ttl(row["mode"], row["interactive_ttl"])
         if closed is not None:
             state = "closed"
         elif jobs["pending"]:

@@ -205,33 +205,45 @@ class PlatformApi:
             raise not_found("program", program_id)
         backend = backends.require(body["backend"])
         job_budget.check(program_id, backend, body["params"])  # before anything is created
-        self.usage.admit(crn)  # past the instance's usage limit: refused, nothing queued
         job_id = db.new_id()
+        # The limit check and the job's insert are one write transaction (the store serialises
+        # writes), so no other write - a limit lowered, a job started or finished - lands
+        # between the decision and the job it admits; a session it starts commits with it.
+        with self._store.transaction():
+            self.usage.admit(crn)  # past the instance's usage limit: refused, nothing queued
+            session_id = self._job_session(user, crn, body, backend, job_id)
+            params_text = json.dumps(body["params"])
+            self.jobs.executor.prepare(
+                job_id,
+                {
+                    "job_id": job_id,
+                    "program_id": program_id,
+                    "backend": backend,
+                    "params": params_text,
+                    "platform": True,
+                },
+                None,
+            )
+            limit = min(body.get("cost") or PRIMITIVE_TIME_LIMIT, MAX_TIME_LIMIT)
+            self.jobs.enqueue(
+                job_id, user, crn, program_id, backend, session_id, params_text, body, limit
+            )
+        return _json({"id": job_id, "backend": backend, "session_id": session_id})
+
+    def _job_session(
+        self, user: IbmUser, crn: str, body: dict[str, Any], backend: str, job_id: str
+    ) -> str | None:
+        """The session a new job joins: one it starts (``start_session``), or the session it
+        names once that session accepts it."""
         session_id = body.get("session_id")
         if body.get("start_session"):
             session_body: dict[str, Any] = {"backend": backend}
             if isinstance(body.get("session_time"), int):
                 session_body["max_ttl"] = body["session_time"]
-            session_id = self.sessions.create(user, session_body, job_id, instance=crn)["id"]
-        elif session_id:
+            return self.sessions.create(user, session_body, job_id, instance=crn)["id"]
+        if session_id:
             self.sessions.check_accepts(user, session_id, backend, crn)
-        params_text = json.dumps(body["params"])
-        self.jobs.executor.prepare(
-            job_id,
-            {
-                "job_id": job_id,
-                "program_id": program_id,
-                "backend": backend,
-                "params": params_text,
-                "platform": True,
-            },
-            None,
-        )
-        limit = min(body.get("cost") or PRIMITIVE_TIME_LIMIT, MAX_TIME_LIMIT)
-        self.jobs.enqueue(
-            job_id, user, crn, program_id, backend, session_id, params_text, body, limit
-        )
-        return _json({"id": job_id, "backend": backend, "session_id": session_id})
+        return session_id
 
     def _job_row(self, user: IbmUser, crn: str, jid: str) -> Any:
         row = self.jobs._row(user, jid)

@@ -1,9 +1,9 @@
 """Instance usage and usage limits of the IBM Quantum Platform, as IBM meters and enforces them.
 
 What is counted is :mod:`..billing`'s rule (jobs and batches their quantum time, dedicated
-sessions their span, whole seconds rounded up), summed over the instance's workloads that
-started in IBM's rolling 28-day window (the Open and Premium plans' usage period), reported as
-``usage_period``.
+sessions the time they hold the QPU, idle interactive waits included, whole seconds rounded
+up), summed over the instance's workloads that started in IBM's rolling 28-day window (the Open
+and Premium plans' usage period), reported as ``usage_period``.
 
 The limit (``instance_limit`` in IBM's instance configuration, ``usage_limit_seconds`` in
 ``GET /instances/usage``) is per instance (CRN). It is set the way an IBM administrator sets
@@ -14,7 +14,10 @@ live in SQLite, so a restart keeps them.
 Once ``usage_consumed_seconds >= usage_limit_seconds`` a new job is refused at ``POST /jobs``
 before anything is created (400, IBM's error code 4317, the platform's "This instance has met
 its usage limit" wording, with the figures); jobs already queued or running go on, as IBM lets
-active workloads finish.
+active workloads finish. The caller runs :meth:`InstanceUsage.admit` in the transaction that
+inserts the job, so the decision and the job it admits are one write. Queued jobs reserve
+nothing (IBM documents no reservation), and ``POST /sessions`` is not refused: IBM documents
+refusing jobs past the limit, not sessions or batches.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from ...store import Store
 from .. import billing, db
 from ..errors import ApiError, bad_request
+from ..sessions import hold
 
 LIMIT_ENV = "PQ_IBM_INSTANCE_LIMIT"
 """Seconds: the usage limit of every instance that has none of its own (unset: no limit)."""
@@ -116,15 +120,26 @@ class InstanceUsage:
         rows = self._store.query(
             billing.SPANS_SQL + " AND j.instance = ? AND j.started_at >= ?", (now, crn, since)
         )
-        sessions: dict[str, list[tuple[float, float]]] = {}
+        sessions: dict[str, list[Any]] = {}
         total = 0
         for row in rows:
-            span = (row["started"], row["ended"])
             if row["session_id"] and row["mode"] == billing.DEDICATED:
-                sessions.setdefault(row["session_id"], []).append(span)
+                sessions.setdefault(row["session_id"], []).append(row)
             else:
-                total += billing.billed(span[1] - span[0])
-        return total + sum(billing.workload(billing.DEDICATED, s) for s in sessions.values())
+                total += billing.billed(row["ended"] - row["started"])
+        for jobs in sessions.values():
+            spans = [(r["started"], r["ended"]) for r in jobs]
+            first = jobs[0]
+            held = hold(
+                billing.DEDICATED,
+                first["interactive_ttl"],
+                first["closed_at"],
+                first["max_time"],
+                min(start for start, _ in spans),
+                now,
+            )
+            total += billing.workload(billing.DEDICATED, spans, held)
+        return total
 
     def report(self, crn: str) -> dict[str, Any]:
         """``GET /instances/usage`` (IBM's ``GetUsageResponse``)."""
