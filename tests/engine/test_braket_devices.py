@@ -10,7 +10,8 @@ from pulumi import automation as auto
 
 from pulumi_quantum.local.braket.devices import OFFLINE_QPU_ARN, RETIRED_QPU_ARN
 
-from .test_braket_task import program, tasks_tagged
+from ._stacks import tasks_tagged
+from .test_braket_task import program
 
 pytestmark = [pytest.mark.engine, pytest.mark.local_test_devices]
 
@@ -31,4 +32,4 @@ def test_offline_or_retired_device_fails_clearly_with_nothing_in_state(
     message = str(caught.value)
     assert "device_arn" in message and word in message and device in message
     assert project.resources(":QuantumTask") == []
-    assert tasks_tagged(marker) == []
+    assert tasks_tagged(cloud_env, marker) == []

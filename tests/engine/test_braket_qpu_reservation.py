@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from .test_braket_task import changes, tasks_tagged
+from ._stacks import changes, tasks_tagged
 
 pytestmark = pytest.mark.engine
 
@@ -52,6 +52,6 @@ def test_qpu_task_with_a_reservation_deploys(
     up = project.up()
     assert up.outputs["status"].value == "COMPLETED"
     assert set(up.outputs["counts"].value) <= {"00", "11"}
-    [task] = tasks_tagged(marker)
+    [task] = tasks_tagged(cloud_env, marker)
     assert task["deviceArn"] == FORTE
     assert changes(project.up()) == {}
