@@ -3,8 +3,9 @@
 moto keeps buckets and objects in memory. A thin WSGI middleware mirrors every successful change
 (bucket create/delete, object put/copy/multipart-complete/delete) into the Store, reading the
 object's final bytes back from moto itself rather than re-implementing S3 semantics; at start-up
-the mirror is replayed into a freshly reset moto. Only buckets and object contents (with their
-Content-Type and user metadata) are durable; bucket sub-resources (policies, versioning, tags) live
+the mirror is replayed into a freshly reset moto. Buckets, object contents (with their
+Content-Type and user metadata) and open multipart uploads with their parts (``s3_multipart``)
+are durable; bucket sub-resources (policies, versioning, tags) live
 in memory only, which the local cloud never needs.
 
 A change is acknowledged only once the mirror has committed it. When the Store cannot commit (disk
@@ -132,12 +133,19 @@ class S3Service:
         self.secrets = secrets or dict
         self.sessions = sessions  # temporary keys of the local STS
         self.store.migrate(DDL)
+        # A multipart object's ETag (MD5 of the parts' MD5s, "-N") is not its bytes' MD5, which
+        # a replayed PUT would give it; older data directories lack the column (NULL: the MD5).
+        self.store.ensure_columns("s3_objects", {"etag": "TEXT"})
+        from .s3_multipart import MultipartMirror
+
+        self.uploads = MultipartMirror(store)
         self._moto = _MotoS3()
         self._client = Client(self._moto)
 
     # ---------------------------------------------------------------- restore
     def restore(self) -> tuple[int, int]:
-        """Reset moto and replay the mirror into it; returns (buckets, objects) restored."""
+        """Reset moto and replay the mirror into it (open multipart uploads too, see
+        ``s3_multipart``); returns (buckets, objects) restored."""
         self._client.post("/moto-api/reset", headers=_INTERNAL_AUTH)
         buckets = self.store.query("SELECT name, create_body FROM s3_buckets")
         for row in buckets:
@@ -146,15 +154,13 @@ class S3Service:
             )
             if r.status_code >= 300:
                 log.error("could not restore bucket %s: %s", row["name"], r.get_data()[:200])
-        objects = self.store.query("SELECT bucket, key, body, headers FROM s3_objects")
+        objects = self.store.query("SELECT bucket, key, body, headers, etag FROM s3_objects")
         for row in objects:
-            r = self._client.put(
-                f"/{quote(row['bucket'])}/{quote(row['key'], safe='/')}",
-                data=bytes(row["body"]),
-                headers={**json.loads(row["headers"]), **_INTERNAL_AUTH},
-            )
-            if r.status_code >= 300:
+            if not self._replay_object(row["bucket"], row["key"], row):
                 log.error("could not restore s3://%s/%s", row["bucket"], row["key"])
+        uploads = self.uploads.restore(self._backend())
+        if uploads:
+            log.info("S3 restored %d open multipart upload(s)", uploads)
         return len(buckets), len(objects)
 
     # ------------------------------------------------------------------- WSGI
@@ -472,7 +478,11 @@ class S3Service:
         if bucket is None or bucket.startswith(("moto-api", "_local")):
             return
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        if key is not None:
+        if key is not None and ("uploads" in query or "uploadId" in query):
+            if method == "POST" and "uploadId" in query:  # complete: the object first
+                self._sync_object(bucket, key)
+            self.uploads.sync(self._backend(), bucket, query)
+        elif key is not None:
             self._sync_object(bucket, key)
         elif method == "PUT" and not query:
             self.store.execute(
@@ -483,6 +493,7 @@ class S3Service:
         elif method == "DELETE" and not query:
             with self.store.transaction() as conn:
                 conn.execute("DELETE FROM s3_objects WHERE bucket = ?", (bucket,))
+                self.uploads.forget_bucket(conn, bucket)
                 conn.execute("DELETE FROM s3_buckets WHERE name = ?", (bucket,))
         elif "delete" in query:  # DeleteObjects: re-check every key we hold for the bucket
             for row in self.store.query("SELECT key FROM s3_objects WHERE bucket = ?", (bucket,)):
@@ -493,11 +504,12 @@ class S3Service:
         r = self._client.get(f"/{quote(bucket)}/{quote(key, safe='/')}", headers=_INTERNAL_AUTH)
         if r.status_code == 200:
             headers = {k: v for k, v in r.headers.items() if _KEPT_HEADERS.fullmatch(k)}
+            etag = r.headers.get("ETag", "")
             self.store.execute(
-                "INSERT INTO s3_objects (bucket, key, body, headers) VALUES (?, ?, ?, ?)"
+                "INSERT INTO s3_objects (bucket, key, body, headers, etag) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (bucket, key) DO UPDATE SET body = excluded.body,"
-                " headers = excluded.headers",
-                (bucket, key, r.get_data(), json.dumps(headers)),
+                " headers = excluded.headers, etag = excluded.etag",
+                (bucket, key, r.get_data(), json.dumps(headers), etag if "-" in etag else None),
             )
         elif r.status_code == 404:
             self.store.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
@@ -511,6 +523,9 @@ class S3Service:
         try:
             if key is not None:
                 self._undo_object(bucket, key)
+                query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+                if "uploads" in query or "uploadId" in query:
+                    self.uploads.restore(self._backend(), bucket)
             else:  # bucket create/delete, DeleteObjects
                 self._undo_bucket(bucket)
         except Exception:  # the mirror cannot even be read: the next restart replays it
@@ -518,14 +533,26 @@ class S3Service:
 
     def _undo_object(self, bucket: str, key: str) -> None:
         row = self.store.query_one(
-            "SELECT body, headers FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key)
+            "SELECT body, headers, etag FROM s3_objects WHERE bucket = ? AND key = ?",
+            (bucket, key),
         )
-        path = f"/{quote(bucket)}/{quote(key, safe='/')}"
         if row is None:
-            self._client.delete(path, headers=_INTERNAL_AUTH)
+            self._client.delete(f"/{quote(bucket)}/{quote(key, safe='/')}", headers=_INTERNAL_AUTH)
         else:
-            headers = {**json.loads(row["headers"]), **_INTERNAL_AUTH}
-            self._client.put(path, data=bytes(row["body"]), headers=headers)
+            self._replay_object(bucket, key, row)
+
+    def _replay_object(self, bucket: str, key: str, row: Mapping[str, Any]) -> bool:
+        """PUT a mirrored object back into moto, with its multipart ETag if it had one."""
+        r = self._client.put(
+            f"/{quote(bucket)}/{quote(key, safe='/')}",
+            data=bytes(row["body"]),
+            headers={**json.loads(row["headers"]), **_INTERNAL_AUTH},
+        )
+        if r.status_code >= 300:
+            return False
+        if row["etag"]:  # moto recomputes an MD5 only while its _etag is None
+            self._backend().get_object(bucket, key)._etag = row["etag"].strip('"')
+        return True
 
     def _undo_bucket(self, bucket: str) -> None:
         row = self.store.query_one("SELECT create_body FROM s3_buckets WHERE name = ?", (bucket,))
@@ -539,3 +566,4 @@ class S3Service:
             )
         for obj in self.store.query("SELECT key FROM s3_objects WHERE bucket = ?", (bucket,)):
             self._undo_object(bucket, obj["key"])  # DeleteObjects: the keys it removed return
+        self.uploads.restore(self._backend(), bucket)  # DeleteBucket dropped its open uploads
