@@ -38,7 +38,10 @@ def test_open_upload_completes_after_restart(tmp_path, local_cloud_process, how)
     s3 = s3_for(first)
     s3.create_bucket(Bucket="uploads")
     upload = s3.create_multipart_upload(
-        Bucket="uploads", Key="big/data.bin", ContentType="application/x-demo", Metadata={"who": "t"}
+        Bucket="uploads",
+        Key="big/data.bin",
+        ContentType="application/x-demo",
+        Metadata={"who": "t"},
     )["UploadId"]
     bodies = [b"a" * PART, b"b" * PART, b"tail"]
     etags = [
@@ -83,6 +86,7 @@ def test_open_upload_completes_after_restart(tmp_path, local_cloud_process, how)
 
 
 def test_abort_after_restart_removes_upload_and_parts(tmp_path, local_cloud_process):
+    """Aborted after a restart: gone, parts and all, and stays gone; the other upload stays."""
     first = local_cloud_process(tmp_path)
     s3 = s3_for(first)
     s3.create_bucket(Bucket="uploads")
@@ -90,6 +94,11 @@ def test_abort_after_restart_removes_upload_and_parts(tmp_path, local_cloud_proc
     kept = s3.create_multipart_upload(Bucket="uploads", Key="keep")["UploadId"]
     s3.upload_part(Bucket="uploads", Key="drop", UploadId=dropped, PartNumber=1, Body=b"x" * 10)
     s3.upload_part(Bucket="uploads", Key="keep", UploadId=kept, PartNumber=1, Body=b"y" * 10)
+    # A bucket deleted with an upload open and made again under its name starts with none.
+    s3.create_bucket(Bucket="reused")
+    s3.create_multipart_upload(Bucket="reused", Key="k")
+    s3.delete_bucket(Bucket="reused")
+    s3.create_bucket(Bucket="reused")
 
     second = restart(first, local_cloud_process, tmp_path, "kill -9")
     s3 = s3_for(second)
@@ -110,6 +119,7 @@ def test_abort_after_restart_removes_upload_and_parts(tmp_path, local_cloud_proc
     parts = s3.list_parts(Bucket="uploads", Key="keep", UploadId=kept)["Parts"]
     assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 10)]
     assert {o["Key"] for o in s3.list_objects_v2(Bucket="uploads").get("Contents", [])} == set()
+    assert s3.list_multipart_uploads(Bucket="reused").get("Uploads", []) == []
 
 
 def test_transfer_upload_file_in_parts_survives_restart(tmp_path, local_cloud_process):
@@ -135,3 +145,33 @@ def test_transfer_upload_file_in_parts_survives_restart(tmp_path, local_cloud_pr
     assert target.read_bytes() == source.read_bytes()
     assert s3.head_object(Bucket="jobs", Key="in/input.bin")["ETag"] == etag
     assert s3.list_multipart_uploads(Bucket="jobs").get("Uploads", []) == []
+
+
+def test_braket_sdk_upload_to_s3_in_parts_survives_restart(
+    tmp_path, local_cloud_process, monkeypatch
+):
+    """The Braket SDK's AwsSession.upload_to_s3 (job inputs, source modules) with boto3's default
+    transfer settings: over 8 MiB goes up in parts; after kill -9 the object reads back whole."""
+    from braket.aws import AwsSession
+
+    def use(proc):
+        for name, value in proc.client_env().items():
+            monkeypatch.setenv(name, value)
+
+    first = local_cloud_process(tmp_path / "cloud")
+    use(first)
+    s3_for(first).create_bucket(Bucket="braket-inputs")
+    source = tmp_path / "data.bin"
+    chunks = [b"q" * (8 * MIB), b"r" * MIB]  # boto3's default threshold and part size: 8 MiB
+    source.write_bytes(b"".join(chunks))
+    AwsSession().upload_to_s3(str(source), "s3://braket-inputs/job/data.bin")
+
+    second = restart(first, local_cloud_process, tmp_path / "cloud", "kill -9")
+    use(second)
+    s3 = s3_for(second)
+    assert s3.head_object(Bucket="braket-inputs", Key="job/data.bin")["ETag"] == multipart_etag(
+        *chunks
+    )
+    target = tmp_path / "back.bin"
+    AwsSession().download_from_s3("s3://braket-inputs/job/data.bin", str(target))
+    assert target.read_bytes() == source.read_bytes()
