@@ -74,6 +74,11 @@ def _s3_auth_code(message: str) -> str:
     return "AccessDenied"
 
 
+def _completes(method: str, query: Mapping[str, list[str]]) -> bool:
+    """Whether a multipart request is CompleteMultipartUpload (the only one writing an object)."""
+    return method == "POST" and "uploadId" in query and "uploads" not in query
+
+
 def _replace_body(environ: dict[str, Any], body: bytes) -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
@@ -227,10 +232,10 @@ class S3Service:
             return self._xml_error(start_response, *_INTERNAL)
         if method in ("PUT", "POST", "DELETE") and status_code < 300:
             try:
-                self._mirror(environ, method, body_in)
+                self._mirror(environ, method, body_in, chunks)
             except StorageUnavailable as exc:
                 log.error("S3 %s %s not committed: %s", method, environ.get("PATH_INFO"), exc)
-                self._undo(environ)
+                self._undo(environ, chunks)
                 return self._xml_error(start_response, *_UNAVAILABLE, f"{exc}; nothing was changed")
         start_response(captured["status"], captured["headers"])
         return [chunks]
@@ -473,15 +478,17 @@ class S3Service:
             bucket, _, key = path.lstrip("/").partition("/")
         return (bucket or None), (key or None)
 
-    def _mirror(self, environ: dict[str, Any], method: str, body_in: bytes) -> None:
+    def _mirror(
+        self, environ: dict[str, Any], method: str, body_in: bytes, response: bytes
+    ) -> None:
         bucket, key = self._target(environ)
         if bucket is None or bucket.startswith(("moto-api", "_local")):
             return
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         if key is not None and ("uploads" in query or "uploadId" in query):
-            if method == "POST" and "uploadId" in query:  # complete: the object first
+            if _completes(method, query):  # the object first: then the upload may go
                 self._sync_object(bucket, key)
-            self.uploads.sync(self._backend(), bucket, query)
+            self.uploads.sync(self._backend(), bucket, query, response)
         elif key is not None:
             self._sync_object(bucket, key)
         elif method == "PUT" and not query:
@@ -515,17 +522,20 @@ class S3Service:
             self.store.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
 
     # ------------------------------------------------------------------- undo
-    def _undo(self, environ: dict[str, Any]) -> None:
+    def _undo(self, environ: dict[str, Any], response: bytes) -> None:
         """Put moto back to the mirror's committed state for what this request changed."""
         bucket, key = self._target(environ)
         if bucket is None:
             return
         try:
             if key is not None:
-                self._undo_object(bucket, key)
+                method = environ["REQUEST_METHOD"]
                 query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-                if "uploads" in query or "uploadId" in query:
-                    self.uploads.restore(self._backend(), bucket)
+                multipart = "uploads" in query or "uploadId" in query
+                if multipart:
+                    self.uploads.undo(self._backend(), bucket, query, response)
+                if not multipart or _completes(method, query):
+                    self._undo_object(bucket, key)
             else:  # bucket create/delete, DeleteObjects
                 self._undo_bucket(bucket)
         except Exception:  # the mirror cannot even be read: the next restart replays it

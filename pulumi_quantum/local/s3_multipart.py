@@ -60,26 +60,23 @@ class MultipartMirror:
         store.migrate(DDL)
 
     # ----------------------------------------------------------------- mirror
-    def sync(self, backend: Any, bucket: str, query: Mapping[str, list[str]]) -> None:
-        """Mirror what a successful multipart request changed in moto's ``bucket``.
+    def sync(
+        self, backend: Any, bucket: str, query: Mapping[str, list[str]], response: bytes
+    ) -> None:
+        """Mirror what one successful multipart request changed in moto's ``bucket``.
 
-        ``?uploads`` (create): the bucket's uploads moto has and the Store lacks are added;
-        ``?uploadId&partNumber`` (a part): that part is upserted; ``?uploadId`` alone
-        (complete, abort): the upload and its parts are dropped once moto no longer has it.
+        ``?uploads`` (create): the upload named in the response is added; ``?uploadId&partNumber``
+        (a part): that part is upserted; ``?uploadId`` alone (complete, abort): the upload and its
+        parts are dropped once moto no longer has it. Only what this request touched is read, so
+        concurrent requests on other parts or uploads never see each other's half-done state.
         """
         multiparts = backend.get_bucket(bucket).multiparts
         if "uploads" in query:
-            known = {
-                row["upload_id"]
-                for row in self.store.query(
-                    "SELECT upload_id FROM s3_uploads WHERE bucket = ?", (bucket,)
-                )
-            }
-            for upload_id, upload in multiparts.items():
-                if upload_id not in known:
-                    self._insert(bucket, upload)
+            upload = multiparts.get(upload_id_of(response))
+            if upload is not None:
+                self._insert(bucket, upload)
             return
-        upload_id = (query.get("uploadId") or [""])[0]
+        upload_id = query["uploadId"][0]
         upload = multiparts.get(upload_id)
         if upload is None:
             self.forget(upload_id)
@@ -87,18 +84,50 @@ class MultipartMirror:
         for number in query.get("partNumber", []):
             part = upload.parts.get(int(number))
             if part is not None:
-                self.store.execute(
+                self.store.execute(  # not for an upload a concurrent request just ended
                     "INSERT INTO s3_upload_parts (upload_id, part_number, body, etag)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE"
+                    " SELECT ?, ?, ?, ? WHERE EXISTS"
+                    " (SELECT 1 FROM s3_uploads WHERE upload_id = ?)"
+                    " ON CONFLICT (upload_id, part_number) DO UPDATE"
                     " SET body = excluded.body, etag = excluded.etag",
-                    (upload_id, int(number), bytes(part.value), part.etag),
+                    (upload_id, int(number), bytes(part.value), part.etag, upload_id),
                 )
+
+    def undo(
+        self, backend: Any, bucket: str, query: Mapping[str, list[str]], response: bytes
+    ) -> None:
+        """Put back in moto what one request changed but the Store did not commit (``sync``'s
+        inverse): the created upload goes, the part returns to its committed bytes (or goes),
+        a completed or aborted upload returns with its committed parts."""
+        multiparts = backend.get_bucket(bucket).multiparts
+        if "uploads" in query:
+            multiparts.pop(upload_id_of(response), None)
+            return
+        upload_id = query["uploadId"][0]
+        upload = multiparts.get(upload_id)
+        if upload is None:
+            row = self.store.query_one(
+                "SELECT upload_id, bucket, key, upload FROM s3_uploads WHERE upload_id = ?",
+                (upload_id,),
+            )
+            if row is not None:
+                multiparts[upload_id] = self._rebuild(backend, row)
+            return
+        for number in map(int, query.get("partNumber", [])):
+            part = self.store.query_one(
+                "SELECT body FROM s3_upload_parts WHERE upload_id = ? AND part_number = ?",
+                (upload_id, number),
+            )
+            if part is not None:
+                upload.set_part(number, bytes(part["body"]))
+            elif number in upload.parts:
+                upload.parts.pop(number).dispose()
+                upload.partlist.remove(number)
 
     def _insert(self, bucket: str, upload: Any) -> None:
         self.store.execute(
             "INSERT INTO s3_uploads (upload_id, seq, bucket, key, upload) VALUES"
-            " (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM s3_uploads), ?, ?, ?)"
-            " ON CONFLICT (upload_id) DO NOTHING",  # two concurrent creates both saw it new
+            " (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM s3_uploads), ?, ?, ?)",
             (upload.id, bucket, upload.key_name, _describe(upload)),
         )
 
@@ -120,46 +149,58 @@ class MultipartMirror:
     # ---------------------------------------------------------------- restore
     def restore(self, backend: Any, bucket: str | None = None) -> int:
         """Make moto's open uploads (of ``bucket``, or of every bucket) the Store's; returns how
-        many were put back. Used at start-up and to undo a change the Store did not commit."""
+        many were put back. Used at start-up and to undo an uncommitted DeleteBucket."""
         from moto.s3.exceptions import MissingBucket
-        from moto.s3.models import FakeMultipart
-        from moto.s3.utils import CaseInsensitiveDict
 
         sql = "SELECT upload_id, bucket, key, upload FROM s3_uploads"
         rows = self.store.query(
             sql + (" WHERE bucket = ?" if bucket else "") + " ORDER BY seq",
             (bucket,) if bucket else (),
         )
-        if bucket is not None:
-            try:
-                backend.get_bucket(bucket).multiparts.clear()
-            except MissingBucket:
-                return 0
         restored = 0
         for row in rows:
             try:
                 target = backend.get_bucket(row["bucket"])
             except MissingBucket:
                 continue
-            doc = json.loads(row["upload"])
-            upload = FakeMultipart(
-                row["key"],
-                CaseInsensitiveDict(doc["metadata"]),
-                account_id=backend.account_id,
-                region_name=backend.region_name,
-                storage=doc["storage"],
-                tags=doc["tags"],
-                sse_encryption=doc["sse_encryption"],
-                kms_key_id=doc["kms_key_id"],
-            )
-            upload.id = row["upload_id"]
-            parts = self.store.query(
-                "SELECT part_number, body FROM s3_upload_parts WHERE upload_id = ?"
-                " ORDER BY part_number",
-                (row["upload_id"],),
-            )
-            for part in parts:
-                upload.set_part(part["part_number"], bytes(part["body"]))
-            target.multiparts[upload.id] = upload
+            target.multiparts[row["upload_id"]] = self._rebuild(backend, row)
             restored += 1
         return restored
+
+    def _rebuild(self, backend: Any, row: Mapping[str, Any]) -> Any:
+        """moto's ``FakeMultipart`` for a stored upload, under its own id, with its parts."""
+        from moto.s3.models import FakeMultipart
+        from moto.s3.utils import CaseInsensitiveDict
+
+        doc = json.loads(row["upload"])
+        upload = FakeMultipart(
+            row["key"],
+            CaseInsensitiveDict(doc["metadata"]),
+            account_id=backend.account_id,
+            region_name=backend.region_name,
+            storage=doc["storage"],
+            tags=doc["tags"],
+            sse_encryption=doc["sse_encryption"],
+            kms_key_id=doc["kms_key_id"],
+        )
+        upload.id = row["upload_id"]
+        parts = self.store.query(
+            "SELECT part_number, body FROM s3_upload_parts WHERE upload_id = ?"
+            " ORDER BY part_number",
+            (row["upload_id"],),
+        )
+        for part in parts:
+            upload.set_part(part["part_number"], bytes(part["body"]))
+        return upload
+
+
+def upload_id_of(response: bytes) -> str:
+    """The ``UploadId`` of a CreateMultipartUpload response ('' if it has none)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(response)
+    except ET.ParseError:
+        return ""
+    found = next((e.text for e in root.iter() if e.tag.rpartition("}")[2] == "UploadId"), None)
+    return found or ""
