@@ -3,8 +3,9 @@
 moto keeps buckets and objects in memory. A thin WSGI middleware mirrors every successful change
 (bucket create/delete, object put/copy/multipart-complete/delete) into the Store, reading the
 object's final bytes back from moto itself rather than re-implementing S3 semantics; at start-up
-the mirror is replayed into a freshly reset moto. Only buckets and object contents (with their
-Content-Type and user metadata) are durable; bucket sub-resources (policies, versioning, tags) live
+the mirror is replayed into a freshly reset moto. Buckets, object contents (with their
+Content-Type and user metadata) and open multipart uploads with their parts (``s3_multipart``)
+are durable; bucket sub-resources (policies, versioning, tags) live
 in memory only, which the local cloud never needs.
 
 A change is acknowledged only once the mirror has committed it. When the Store cannot commit (disk
@@ -73,6 +74,11 @@ def _s3_auth_code(message: str) -> str:
     return "AccessDenied"
 
 
+def _completes(method: str, query: Mapping[str, list[str]]) -> bool:
+    """Whether a multipart request is CompleteMultipartUpload (the only one writing an object)."""
+    return method == "POST" and "uploadId" in query and "uploads" not in query
+
+
 def _replace_body(environ: dict[str, Any], body: bytes) -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
@@ -132,12 +138,19 @@ class S3Service:
         self.secrets = secrets or dict
         self.sessions = sessions  # temporary keys of the local STS
         self.store.migrate(DDL)
+        # A multipart object's ETag (MD5 of the parts' MD5s, "-N") is not its bytes' MD5, which
+        # a replayed PUT would give it; older data directories lack the column (NULL: the MD5).
+        self.store.ensure_columns("s3_objects", {"etag": "TEXT"})
+        from .s3_multipart import MultipartMirror
+
+        self.uploads = MultipartMirror(store)
         self._moto = _MotoS3()
         self._client = Client(self._moto)
 
     # ---------------------------------------------------------------- restore
     def restore(self) -> tuple[int, int]:
-        """Reset moto and replay the mirror into it; returns (buckets, objects) restored."""
+        """Reset moto and replay the mirror into it (open multipart uploads too, see
+        ``s3_multipart``); returns (buckets, objects) restored."""
         self._client.post("/moto-api/reset", headers=_INTERNAL_AUTH)
         buckets = self.store.query("SELECT name, create_body FROM s3_buckets")
         for row in buckets:
@@ -146,15 +159,13 @@ class S3Service:
             )
             if r.status_code >= 300:
                 log.error("could not restore bucket %s: %s", row["name"], r.get_data()[:200])
-        objects = self.store.query("SELECT bucket, key, body, headers FROM s3_objects")
+        objects = self.store.query("SELECT bucket, key, body, headers, etag FROM s3_objects")
         for row in objects:
-            r = self._client.put(
-                f"/{quote(row['bucket'])}/{quote(row['key'], safe='/')}",
-                data=bytes(row["body"]),
-                headers={**json.loads(row["headers"]), **_INTERNAL_AUTH},
-            )
-            if r.status_code >= 300:
+            if not self._replay_object(row["bucket"], row["key"], row):
                 log.error("could not restore s3://%s/%s", row["bucket"], row["key"])
+        uploads = self.uploads.restore(self._backend())
+        if uploads:
+            log.info("S3 restored %d open multipart upload(s)", uploads)
         return len(buckets), len(objects)
 
     # ------------------------------------------------------------------- WSGI
@@ -221,10 +232,10 @@ class S3Service:
             return self._xml_error(start_response, *_INTERNAL)
         if method in ("PUT", "POST", "DELETE") and status_code < 300:
             try:
-                self._mirror(environ, method, body_in)
+                self._mirror(environ, method, body_in, chunks)
             except StorageUnavailable as exc:
                 log.error("S3 %s %s not committed: %s", method, environ.get("PATH_INFO"), exc)
-                self._undo(environ)
+                self._undo(environ, chunks)
                 return self._xml_error(start_response, *_UNAVAILABLE, f"{exc}; nothing was changed")
         start_response(captured["status"], captured["headers"])
         return [chunks]
@@ -467,12 +478,18 @@ class S3Service:
             bucket, _, key = path.lstrip("/").partition("/")
         return (bucket or None), (key or None)
 
-    def _mirror(self, environ: dict[str, Any], method: str, body_in: bytes) -> None:
+    def _mirror(
+        self, environ: dict[str, Any], method: str, body_in: bytes, response: bytes
+    ) -> None:
         bucket, key = self._target(environ)
         if bucket is None or bucket.startswith(("moto-api", "_local")):
             return
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        if key is not None:
+        if key is not None and ("uploads" in query or "uploadId" in query):
+            if _completes(method, query):  # the object first: then the upload may go
+                self._sync_object(bucket, key)
+            self.uploads.sync(self._backend(), bucket, query, response)
+        elif key is not None:
             self._sync_object(bucket, key)
         elif method == "PUT" and not query:
             self.store.execute(
@@ -483,6 +500,7 @@ class S3Service:
         elif method == "DELETE" and not query:
             with self.store.transaction() as conn:
                 conn.execute("DELETE FROM s3_objects WHERE bucket = ?", (bucket,))
+                self.uploads.forget_bucket(conn, bucket)
                 conn.execute("DELETE FROM s3_buckets WHERE name = ?", (bucket,))
         elif "delete" in query:  # DeleteObjects: re-check every key we hold for the bucket
             for row in self.store.query("SELECT key FROM s3_objects WHERE bucket = ?", (bucket,)):
@@ -493,24 +511,31 @@ class S3Service:
         r = self._client.get(f"/{quote(bucket)}/{quote(key, safe='/')}", headers=_INTERNAL_AUTH)
         if r.status_code == 200:
             headers = {k: v for k, v in r.headers.items() if _KEPT_HEADERS.fullmatch(k)}
+            etag = r.headers.get("ETag", "")
             self.store.execute(
-                "INSERT INTO s3_objects (bucket, key, body, headers) VALUES (?, ?, ?, ?)"
+                "INSERT INTO s3_objects (bucket, key, body, headers, etag) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (bucket, key) DO UPDATE SET body = excluded.body,"
-                " headers = excluded.headers",
-                (bucket, key, r.get_data(), json.dumps(headers)),
+                " headers = excluded.headers, etag = excluded.etag",
+                (bucket, key, r.get_data(), json.dumps(headers), etag if "-" in etag else None),
             )
         elif r.status_code == 404:
             self.store.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
 
     # ------------------------------------------------------------------- undo
-    def _undo(self, environ: dict[str, Any]) -> None:
+    def _undo(self, environ: dict[str, Any], response: bytes) -> None:
         """Put moto back to the mirror's committed state for what this request changed."""
         bucket, key = self._target(environ)
         if bucket is None:
             return
         try:
             if key is not None:
-                self._undo_object(bucket, key)
+                method = environ["REQUEST_METHOD"]
+                query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+                multipart = "uploads" in query or "uploadId" in query
+                if multipart:
+                    self.uploads.undo(self._backend(), bucket, query, response)
+                if not multipart or _completes(method, query):
+                    self._undo_object(bucket, key)
             else:  # bucket create/delete, DeleteObjects
                 self._undo_bucket(bucket)
         except Exception:  # the mirror cannot even be read: the next restart replays it
@@ -518,14 +543,26 @@ class S3Service:
 
     def _undo_object(self, bucket: str, key: str) -> None:
         row = self.store.query_one(
-            "SELECT body, headers FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key)
+            "SELECT body, headers, etag FROM s3_objects WHERE bucket = ? AND key = ?",
+            (bucket, key),
         )
-        path = f"/{quote(bucket)}/{quote(key, safe='/')}"
         if row is None:
-            self._client.delete(path, headers=_INTERNAL_AUTH)
+            self._client.delete(f"/{quote(bucket)}/{quote(key, safe='/')}", headers=_INTERNAL_AUTH)
         else:
-            headers = {**json.loads(row["headers"]), **_INTERNAL_AUTH}
-            self._client.put(path, data=bytes(row["body"]), headers=headers)
+            self._replay_object(bucket, key, row)
+
+    def _replay_object(self, bucket: str, key: str, row: Mapping[str, Any]) -> bool:
+        """PUT a mirrored object back into moto, with its multipart ETag if it had one."""
+        r = self._client.put(
+            f"/{quote(bucket)}/{quote(key, safe='/')}",
+            data=bytes(row["body"]),
+            headers={**json.loads(row["headers"]), **_INTERNAL_AUTH},
+        )
+        if r.status_code >= 300:
+            return False
+        if row["etag"]:  # moto recomputes an MD5 only while its _etag is None
+            self._backend().get_object(bucket, key)._etag = row["etag"].strip('"')
+        return True
 
     def _undo_bucket(self, bucket: str) -> None:
         row = self.store.query_one("SELECT create_body FROM s3_buckets WHERE name = ?", (bucket,))
@@ -539,3 +576,4 @@ class S3Service:
             )
         for obj in self.store.query("SELECT key FROM s3_objects WHERE bucket = ?", (bucket,)):
             self._undo_object(bucket, obj["key"])  # DeleteObjects: the keys it removed return
+        self.uploads.restore(self._backend(), bucket)  # DeleteBucket dropped its open uploads

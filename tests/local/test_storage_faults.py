@@ -197,6 +197,40 @@ def test_uncommitted_writes_answer_503_and_change_nothing(cloud, fault):
     assert create_task(braket, "kept").startswith("arn:aws:braket:")
 
 
+def test_uncommitted_multipart_steps_answer_503_and_change_nothing(cloud, fault):
+    """Every multipart step is a write: refused ones leave the open upload as acknowledged."""
+    s3, _ = clients(cloud)
+    s3.create_bucket(Bucket="parts")
+    upload = s3.create_multipart_upload(Bucket="parts", Key="k")["UploadId"]
+    part = {"Bucket": "parts", "Key": "k", "UploadId": upload}
+    etag = s3.upload_part(**part, PartNumber=1, Body=b"acknowledged")["ETag"]
+    fault.on()
+
+    assert error_of(s3.create_multipart_upload, Bucket="parts", Key="k2") == (
+        503,
+        "ServiceUnavailable",
+    )
+    assert error_of(s3.upload_part, **part, PartNumber=2, Body=BIG)[0] == 503
+    assert error_of(s3.upload_part, **part, PartNumber=1, Body=BIG)[0] == 503
+    assert error_of(s3.abort_multipart_upload, **part)[0] == 503
+    assert error_of(
+        s3.complete_multipart_upload,
+        **part,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+    ) == (503, "ServiceUnavailable")
+    uploads = s3.list_multipart_uploads(Bucket="parts")["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("k", upload)]
+    parts = s3.list_parts(**part)["Parts"]
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in parts] == [(1, etag, 12)]
+    assert error_of(s3.get_object, Bucket="parts", Key="k") == (404, "NoSuchKey")
+
+    fault.off()
+    s3.complete_multipart_upload(
+        **part, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert s3.get_object(Bucket="parts", Key="k")["Body"].read() == b"acknowledged"
+
+
 def ibm_session(cloud: LocalCloud) -> requests.Session:
     """The local IBM runtime's legacy REST API, logged in as qiskit-ibmq-provider does."""
     login = requests.post(
