@@ -11,11 +11,18 @@ The preview ``check`` of a ``QuantumTask`` and the local Braket's ``CreateQuantu
   ``tests/local/test_one_validation_truth.py`` holds equal to it) nor defined in the program
   (``gate`` / ``defcal``) is refused at its line and column, instead of passing preview and
   failing the task at run time with ``Gate hh is not defined.``
+
+A program longer than :data:`PARSE_CHUNK_BYTES` is checked in pieces of whole top-level
+statements (:func:`statement_chunks`), one piece parsed and dropped at a time, so checking holds
+the syntax trees of one piece (~600 bytes per byte of program) rather than of the whole program:
+a program near Braket's 3 MB action limit would otherwise take ~1.8 GB at preview.
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -75,6 +82,10 @@ class _ByteBoundedCache:
 
 
 _PARSED = _ByteBoundedCache(PARSE_CACHE_BYTES, PARSE_CACHE_LARGEST)
+
+PARSE_CHUNK_BYTES = PARSE_CACHE_LARGEST
+"""Programs longer than this are checked a piece of about this size at a time (a 64 KiB piece's
+trees take ~40 MB): see :func:`statement_chunks`."""
 
 
 def parse_openqasm(source: str) -> tuple[Any, str | None]:
@@ -183,57 +194,150 @@ def _visitor_problem(message: str) -> str | None:
     return None
 
 
+class _GateFacts:
+    """What the undefined-gate rule needs from a program, gathered piece by piece: the gates it
+    defines, its calls of gates Braket does not know (with their position), whether it includes."""
+
+    def __init__(self) -> None:
+        self.defined: set[str] = set(BRAKET_GATES)
+        self.calls: list[tuple[str, str]] = []  # (name, "line L, column C: " or "")
+        self.includes = False
+
+    def add(self, program: Any, line_offset: int = 0, column_offset: int = 0) -> None:
+        from openqasm3.visitor import QASMVisitor
+
+        facts = self
+
+        class Walk(QASMVisitor[None]):  # type: ignore[misc]
+            def visit_Include(self, node: Any, context: Any = None) -> None:
+                facts.includes = True
+
+            def visit_QuantumGateDefinition(self, node: Any, context: Any = None) -> None:
+                facts.defined.add(node.name.name)
+                self.generic_visit(node, context)
+
+            def visit_CalibrationDefinition(self, node: Any, context: Any = None) -> None:
+                facts.defined.add(node.name.name)
+
+            def visit_QuantumGate(self, node: Any, context: Any = None) -> None:
+                if node.name.name not in BRAKET_GATES:
+                    span = node.span
+                    where = (
+                        _at(span.start_line, span.start_column, line_offset, column_offset)
+                        if span
+                        else ""
+                    )
+                    facts.calls.append((node.name.name, where))
+                self.generic_visit(node, context)
+
+        Walk().visit(program)
+
+    def problem(self) -> str | None:
+        if self.includes:
+            return None
+        for name, where in self.calls:
+            if name in self.defined:
+                continue
+            close = difflib.get_close_matches(name, sorted(self.defined), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return (
+                f"{where}gate '{name}' is not defined{hint}: use a Braket gate "
+                f"({', '.join(sorted(BRAKET_GATES, key=str.lower))}) or define it with "
+                f"'gate {name} ... {{ ... }}' before it is used"
+            )
+        return None
+
+
+def _at(line: int, column: int, line_offset: int, column_offset: int) -> str:
+    """``line L, column C: `` for a 0-based ``column`` of a piece, in the whole program's terms."""
+    shift = column_offset if line == 1 else 0
+    return f"line {line + line_offset}, column {column + shift + 1}: "
+
+
 def undefined_gate_problem(program: Any) -> str | None:
     """The first gate call a Braket simulator would not know, or None.
 
     Defined are :data:`BRAKET_GATES` and the program's own ``gate`` and ``defcal`` definitions.
     A program with an ``include`` is not judged: what the included file defines is not known.
     """
-    from openqasm3 import ast
-    from openqasm3.visitor import QASMVisitor
+    facts = _GateFacts()
+    facts.add(program)
+    return facts.problem()
 
-    defined = set(BRAKET_GATES)
-    calls: list[Any] = []
-    includes: list[Any] = []
 
-    class Walk(QASMVisitor[None]):  # type: ignore[misc]
-        def visit_Include(self, node: Any, context: Any = None) -> None:
-            includes.append(node)
+# Where a top-level statement may end, and what must be skipped to find it: comments and strings
+# (whose braces and semicolons do not count), brackets (a ';' inside '{...}' is not top level).
+_SCAN = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"[^\"]*\"|'[^']*'|[{}()\[\];]", re.S)
+_ELSE_NEXT = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*else\b", re.S)
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
 
-        def visit_QuantumGateDefinition(self, node: Any, context: Any = None) -> None:
-            defined.add(node.name.name)
-            self.generic_visit(node, context)
 
-        def visit_CalibrationDefinition(self, node: Any, context: Any = None) -> None:
-            defined.add(node.name.name)
+def statement_chunks(source: str, size: int) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets cutting ``source`` into pieces of whole top-level statements, each
+    about ``size`` characters (a longer single statement is one piece of its own).
 
-        def visit_QuantumGate(self, node: Any, context: Any = None) -> None:
-            calls.append(node)
-            self.generic_visit(node, context)
-
-    Walk().visit(program)
-    if includes:
-        return None
-    for call in calls:
-        name = call.name.name
-        if name in defined:
+    A cut is made only after a ``;`` or ``}`` outside every bracket, comment and string, and not
+    before an ``else`` (which continues the ``if`` before it). Each piece is a program on its own:
+    the OpenQASM 3 grammar makes the version line optional, and the parser keeps no state from one
+    top-level statement to the next.
+    """
+    cuts: list[tuple[int, int]] = []
+    start = last = depth = 0
+    for match in _SCAN.finditer(source):
+        token = match.group()
+        if token in _OPENING:
+            depth += 1
+        elif token in _CLOSING:
+            depth = max(depth - 1, 0)
+        if depth or token not in (";", "}"):
             continue
-        span: ast.Span | None = call.span
-        where = f"line {span.start_line}, column {span.start_column + 1}: " if span else ""
-        close = difflib.get_close_matches(name, sorted(defined), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return (
-            f"{where}gate '{name}' is not defined{hint}: use a Braket gate "
-            f"({', '.join(sorted(BRAKET_GATES, key=str.lower))}) or define it with "
-            f"'gate {name} ... {{ ... }}' before it is used"
-        )
-    return None
+        end = match.end()
+        if _ELSE_NEXT.match(source, end):
+            continue
+        if end - start > size and last > start:
+            cuts.append((start, last))
+            start = last
+        last = end
+    cuts.append((start, len(source)))
+    return cuts
+
+
+def _chunked_problem(source: str, simulator: bool) -> str | None:
+    """:func:`openqasm_problem` for a long program, one piece parsed at a time."""
+    facts = _GateFacts()
+    for start, end in statement_chunks(source, PARSE_CHUNK_BYTES):
+        line_offset = source.count("\n", 0, start)
+        column_offset = start - (source.rfind("\n", 0, start) + 1)
+        result = _parse(source[start:end])
+        if isinstance(result, str):
+            return _shifted(result, line_offset, column_offset)
+        if simulator:
+            facts.add(result, line_offset, column_offset)
+        del result
+        gc.collect()  # ANTLR's trees are cycles (parent links): free this piece before the next
+    return facts.problem() if simulator else None
+
+
+_POSITION = re.compile(r"line (\d+), column (\d+): ")
+
+
+def _shifted(problem: str, line_offset: int, column_offset: int) -> str:
+    """A piece's ``line L, column C: ...`` problem, positioned in the whole program."""
+    found = _POSITION.match(problem)
+    if not found:
+        return problem
+    where = _at(int(found[1]), int(found[2]) - 1, line_offset, column_offset)
+    return where + problem[found.end() :]
 
 
 def openqasm_problem(source: str, *, simulator: bool = True) -> str | None:
     """Why ``source`` would be refused, or None: a syntax error, and on a Braket simulator
     (``simulator``) an undefined gate, with its line and column. A QPU's gates are the device's
-    own (native gates in verbatim boxes, e.g. AQT's ``r``), which only the device knows."""
+    own (native gates in verbatim boxes, e.g. AQT's ``r``), which only the device knows.
+
+    A program longer than :data:`PARSE_CHUNK_BYTES` is checked piece by piece (bounded memory)."""
+    if len(source) > PARSE_CHUNK_BYTES:
+        return _chunked_problem(source, simulator)
     program, problem = parse_openqasm(source)
     if program is None or not simulator:
         return problem

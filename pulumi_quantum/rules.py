@@ -13,6 +13,8 @@ sides; the shipped runtime-program JSON Schema) lives here, and both sides call 
   CreateQuantumTask (the same names, checked against each device's ``supportedResultTypes``);
 * OpenQASM programs — syntax (line, column, token) and undefined gates, in :mod:`.qasm`: a
   ``QuantumTask``'s ``source``/``action`` at preview, the local Braket's CreateQuantumTask;
+* the size of a quantum task's action (Braket's quotas page: 3 MB), :func:`action_size_problem`
+  — at preview before anything parses the program, and in the local Braket's CreateQuantumTask;
 * spending limits only on QPUs — ``SpendingLimit.device_arn`` at preview, the local Braket's
   CreateSpendingLimit ("Simulators do not support spending limits", the API reference says);
 * program name and description — the shipped runtime-program JSON Schema is the truth: the
@@ -72,6 +74,29 @@ def spending_limit_device_problem(device_arn: Any) -> str | None:
             "QPUs (e.g. arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1)"
         )
     return None
+
+
+MAX_ACTION_BYTES = 3 * 1024 * 1024
+"""Amazon Braket's limit on a quantum task's action ("limited to 3MB in size", the quotas page's
+additional quotas and limits), in UTF-8 bytes of the action JSON. botocore's service model gives
+``action`` no ``max`` (a ``jsonvalue`` string), so the limit is stated here. Read as MiB, the
+larger reading: a program between 3,000,000 and 3,145,728 bytes passes preview rather than being
+refused for a limit Braket may not apply."""
+
+
+def action_size_problem(action: str) -> str | None:
+    """Why a CreateQuantumTask ``action`` (its JSON text) is too large for Braket, or None.
+
+    Measured on the text, so nothing parses a program that would be refused anyway (the OpenQASM
+    parser holds some 600 bytes per byte of program).
+    """
+    size = len(action.encode("utf-8", "surrogatepass"))
+    if size <= MAX_ACTION_BYTES:
+        return None
+    return (
+        f"the action is {size:,} bytes; Amazon Braket limits a quantum task's action to 3 MB "
+        f"({MAX_ACTION_BYTES:,} bytes). Split the program into smaller tasks"
+    )
 
 
 def tag_problems(tags: Mapping[str, Any]) -> list[str]:

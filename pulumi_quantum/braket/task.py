@@ -37,6 +37,7 @@ from ..pricing import estimates
 from ..qasm import BRAKET_GATES
 from ..qasm import openqasm_problem as simulator_openqasm_problem
 from ..rules import (
+    action_size_problem,
     bucket_name_problem,
     requested_result_types,
     result_type_shot_problem,
@@ -125,12 +126,13 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
         errors.add("source", "give either action or source (OpenQASM text), not both")
         return None, "source"
     if source is not None:
-        _check_openqasm(source, "source", errors, inputs.get("device_arn"))
         program_inputs = inputs.get("inputs")
         known = program_inputs is not None and not is_unknown(program_inputs)
         if known and not isinstance(program_inputs, Mapping):
             errors.add("inputs", "inputs must be a map of OpenQASM input names to values")
         if is_unknown(source) or is_unknown(program_inputs):
+            if not _too_large(source, "source", errors):  # the source alone, inputs unknown
+                _check_openqasm(source, "source", errors, inputs.get("device_arn"))
             return source, "source"
         program: dict[str, Any] = {
             "braketSchemaHeader": {"name": OPENQASM_PROGRAM, "version": "1"},
@@ -138,13 +140,20 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
         }
         if program_inputs:
             program["inputs"] = dict(program_inputs)
-        return canonical_json(program), "source"
+        folded = canonical_json(program)
+        if not _too_large(folded, "source", errors):
+            _check_openqasm(source, "source", errors, inputs.get("device_arn"))
+        return folded, "source"
     if inputs.get("inputs") is not None:
         errors.add("inputs", "inputs belong with source; with action, put them inside the action")
     if action is None or is_unknown(action):
         return action, "action"
+    if isinstance(action, str) and _too_large(action, "action", errors):
+        return None, "action"  # measured as given, before anything parses it
     parsed = _json_object(action, "action", errors)
     if parsed is None:
+        return None, "action"
+    if not isinstance(action, str) and _too_large(canonical_json(parsed), "action", errors):
         return None, "action"
     header = parsed.get("braketSchemaHeader")
     if not isinstance(header, Mapping) or not header.get("name"):
@@ -156,6 +165,15 @@ def _normalise_action(inputs: dict[str, Any], errors: CheckErrors) -> tuple[Any,
     elif header.get("name") == OPENQASM_PROGRAM:
         _check_openqasm(parsed.get("source"), "action", errors, inputs.get("device_arn"))
     return canonical_json(parsed), "action"
+
+
+def _too_large(text: Any, prop: str, errors: CheckErrors) -> bool:
+    """Whether ``text`` (the action, or the source when its inputs are unknown) is over Braket's
+    action limit; if so the problem is added under ``prop`` and the program is never parsed."""
+    problem = action_size_problem(text) if isinstance(text, str) else None
+    if problem:
+        errors.add(prop, f"{prop}: {problem}")
+    return problem is not None
 
 
 def _check_result_types(action: Any, shots: Any, action_prop: str, errors: CheckErrors) -> None:

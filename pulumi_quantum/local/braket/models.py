@@ -26,6 +26,7 @@ from typing import Any
 from ...qasm import openqasm_problem
 from ...rules import (  # one truth with the preview
     MAX_TAGS,
+    action_size_problem,
     spending_limit_device_problem,
     tag_problems,
 )
@@ -212,6 +213,9 @@ class BraketBackend:
     def _check_action(self, device: Device, params: dict[str, Any]) -> None:
         from ..limits import loads_json  # RecursionError on nesting would be a 500
 
+        too_large = action_size_problem(params["action"])  # Braket's 3 MB, before any parsing
+        if too_large:
+            raise ValidationException(f"action: {too_large}")
         try:
             action = loads_json(params["action"], "action")
         except ValueError as exc:
