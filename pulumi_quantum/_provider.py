@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import os
 import threading
@@ -91,11 +92,38 @@ _PROPS_ARGS = {"check": (0, 1), "diff": (1, 2), "create": (0,), "read": (1,)}
 _PROPS_ARGS |= {"update": (1, 2), "delete": (1,)}
 
 
+_HTTP_STACK = ("urllib3", "requests")
+"""Imported once per provider process, before any provider method runs (see below)."""
+_HTTP_STACK_LOCK = threading.Lock()
+_http_stack_ready = threading.Event()
+
+
+def import_http_stack_once() -> None:
+    """Import urllib3 and requests in one thread before the engine's concurrent calls do.
+
+    The dynamic provider host serves the engine's calls on a thread pool, and the providers
+    import their HTTP clients lazily (so ``import pulumi_quantum`` stays cheap). Two threads
+    importing urllib3's mutually dependent modules at once can deadlock on Python's per-module
+    import locks: a CI refresh of the quickstart failed with "deadlock detected by
+    _ModuleLock('urllib3.util')" in one resource and, in another, a partially initialised
+    ``clients.ibm_runtime`` ("cannot import name 'NotFoundError'"). Importing the stack once,
+    under a lock, before the first method runs removes the race; it costs ~50 ms per process.
+    """
+    if _http_stack_ready.is_set():
+        return
+    with _HTTP_STACK_LOCK:
+        if not _http_stack_ready.is_set():
+            for name in _HTTP_STACK:
+                importlib.import_module(name)
+            _http_stack_ready.set()
+
+
 def _normalising(method: Any, positions: tuple[int, ...]) -> Any:
     import functools
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any) -> Any:
+        import_http_stack_once()
         args = tuple(engine_props(a) if i in positions else a for i, a in enumerate(args))
         return method(self, *args)
 
