@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -234,3 +235,21 @@ def stack_program(bucket: str, marker: str, *, programs: int, tasks: int) -> str
     return STACK_PROGRAM.format(
         bucket=bucket, marker=marker, programs=programs, tasks=tasks, bell=BELL, sv1=SV1
     )
+
+
+def run_client_code(env: Mapping[str, str], code: str, *args: str) -> Any:
+    """Run ``code`` (a vendor client's user code) in a fresh interpreter with only ``env`` and
+    PATH, from the repository root; its last stdout line is JSON, returned decoded."""
+    from .harness import REPO_ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

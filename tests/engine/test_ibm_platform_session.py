@@ -11,14 +11,12 @@ refuses anything but loopback.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from pulumi_quantum.clients.ibm_platform import IBMPlatformClient
-from tests.engine.harness import REPO_ROOT
+from tests.engine._stacks import run_client_code
 
 pytestmark = pytest.mark.engine
 
@@ -73,17 +71,7 @@ def platform_client(env: dict[str, str]) -> IBMPlatformClient:
 
 
 def run_user_code(env: dict[str, str], session_id: str, batch_id: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", USER_CODE, session_id, batch_id],
-        env={"PATH": "/usr/bin:/bin", **env},
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_client_code(env, USER_CODE, session_id, batch_id)
 
 
 def test_platform_session_and_batch_lifecycle(engine_project, local_cloud):

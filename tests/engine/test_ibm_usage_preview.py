@@ -10,15 +10,11 @@ instance is used, and its limit removed afterwards.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 import requests
 from pulumi import automation as auto
 
-from tests.engine.harness import REPO_ROOT
+from tests.engine._stacks import run_client_code
 
 pytestmark = pytest.mark.engine
 
@@ -71,17 +67,7 @@ def _set_limit(env: dict[str, str], seconds: int | None) -> None:
 
 
 def _run_one_job(env: dict[str, str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", ONE_JOB],
-        env={"PATH": "/usr/bin:/bin", **env},
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_client_code(env, ONE_JOB)
 
 
 def _sessions(local_cloud, crn: str) -> int:
